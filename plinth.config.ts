@@ -1,0 +1,55 @@
+import { defineCluster } from 'plinth';
+
+/**
+ * The Mobility Scooter Web App cluster (MSWA) on Jetstream2, as its team describes it:
+ * GitOps by Argo CD, public HTTPS through Traefik, external-dns and cert-manager (DNS01 via Designate),
+ * one CloudNativePG server, a Redpanda queue feeding the video workers, a Valkey cache.
+ */
+export default defineCluster({
+  name: 'mswa',
+  domain: 'cis240470.projects.jetstream-cloud.org',
+  git: {
+    repoURL: 'https://github.com/Mobility-Scooter-Web-App/infra.git',
+    revision: 'main',
+    path: 'rendered',
+  },
+  components: {
+    'argo-cd': {},
+    'cert-manager': { acmeEmail: 'ops@cis240470.projects.jetstream-cloud.org' },
+  },
+  postgres: {
+    servers: [{ name: 'main', instances: 2, dataSize: '20Gi', walSize: '5Gi' }],
+    databases: [{ name: 'mswa', server: 'main' }],
+  },
+  topics: [{ name: 'videos', partitions: 3 }],
+  caches: [{ name: 'sessions' }],
+  apps: [
+    {
+      name: 'web',
+      image: 'ghcr.io/mobility-scooter-web-app/web',
+      port: 3000,
+      replicas: 2,
+      host: 'mswa.cis240470.projects.jetstream-cloud.org',
+      cache: 'sessions',
+      stages: ['staging', 'production'],
+    },
+    {
+      name: 'api',
+      image: 'ghcr.io/mobility-scooter-web-app/api',
+      port: 8080,
+      replicas: 2,
+      database: 'mswa',
+      cache: 'sessions',
+      topics: { produce: ['videos'] },
+      stages: ['staging', 'production'],
+    },
+    {
+      name: 'video-worker',
+      image: 'ghcr.io/mobility-scooter-web-app/video-worker',
+      database: 'mswa',
+      topics: { consume: ['videos'] },
+      scale: { topic: 'videos', minReplicas: 0, maxReplicas: 5, lagThreshold: 10 },
+      stages: ['staging', 'production'],
+    },
+  ],
+});

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { defineComponent, type K8sObject } from '../../core/types.ts';
+
+export const ACME_SERVERS = {
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+  'letsencrypt-prod': 'https://acme-v02.api.letsencrypt.org/directory',
+} as const;
+
+/** Group and solver names the OpenStack Designate webhook registers with cert-manager. */
+export const DESIGNATE_SOLVER = { groupName: 'acme.syseleven.de', solverName: 'designatedns' } as const;
+
+const options = z.strictObject({
+  /** Let's Encrypt account email: expiry notices and account recovery. */
+  acmeEmail: z.email({ error: 'must be an email address for the Let\'s Encrypt account' }),
+  /** DNS01 through OpenStack Designate (the seed's setup, works for wildcards and private clusters) or HTTP01 through the ingress. */
+  solver: z.enum(['designate', 'http01']).default('designate'),
+  ingressClassName: z.string().default('traefik'),
+  /** Resolvers cert-manager asks when checking DNS01 propagation; the cluster's own DNS may not see the public zone. */
+  recursiveNameservers: z.array(z.string().regex(/^[0-9a-f.:[\]]+:[0-9]+$/, { error: 'must be host:port, e.g. "1.1.1.1:53"' })).default([]),
+});
+
+type Options = z.output<typeof options>;
+
+function clusterIssuer(name: keyof typeof ACME_SERVERS, options: Options): K8sObject {
+  const solver =
+    options.solver === 'designate'
+      ? { dns01: { webhook: { ...DESIGNATE_SOLVER } } }
+      : { http01: { ingress: { ingressClassName: options.ingressClassName } } };
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'ClusterIssuer',
+    metadata: { name },
+    spec: {
+      acme: {
+        email: options.acmeEmail,
+        server: ACME_SERVERS[name],
+        privateKeySecretRef: { name: `${name}-account-key` },
+        solvers: [solver],
+      },
+    },
+  };
+}
+
+export const certManager = defineComponent({
+  id: 'cert-manager',
+  description: "cert-manager: Let's Encrypt certificates for public ingresses",
+  namespace: 'cert-manager',
+  needs: [],
+  options,
+  chart: ({ options }) => ({
+    repoURL: 'https://charts.jetstack.io',
+    chart: 'cert-manager',
+    version: 'v1.21.1',
+    releaseName: 'cert-manager',
+    values: {
+      crds: { enabled: true, keep: true },
+      ...(options.recursiveNameservers.length > 0 && {
+        dns01RecursiveNameservers: options.recursiveNameservers.join(','),
+        dns01RecursiveNameserversOnly: true,
+      }),
+    },
+  }),
+  resources: ({ options }) => [clusterIssuer('letsencrypt-staging', options), clusterIssuer('letsencrypt-prod', options)],
+  health: ({ namespace }) => [
+    { description: 'controller', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cert-manager', namespace },
+    { description: 'admission webhook', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cert-manager-webhook', namespace },
+    { description: 'CA injector', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cert-manager-cainjector', namespace },
+    { description: "Let's Encrypt staging issuer", apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: 'letsencrypt-staging' },
+    { description: "Let's Encrypt production issuer", apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: 'letsencrypt-prod' },
+  ],
+});

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import type { AnyComponent, K8sObject } from '../core/types.ts';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)?$/;
+const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*$/;
+
+export const dnsLabel = z
+  .string()
+  .regex(DNS_LABEL, { error: 'must be a DNS label: lowercase letters, digits and "-", at most 63, starting and ending alphanumeric' });
+
+export const hostname = z
+  .string()
+  .regex(HOSTNAME, { error: 'must be a lowercase DNS hostname such as "app.example.org" (no scheme, port or path)' });
+
+export const quantity = z
+  .string()
+  .regex(QUANTITY, { error: 'must be a Kubernetes quantity such as "500m", "256Mi" or "20Gi"' });
+
+const imageRepository = z.string().superRefine((value, ctx) => {
+  if (/@sha256:/.test(value) || /:[^/]*$/.test(value.replace(/^[^/]+:[0-9]+\//, ''))) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" carries a tag or digest; give the repository only (Kargo owns tags), e.g. "${value.replace(/[:@][^/]*$/, '')}"`,
+    });
+  } else if (!IMAGE_REPOSITORY.test(value)) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not an image repository such as "ghcr.io/org/app"` });
+  }
+});
+
+export const k8sObject = z.custom<K8sObject>(
+  (value) => {
+    if (typeof value !== 'object' || value === null) return false;
+    const o = value as Record<string, unknown>;
+    const meta = o.metadata as Record<string, unknown> | undefined;
+    return typeof o.apiVersion === 'string' && typeof o.kind === 'string' && typeof meta?.name === 'string';
+  },
+  { error: 'must be a Kubernetes object with apiVersion, kind and metadata.name' },
+);
+
+const resources = z.strictObject({
+  cpu: quantity.optional(),
+  memory: quantity.optional(),
+});
+
+const postgresServer = z.strictObject({
+  name: dnsLabel,
+  instances: z.int().min(1).max(9).default(1),
+  storageClass: dnsLabel.optional(),
+  dataSize: quantity.default('10Gi'),
+  walSize: quantity.default('2Gi'),
+});
+
+const database = z.strictObject({
+  name: dnsLabel,
+  server: dnsLabel.default('main'),
+  owner: dnsLabel.optional(),
+});
+
+const topic = z.strictObject({
+  name: dnsLabel,
+  partitions: z.int().min(1).default(1),
+  replicas: z.int().min(1).default(1),
+});
+
+const cache = z.strictObject({
+  name: dnsLabel,
+  replicas: z.int().min(0).default(0),
+  size: quantity.default('1Gi'),
+});
+
+const app = z.strictObject({
+  name: dnsLabel,
+  image: imageRepository,
+  port: z.int().min(1).max(65535).default(8080),
+  replicas: z.int().min(0).default(1),
+  host: hostname.optional(),
+  database: dnsLabel.optional(),
+  cache: dnsLabel.optional(),
+  topics: z
+    .strictObject({ produce: z.array(dnsLabel).default([]), consume: z.array(dnsLabel).default([]) })
+    .default({ produce: [], consume: [] }),
+  scale: z
+    .strictObject({
+      topic: dnsLabel,
+      minReplicas: z.int().min(0).default(0),
+      maxReplicas: z.int().min(1),
+      lagThreshold: z.int().min(1).default(10),
+    })
+    .optional(),
+  stages: z.array(dnsLabel).min(1).default(['production']),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' }), z.string()).default({}),
+  resources: resources.optional(),
+});
+
+/** Options every component accepts besides its own. */
+export const commonComponentOptions = {
+  namespace: dnsLabel.optional(),
+  needs: z.array(z.string()).optional(),
+  values: z.record(z.string(), z.unknown()).optional(),
+  extraObjects: z.array(k8sObject).optional(),
+};
+
+export interface CommonComponentOptions {
+  namespace?: string;
+  needs?: string[];
+  values?: Record<string, unknown>;
+  extraObjects?: K8sObject[];
+}
+
+export const baseShape = {
+  name: dnsLabel,
+  domain: hostname,
+  git: z.strictObject({
+    repoURL: z.url({ protocol: /^https?$/, error: 'must be an https URL of the git repository Argo CD pulls from' }),
+    revision: z.string().min(1).default('main'),
+    path: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { error: 'must be a relative path inside the repository, such as "rendered"' })
+      .default('rendered'),
+  }),
+  postgres: z
+    .strictObject({ servers: z.array(postgresServer).default([]), databases: z.array(database).default([]) })
+    .default({ servers: [], databases: [] }),
+  topics: z.array(topic).default([]),
+  caches: z.array(cache).default([]),
+  apps: z.array(app).default([]),
+};
+
+export type Registry = Readonly<Record<string, AnyComponent>>;
+
+export function clusterSchema(registry: Registry) {
+  const componentShape: Record<string, z.ZodType> = {};
+  for (const [id, component] of Object.entries(registry)) {
+    const options = z.strictObject({ ...component.options.shape, ...commonComponentOptions });
+    componentShape[id] = z.union([z.literal(true), options]).optional();
+  }
+  return z.strictObject({ ...baseShape, components: z.strictObject(componentShape) });
+}
+
+type Base = z.output<z.ZodObject<typeof baseShape>>;
+export type AppConfig = Base['apps'][number];
+export type DatabaseConfig = Base['postgres']['databases'][number];
+export type PostgresServerConfig = Base['postgres']['servers'][number];
+export type TopicConfig = Base['topics'][number];
+export type CacheConfig = Base['caches'][number];
+
+export interface EnabledComponent {
+  options: Record<string, unknown>;
+  common: CommonComponentOptions;
+}
+
+/** The validated, defaulted cluster definition every command works from. */
+export interface ClusterConfig extends Base {
+  components: Record<string, EnabledComponent>;
+}
+
+type ComponentsInput<R extends Registry> = {
+  [K in keyof R]?: true | (z.input<R[K]['options']> & CommonComponentOptions);
+};
+
+export type ClusterInput<R extends Registry> = z.input<z.ZodObject<typeof baseShape>> & {
+  components: ComponentsInput<R>;
+};

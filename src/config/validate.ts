@@ -1,0 +1,246 @@
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { resolveGraph, type ResolvedGraph } from '../core/graph.ts';
+import { clusterSchema, commonComponentOptions, type ClusterConfig, type EnabledComponent, type Registry } from './schema.ts';
+import { formatPath, suggestion } from './paths.ts';
+
+export interface ResolvedCluster {
+  config: ClusterConfig;
+  graph: ResolvedGraph;
+}
+
+/**
+ * Validates a cluster definition against the registry's components and resolves their dependency graph.
+ * Throws a ConfigError carrying every problem found, each with its config path.
+ */
+export function resolveCluster(input: unknown, registry: Registry, file?: string): ResolvedCluster {
+  const parsed = clusterSchema(registry).safeParse(normalizeComponents(input), { reportInput: true });
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((issue) => describeIssue(issue, input, registry)), file);
+
+  const { components: rawComponents, ...rest } = parsed.data as Record<string, unknown> & {
+    components: Record<string, Record<string, unknown> | undefined>;
+  };
+  const components: Record<string, EnabledComponent> = {};
+  for (const [id, value] of Object.entries(rawComponents)) {
+    if (value === undefined) continue;
+    const { namespace, needs, values, extraObjects, ...options } = value as Record<string, never>;
+    components[id] = { options, common: { namespace, needs, values, extraObjects } };
+  }
+  const config = { ...(rest as Omit<ClusterConfig, 'components'>), components };
+
+  const issues = semanticIssues(config);
+  const graphResult = resolveGraph(
+    Object.keys(components).map((id) => ({
+      id,
+      needs: registry[id]!.needs,
+      extraNeeds: components[id]!.common.needs,
+      conflicts: registry[id]!.conflicts,
+    })),
+    Object.keys(registry),
+  );
+  if (!graphResult.ok) issues.push(...graphResult.issues);
+  if (issues.length > 0 || !graphResult.ok) throw new ConfigError(issues, file);
+  return { config, graph: graphResult.graph };
+}
+
+/** `components: { "cert-manager": true }` is shorthand for the component with default options. */
+function normalizeComponents(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null) return input;
+  const { components } = input as { components?: unknown };
+  if (typeof components !== 'object' || components === null) return input;
+  const normalized = Object.fromEntries(
+    Object.entries(components).map(([id, value]) => [id, value === true ? {} : value === false ? undefined : value]),
+  );
+  return { ...input, components: normalized };
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Keys a strict object schema accepts at a path, found by walking the schema alongside the path. */
+function knownKeysAt(registry: Registry, path: readonly PropertyKey[]): string[] {
+  if (path[0] === 'components') {
+    if (path.length === 1) return Object.keys(registry);
+    const component = registry[String(path[1])];
+    if (!component) return [];
+    return keysOf(z.object({ ...component.options.shape, ...commonComponentOptions }), path.slice(2));
+  }
+  return keysOf(clusterSchema({}), path);
+}
+
+function keysOf(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let current: z.ZodType | undefined = schema;
+  const unwrap = (s: z.ZodType): z.ZodType => {
+    const def = (s as { _zod: { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } } })._zod.def;
+    if (def.innerType) return unwrap(def.innerType);
+    if (def.type === 'pipe' && def.in) return unwrap(def.in);
+    return s;
+  };
+  for (const key of path) {
+    if (!current) return [];
+    const s = unwrap(current);
+    if (s instanceof z.ZodObject) current = (s.shape as Record<string, z.ZodType>)[String(key)];
+    else if (s instanceof z.ZodArray) current = s.element as z.ZodType;
+    else if (s instanceof z.ZodRecord) current = s.valueType as z.ZodType;
+    else return [];
+  }
+  if (!current) return [];
+  const s = unwrap(current);
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown, registry: Registry): ConfigIssue[] {
+  const path = issue.path;
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = knownKeysAt(registry, path);
+      const isComponent = path.length === 1 && path[0] === 'components';
+      return issue.keys.map((key) => ({
+        path: formatPath([...path, key]),
+        message: isComponent ? `unknown component "${key}"` : `unknown key "${key}"`,
+        hint: suggestion(key, known, isComponent ? 'component' : 'key'),
+      }));
+    }
+    case 'invalid_type': {
+      const actual = valueAt(input, path);
+      if (actual === undefined) {
+        return [{ path: formatPath(path), message: `is required (${issue.expected})`, hint: `add ${formatPath(path)}` }];
+      }
+      return [{ path: formatPath(path), message: `must be ${article(issue.expected)}, got ${typeName(actual)}` }];
+    }
+    case 'invalid_value':
+      return [{ path: formatPath(path), message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
+    case 'too_small':
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const relation = issue.code === 'too_small' ? 'at least' : 'at most';
+      const unit = issue.origin === 'array' ? ' entries' : issue.origin === 'string' ? ' characters' : '';
+      return [{ path: formatPath(path), message: `must be ${relation} ${String(bound)}${unit}, got ${typeName(valueAt(input, path))}` }];
+    }
+    case 'invalid_format':
+    case 'custom':
+    default: {
+      const actual = valueAt(input, path);
+      const shown = typeof actual === 'string' ? `"${actual}" ` : '';
+      const message = issue.message.startsWith('"') || issue.message.startsWith('Invalid') ? issue.message : `${shown}${issue.message}`;
+      return [{ path: formatPath(path), message }];
+    }
+  }
+}
+
+function article(expected: string): string {
+  if (expected === 'int') return 'an integer';
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function semanticIssues(config: ClusterConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const unique = (items: { name: string }[], collection: (string | number)[], noun: string) => {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const first = seen.get(item.name);
+      if (first === undefined) seen.set(item.name, i);
+      else
+        issues.push({
+          path: formatPath([...collection, i, 'name']),
+          message: `duplicate ${noun} name "${item.name}" (first declared at ${formatPath([...collection, first, 'name'])})`,
+          hint: `rename one of them: ${noun} names must be unique`,
+        });
+    });
+  };
+  unique(config.apps, ['apps'], 'app');
+  unique(config.topics, ['topics'], 'topic');
+  unique(config.caches, ['caches'], 'cache');
+  unique(config.postgres.servers, ['postgres', 'servers'], 'database server');
+  unique(config.postgres.databases, ['postgres', 'databases'], 'database');
+  const servers = config.postgres.servers.map((s) => s.name);
+  const databases = config.postgres.databases.map((d) => d.name);
+  const topics = config.topics.map((t) => t.name);
+  const caches = config.caches.map((c) => c.name);
+  config.postgres.databases.forEach((db, i) => {
+    if (!servers.includes(db.server))
+      issues.push({
+        path: formatPath(['postgres', 'databases', i, 'server']),
+        message: `database server "${db.server}" is not declared`,
+        hint: servers.length ? suggestion(db.server, servers, 'server') : `declare it: postgres: { servers: [{ name: "${db.server}" }] }`,
+      });
+  });
+
+  const reference = (path: (string | number)[], name: string, declared: string[], noun: string, collection: string) => {
+    if (declared.includes(name)) return;
+    issues.push({
+      path: formatPath(path),
+      message: `${noun} "${name}" is not declared`,
+      hint: declared.length ? `declare it in ${collection} or ${suggestion(name, declared, noun)}` : `declare it in ${collection}`,
+    });
+  };
+  const hosts = new Map<string, number>();
+  config.apps.forEach((app, i) => {
+    if (app.database) reference(['apps', i, 'database'], app.database, databases, 'database', 'postgres.databases');
+    if (app.cache) reference(['apps', i, 'cache'], app.cache, caches, 'cache', 'caches');
+    app.topics.produce.forEach((t, j) => reference(['apps', i, 'topics', 'produce', j], t, topics, 'topic', 'topics'));
+    app.topics.consume.forEach((t, j) => reference(['apps', i, 'topics', 'consume', j], t, topics, 'topic', 'topics'));
+    if (app.scale) {
+      reference(['apps', i, 'scale', 'topic'], app.scale.topic, topics, 'topic', 'topics');
+      if (!app.topics.consume.includes(app.scale.topic))
+        issues.push({
+          path: formatPath(['apps', i, 'scale', 'topic']),
+          message: `scales on the lag of "${app.scale.topic}", which the app does not consume`,
+          hint: `add "${app.scale.topic}" to apps[${i}].topics.consume`,
+        });
+      if (app.scale.minReplicas > app.scale.maxReplicas)
+        issues.push({
+          path: formatPath(['apps', i, 'scale', 'minReplicas']),
+          message: `minReplicas ${app.scale.minReplicas} exceeds maxReplicas ${app.scale.maxReplicas}`,
+          hint: 'lower minReplicas or raise maxReplicas',
+        });
+    }
+    if (app.host) {
+      if (app.host !== config.domain && !app.host.endsWith(`.${config.domain}`))
+        issues.push({
+          path: formatPath(['apps', i, 'host']),
+          message: `"${app.host}" is outside the cluster domain "${config.domain}", so external-dns would not publish it`,
+          hint: `use a name under the domain, e.g. "${app.name}.${config.domain}"`,
+        });
+      const other = hosts.get(app.host);
+      if (other !== undefined)
+        issues.push({
+          path: formatPath(['apps', i, 'host']),
+          message: `host "${app.host}" is already used by apps[${other}]`,
+          hint: 'give each app its own host',
+        });
+      else hosts.set(app.host, i);
+    }
+    const stages = new Set<string>();
+    app.stages.forEach((stage, j) => {
+      if (stages.has(stage))
+        issues.push({ path: formatPath(['apps', i, 'stages', j]), message: `stage "${stage}" is listed twice`, hint: 'list each stage once, in promotion order' });
+      stages.add(stage);
+    });
+  });
+
+  for (const [id, component] of Object.entries(config.components)) {
+    (component.common.extraObjects ?? []).forEach((object, i) => {
+      if (object.kind === 'Secret' && (object.data !== undefined || object.stringData !== undefined))
+        issues.push({
+          path: formatPath(['components', id, 'extraObjects', i]),
+          message: `Secret "${object.metadata.name}" carries data, which would land in git`,
+          hint: 'declare the secret as an input and set it with `plinth secrets set`; External Secrets delivers it',
+        });
+    });
+  }
+  return issues;
+}

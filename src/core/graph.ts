@@ -1,0 +1,116 @@
+import type { ConfigIssue } from '../errors.ts';
+import { formatPath, suggestion } from '../config/paths.ts';
+import type { ComponentId } from './types.ts';
+
+export interface GraphNode {
+  id: ComponentId;
+  /** Dependencies the component itself declares. */
+  needs: readonly ComponentId[];
+  /** Dependencies the user added in the config (`components[id].needs`). */
+  extraNeeds?: readonly ComponentId[];
+  conflicts?: readonly ComponentId[];
+}
+
+export interface ResolvedGraph {
+  /** Components in dependency order: every component comes after everything it needs. */
+  order: ComponentId[];
+  /** Argo CD sync wave of each component: 0 for no dependencies, else one more than its deepest dependency. */
+  waves: Map<ComponentId, number>;
+  /** Direct dependencies of each component, declared and added. */
+  needs: Map<ComponentId, ComponentId[]>;
+}
+
+export type GraphResult = { ok: true; graph: ResolvedGraph } | { ok: false; issues: ConfigIssue[] };
+
+const componentPath = (id: ComponentId, ...rest: (string | number)[]) => formatPath(['components', id, ...rest]);
+
+/**
+ * Orders the enabled components by their dependencies. Reports every missing, unknown and conflicting
+ * component and every cycle (with its path) rather than stopping at the first.
+ */
+export function resolveGraph(nodes: readonly GraphNode[], known: readonly ComponentId[]): GraphResult {
+  const issues: ConfigIssue[] = [];
+  const enabled = new Map(nodes.map((node) => [node.id, node]));
+  const needs = new Map<ComponentId, ComponentId[]>();
+
+  for (const node of [...nodes].sort((a, b) => a.id.localeCompare(b.id))) {
+    const direct: ComponentId[] = [];
+    const declared = node.needs.map((id) => ({ id, path: componentPath(node.id), declared: true }));
+    const added = (node.extraNeeds ?? []).map((id, i) => ({ id, path: componentPath(node.id, 'needs', i), declared: false }));
+    for (const need of [...declared, ...added]) {
+      if (need.id === node.id) {
+        issues.push({ path: need.path, message: `"${node.id}" cannot need itself`, hint: 'remove this entry' });
+      } else if (!known.includes(need.id)) {
+        issues.push({
+          path: need.path,
+          message: `needs "${need.id}", which is not a Plinth component`,
+          hint: suggestion(need.id, known, 'component'),
+        });
+      } else if (!enabled.has(need.id)) {
+        issues.push({
+          path: need.path,
+          message: `"${node.id}" needs "${need.id}", which is not enabled`,
+          hint: `enable it with components: { "${need.id}": {} }${need.declared ? ` or remove "${node.id}"` : ' or remove this entry'}`,
+        });
+      } else if (!direct.includes(need.id)) {
+        direct.push(need.id);
+      }
+    }
+    for (const other of node.conflicts ?? []) {
+      if (enabled.has(other) && node.id < other) {
+        issues.push({
+          path: componentPath(node.id),
+          message: `"${node.id}" conflicts with "${other}", which is also enabled`,
+          hint: `enable only one of "${node.id}" and "${other}"`,
+        });
+      }
+    }
+    needs.set(node.id, direct.sort());
+  }
+
+  for (const cycle of findCycles(needs)) {
+    const [first] = cycle;
+    issues.push({
+      path: componentPath(first!, 'needs'),
+      message: `dependency cycle: ${[...cycle, first].join(' -> ')}`,
+      hint: 'remove one of these needs so the components can be installed in order',
+    });
+  }
+  if (issues.length > 0) return { ok: false, issues };
+
+  const waves = new Map<ComponentId, number>();
+  const waveOf = (id: ComponentId): number => {
+    const known = waves.get(id);
+    if (known !== undefined) return known;
+    const wave = Math.max(-1, ...needs.get(id)!.map(waveOf)) + 1;
+    waves.set(id, wave);
+    return wave;
+  };
+  const order = [...enabled.keys()].sort((a, b) => waveOf(a) - waveOf(b) || a.localeCompare(b));
+  return { ok: true, graph: { order, waves, needs } };
+}
+
+/** Each elementary cycle reported once, starting from its smallest id, found by depth-first search. */
+function findCycles(needs: Map<ComponentId, ComponentId[]>): ComponentId[][] {
+  const cycles = new Map<string, ComponentId[]>();
+  const state = new Map<ComponentId, 'visiting' | 'done'>();
+  const stack: ComponentId[] = [];
+  const visit = (id: ComponentId) => {
+    state.set(id, 'visiting');
+    stack.push(id);
+    for (const next of needs.get(id) ?? []) {
+      if (state.get(next) === 'visiting') {
+        const cycle = stack.slice(stack.indexOf(next));
+        const start = cycle.indexOf([...cycle].sort()[0]!);
+        const canonical = [...cycle.slice(start), ...cycle.slice(0, start)];
+        cycles.set(canonical.join('>'), canonical);
+      } else if (!state.has(next)) {
+        visit(next);
+      }
+    }
+    stack.pop();
+    state.set(id, 'done');
+  };
+  for (const id of [...needs.keys()].sort()) if (!state.has(id)) visit(id);
+  return [...cycles.values()];
+}

@@ -1,0 +1,206 @@
+import type { ResolvedCluster } from '../config/validate.ts';
+import type { Registry } from '../config/schema.ts';
+import { PlinthError } from '../errors.ts';
+import { deepMerge } from './merge.ts';
+import { HEADER, toYaml } from './yaml.ts';
+import type { ChartSource, ComponentId, HealthCheck, K8sObject, RenderContext, SecretInput } from './types.ts';
+
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'plinth' } as const;
+export const COMPONENT_LABEL = 'plinth.dev/component';
+export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+export const IN_CLUSTER = 'https://kubernetes.default.svc';
+
+/** API groups served by Kubernetes itself; anything else comes from a CRD that may not exist yet at dry-run. */
+const BUILT_IN_GROUPS = new Set([
+  '', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io',
+  'apiextensions.k8s.io', 'admissionregistration.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io',
+  'discovery.k8s.io', 'certificates.k8s.io', 'node.k8s.io', 'apiregistration.k8s.io',
+]);
+
+export interface RenderedObject {
+  /** Path of the file inside the tree. */
+  file: string;
+  /** The component that owns the object, or `bootstrap`/`apps` for Plinth's own Applications. */
+  owner: ComponentId;
+  object: K8sObject;
+}
+
+export interface RenderedComponent {
+  id: ComponentId;
+  namespace: string;
+  wave: number;
+  needs: ComponentId[];
+  chart?: Omit<ChartSource, 'values'>;
+  secrets: SecretInput[];
+  health: HealthCheck[];
+}
+
+export interface RenderedTree {
+  /** File path -> content, sorted by path. */
+  files: Map<string, string>;
+  objects: RenderedObject[];
+  components: RenderedComponent[];
+}
+
+export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+
+export function objectFileName(object: K8sObject, defaultNamespace?: string): string {
+  const kind = object.kind.toLowerCase();
+  const namespace = object.metadata.namespace;
+  const scope = namespace && namespace !== defaultNamespace ? `${namespace}-` : '';
+  return `${kind}-${scope}${object.metadata.name}.yaml`;
+}
+
+export const describeObject = (object: K8sObject): string =>
+  `${object.kind}/${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
+
+/**
+ * The GitOps tree of a resolved cluster. Pure: the same cluster gives byte-identical files.
+ */
+export function renderTree(resolved: ResolvedCluster, registry: Registry): RenderedTree {
+  const { config, graph } = resolved;
+  const root = config.git.path;
+  const argoNamespace = config.components['argo-cd']?.common.namespace ?? registry['argo-cd']?.namespace ?? 'argocd';
+  const objects: RenderedObject[] = [];
+  const components: RenderedComponent[] = [];
+  const add = (file: string, owner: ComponentId, object: K8sObject) => objects.push({ file, owner, object });
+
+  for (const id of graph.order) {
+    const component = registry[id]!;
+    const enabled = config.components[id]!;
+    const namespace = enabled.common.namespace ?? component.namespace;
+    const ctx: RenderContext<unknown> = {
+      cluster: config,
+      options: component.options.parse(enabled.options),
+      namespace,
+      enabled: (other) => other in config.components,
+    };
+    const wave = graph.waves.get(id)!;
+    const chart = component.chart?.(ctx);
+    const own = [...(component.resources?.(ctx) ?? []), ...(enabled.common.extraObjects ?? [])];
+    for (const object of own) add(`manifests/${id}/${objectFileName(object, namespace)}`, id, ownedObject(object, id));
+
+    const application = componentApplication({
+      id,
+      namespace,
+      argoNamespace,
+      wave,
+      git: config.git,
+      chart: chart && { ...chart, values: deepMerge(chart.values, enabled.common.values ?? {}) },
+      hasManifests: own.length > 0,
+    });
+    if (application) add(`apps/${id}.yaml`, 'apps', application);
+    components.push({
+      id,
+      namespace,
+      wave,
+      needs: graph.needs.get(id)!,
+      ...(chart && { chart: { repoURL: chart.repoURL, chart: chart.chart, version: chart.version, releaseName: chart.releaseName } }),
+      secrets: component.secrets?.(ctx) ?? [],
+      health: component.health?.(ctx) ?? [],
+    });
+  }
+  add('bootstrap/root.yaml', 'bootstrap', rootApplication(config.name, argoNamespace, config.git, `${root}/apps`));
+
+  const files = new Map<string, string>();
+  const owners = new Map<string, RenderedObject>();
+  for (const entry of objects.sort((a, b) => a.file.localeCompare(b.file))) {
+    const previous = owners.get(entry.file);
+    if (previous) {
+      throw new PlinthError(
+        `${describeObject(entry.object)} and ${describeObject(previous.object)} would both be written to ${entry.file}`,
+        `rename one of them in components["${entry.owner}"]`,
+      );
+    }
+    owners.set(entry.file, entry);
+    files.set(entry.file, HEADER + toYaml(entry.object));
+  }
+  return { files, objects, components };
+}
+
+function ownedObject(object: K8sObject, component: ComponentId): K8sObject {
+  const annotations = { ...object.metadata.annotations };
+  if (!BUILT_IN_GROUPS.has(groupOf(object.apiVersion))) {
+    // The CRD usually arrives in the same sync (from the component's chart), after Argo CD's dry run.
+    annotations['argocd.argoproj.io/sync-options'] ??= 'SkipDryRunOnMissingResource=true';
+  }
+  return {
+    ...object,
+    metadata: {
+      ...object.metadata,
+      labels: { ...object.metadata.labels, ...MANAGED_BY, [COMPONENT_LABEL]: component },
+      ...(Object.keys(annotations).length > 0 && { annotations }),
+    },
+  };
+}
+
+interface GitSource {
+  repoURL: string;
+  revision: string;
+  path: string;
+}
+
+const syncPolicy = (extraOptions: string[] = []) => ({
+  automated: { prune: true, selfHeal: true },
+  syncOptions: ['CreateNamespace=true', 'ServerSideApply=true', ...extraOptions],
+  retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+});
+
+function componentApplication(input: {
+  id: ComponentId;
+  namespace: string;
+  argoNamespace: string;
+  wave: number;
+  git: GitSource;
+  chart: ChartSource | undefined;
+  hasManifests: boolean;
+}): K8sObject | undefined {
+  const sources: Record<string, unknown>[] = [];
+  if (input.chart) {
+    sources.push({
+      repoURL: input.chart.repoURL,
+      chart: input.chart.chart,
+      targetRevision: input.chart.version,
+      helm: { releaseName: input.chart.releaseName, valuesObject: input.chart.values },
+    });
+  }
+  if (input.hasManifests) {
+    sources.push({ repoURL: input.git.repoURL, targetRevision: input.git.revision, path: `${input.git.path}/manifests/${input.id}` });
+  }
+  if (sources.length === 0) return undefined;
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: {
+      name: input.id,
+      namespace: input.argoNamespace,
+      labels: { ...MANAGED_BY, [COMPONENT_LABEL]: input.id },
+      annotations: { [SYNC_WAVE]: String(input.wave) },
+    },
+    spec: {
+      project: 'default',
+      destination: { server: IN_CLUSTER, namespace: input.namespace },
+      sources,
+      syncPolicy: syncPolicy(),
+    },
+  };
+}
+
+function rootApplication(cluster: string, argoNamespace: string, git: GitSource, appsPath: string): K8sObject {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: {
+      name: `${cluster}-root`,
+      namespace: argoNamespace,
+      labels: { ...MANAGED_BY, [COMPONENT_LABEL]: 'bootstrap' },
+    },
+    spec: {
+      project: 'default',
+      destination: { server: IN_CLUSTER, namespace: argoNamespace },
+      source: { repoURL: git.repoURL, targetRevision: git.revision, path: appsPath },
+      syncPolicy: syncPolicy(),
+    },
+  };
+}
+

@@ -1,0 +1,82 @@
+import type { z } from 'zod';
+import type { ClusterConfig } from '../config/schema.ts';
+
+/** A Kubernetes object as plain data. */
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+export type ComponentId = string;
+
+/** Pinned upstream Helm chart coordinates (facts from the upstream charts.json). */
+export interface ChartRef {
+  repoURL: string;
+  chart: string;
+  version: string;
+}
+
+export interface ChartSource extends ChartRef {
+  releaseName: string;
+  values: Record<string, unknown>;
+}
+
+/** A secret input a component needs; its value never enters the rendered tree. */
+export interface SecretInput {
+  name: string;
+  keys: { key: string; description: string }[];
+  purpose: string;
+  howToGet: string;
+}
+
+/** What `plinth doctor` checks on a live cluster, and which component it blames on failure. */
+export interface HealthCheck {
+  description: string;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  blame?: ComponentId;
+}
+
+export interface RenderContext<O> {
+  cluster: ClusterConfig;
+  options: O;
+  namespace: string;
+  /** Whether another component is enabled in this cluster: for optional integrations. */
+  enabled(id: ComponentId): boolean;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyZodObject = z.ZodObject<any, any>;
+
+export interface Component<S extends AnyZodObject = AnyZodObject, O = z.output<S>> {
+  id: ComponentId;
+  description: string;
+  /** Namespace the component installs into, unless the config overrides it. */
+  namespace: string;
+  needs: ComponentId[];
+  conflicts?: ComponentId[];
+  /** Typed knobs: a zod object whose fields all have defaults or are optional. */
+  options: S;
+  chart?: (ctx: RenderContext<O>) => ChartSource;
+  resources?: (ctx: RenderContext<O>) => K8sObject[];
+  secrets?: (ctx: RenderContext<O>) => SecretInput[];
+  health?: (ctx: RenderContext<O>) => HealthCheck[];
+}
+
+/** Erases the options type so components of different option types share one registry. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyComponent = Component<AnyZodObject, any>;
+
+export function defineComponent<S extends AnyZodObject>(component: Component<S>): Component<S> {
+  return component;
+}
