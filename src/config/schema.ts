@@ -130,13 +130,16 @@ export const baseShape = {
 
 export type Registry = Readonly<Record<string, AnyComponent>>;
 
-export function clusterSchema(registry: Registry) {
+export function componentsSchema(registry: Registry) {
   const componentShape: Record<string, z.ZodType> = {};
   for (const [id, component] of Object.entries(registry)) {
-    const options = z.strictObject({ ...component.options.shape, ...commonComponentOptions });
-    componentShape[id] = z.union([z.literal(true), options]).optional();
+    componentShape[id] = z.strictObject({ ...component.options.shape, ...commonComponentOptions }).optional();
   }
-  return z.strictObject({ ...baseShape, components: z.strictObject(componentShape) });
+  return z.strictObject(componentShape);
+}
+
+export function clusterSchema(registry: Registry) {
+  return z.strictObject({ ...baseShape, components: componentsSchema(registry) });
 }
 
 type Base = z.output<z.ZodObject<typeof baseShape>>;

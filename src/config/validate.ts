@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import { resolveGraph, type ResolvedGraph } from '../core/graph.ts';
-import { clusterSchema, commonComponentOptions, type ClusterConfig, type EnabledComponent, type Registry } from './schema.ts';
+import { baseShape, clusterSchema, commonComponentOptions, componentsSchema, type ClusterConfig, type EnabledComponent, type Registry } from './schema.ts';
 import { formatPath, suggestion } from './paths.ts';
 
 export interface ResolvedCluster {
@@ -14,40 +14,56 @@ export interface ResolvedCluster {
  * Throws a ConfigError carrying every problem found, each with its config path.
  */
 export function resolveCluster(input: unknown, registry: Registry, file?: string): ResolvedCluster {
-  const parsed = clusterSchema(registry).safeParse(normalizeComponents(input), { reportInput: true });
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((issue) => describeIssue(issue, input, registry)), file);
-
-  const { components: rawComponents, ...rest } = parsed.data as Record<string, unknown> & {
-    components: Record<string, Record<string, unknown> | undefined>;
-  };
-  const components: Record<string, EnabledComponent> = {};
-  for (const [id, value] of Object.entries(rawComponents)) {
-    if (value === undefined) continue;
-    const { namespace, needs, values, extraObjects, ...options } = value as Record<string, never>;
-    components[id] = { options, common: { namespace, needs, values, extraObjects } };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ConfigError([{ path: '(root)', message: `must be an object, got ${typeName(input)}`, hint: 'export default defineCluster({ ... })' }], file);
   }
-  const config = { ...(rest as Omit<ClusterConfig, 'components'>), components };
+  // The components and the rest are checked apart, so a mistake in one does not hide the other's problems.
+  const normalized = normalizeComponents(input);
+  const base = z.strictObject({ ...baseShape, components: z.unknown() }).safeParse(normalized, { reportInput: true });
+  const parsedComponents = componentsSchema(registry).safeParse(normalized.components ?? {}, { reportInput: true });
+  const issues: ConfigIssue[] = [];
+  if (!base.success) issues.push(...base.error.issues.flatMap((issue) => describeIssue(issue, input, registry)));
+  if (!parsedComponents.success)
+    issues.push(
+      ...parsedComponents.error.issues.flatMap((issue) =>
+        describeIssue({ ...issue, path: ['components', ...issue.path] }, input, registry),
+      ),
+    );
+  if ((input as { components?: unknown }).components === undefined)
+    issues.push({ path: 'components', message: 'is required', hint: 'enable components, e.g. components: { "argo-cd": {} }' });
 
-  const issues = semanticIssues(config);
-  const graphResult = resolveGraph(
-    Object.keys(components).map((id) => ({
-      id,
-      needs: registry[id]!.needs,
-      extraNeeds: components[id]!.common.needs,
-      conflicts: registry[id]!.conflicts,
-    })),
-    Object.keys(registry),
-  );
-  if (!graphResult.ok) issues.push(...graphResult.issues);
-  if (issues.length > 0 || !graphResult.ok) throw new ConfigError(issues, file);
+  const components: Record<string, EnabledComponent> = {};
+  if (parsedComponents.success) {
+    for (const [id, value] of Object.entries(parsedComponents.data)) {
+      if (value === undefined) continue;
+      const { namespace, needs, values, extraObjects, ...options } = value as Record<string, never>;
+      components[id] = { options, common: { namespace, needs, values, extraObjects } };
+    }
+    issues.push(...componentIssues(components));
+  }
+  const config = base.success ? ({ ...(base.data as Omit<ClusterConfig, 'components'>), components } as ClusterConfig) : undefined;
+  if (config) issues.push(...semanticIssues(config));
+
+  const graphResult = parsedComponents.success
+    ? resolveGraph(
+        Object.keys(components).map((id) => ({
+          id,
+          needs: registry[id]!.needs,
+          extraNeeds: components[id]!.common.needs,
+          conflicts: registry[id]!.conflicts,
+        })),
+        Object.keys(registry),
+      )
+    : undefined;
+  if (graphResult && !graphResult.ok) issues.push(...graphResult.issues);
+  if (issues.length > 0 || !config || !graphResult?.ok) throw new ConfigError(issues, file);
   return { config, graph: graphResult.graph };
 }
 
 /** `components: { "cert-manager": true }` is shorthand for the component with default options. */
-function normalizeComponents(input: unknown): unknown {
-  if (typeof input !== 'object' || input === null) return input;
+function normalizeComponents(input: object): Record<string, unknown> & { components?: unknown } {
   const { components } = input as { components?: unknown };
-  if (typeof components !== 'object' || components === null) return input;
+  if (typeof components !== 'object' || components === null) return input as Record<string, unknown>;
   const normalized = Object.fromEntries(
     Object.entries(components).map(([id, value]) => [id, value === true ? {} : value === false ? undefined : value]),
   );
@@ -232,7 +248,12 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
     });
   });
 
-  for (const [id, component] of Object.entries(config.components)) {
+  return issues;
+}
+
+function componentIssues(components: Record<string, EnabledComponent>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [id, component] of Object.entries(components)) {
     (component.common.extraObjects ?? []).forEach((object, i) => {
       if (object.kind === 'Secret' && (object.data !== undefined || object.stringData !== undefined))
         issues.push({

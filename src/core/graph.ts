@@ -1,5 +1,6 @@
 import type { ConfigIssue } from '../errors.ts';
 import { formatPath, suggestion } from '../config/paths.ts';
+import { compareStrings } from './compare.ts';
 import type { ComponentId } from './types.ts';
 
 export interface GraphNode {
@@ -33,7 +34,7 @@ export function resolveGraph(nodes: readonly GraphNode[], known: readonly Compon
   const enabled = new Map(nodes.map((node) => [node.id, node]));
   const needs = new Map<ComponentId, ComponentId[]>();
 
-  for (const node of [...nodes].sort((a, b) => a.id.localeCompare(b.id))) {
+  for (const node of [...nodes].sort((a, b) => compareStrings(a.id, b.id))) {
     const direct: ComponentId[] = [];
     const declared = node.needs.map((id) => ({ id, path: componentPath(node.id), declared: true }));
     const added = (node.extraNeeds ?? []).map((id, i) => ({ id, path: componentPath(node.id, 'needs', i), declared: false }));
@@ -65,7 +66,7 @@ export function resolveGraph(nodes: readonly GraphNode[], known: readonly Compon
         });
       }
     }
-    needs.set(node.id, direct.sort());
+    needs.set(node.id, direct.sort(compareStrings));
   }
 
   for (const cycle of findCycles(needs)) {
@@ -86,7 +87,7 @@ export function resolveGraph(nodes: readonly GraphNode[], known: readonly Compon
     waves.set(id, wave);
     return wave;
   };
-  const order = [...enabled.keys()].sort((a, b) => waveOf(a) - waveOf(b) || a.localeCompare(b));
+  const order = [...enabled.keys()].sort((a, b) => waveOf(a) - waveOf(b) || compareStrings(a, b));
   return { ok: true, graph: { order, waves, needs } };
 }
 
@@ -101,7 +102,7 @@ function findCycles(needs: Map<ComponentId, ComponentId[]>): ComponentId[][] {
     for (const next of needs.get(id) ?? []) {
       if (state.get(next) === 'visiting') {
         const cycle = stack.slice(stack.indexOf(next));
-        const start = cycle.indexOf([...cycle].sort()[0]!);
+        const start = cycle.indexOf([...cycle].sort(compareStrings)[0]!);
         const canonical = [...cycle.slice(start), ...cycle.slice(0, start)];
         cycles.set(canonical.join('>'), canonical);
       } else if (!state.has(next)) {
@@ -111,6 +112,6 @@ function findCycles(needs: Map<ComponentId, ComponentId[]>): ComponentId[][] {
     stack.pop();
     state.set(id, 'done');
   };
-  for (const id of [...needs.keys()].sort()) if (!state.has(id)) visit(id);
+  for (const id of [...needs.keys()].sort(compareStrings)) if (!state.has(id)) visit(id);
   return [...cycles.values()];
 }

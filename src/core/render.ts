@@ -1,6 +1,7 @@
 import type { ResolvedCluster } from '../config/validate.ts';
 import type { Registry } from '../config/schema.ts';
 import { PlinthError } from '../errors.ts';
+import { compareStrings } from './compare.ts';
 import { deepMerge } from './merge.ts';
 import { HEADER, toYaml } from './yaml.ts';
 import type { ChartSource, ComponentId, HealthCheck, K8sObject, RenderContext, SecretInput } from './types.ts';
@@ -104,7 +105,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry): Rende
 
   const files = new Map<string, string>();
   const owners = new Map<string, RenderedObject>();
-  for (const entry of objects.sort((a, b) => a.file.localeCompare(b.file))) {
+  for (const entry of objects.sort((a, b) => compareStrings(a.file, b.file))) {
     const previous = owners.get(entry.file);
     if (previous) {
       throw new PlinthError(

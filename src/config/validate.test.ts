@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { registry } from '../components/index.ts';
+import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { minimalCluster } from '../../test/helpers.ts';
+import { resolveCluster } from './validate.ts';
+
+function issuesOf(mutate: (config: Record<string, any>) => void): ConfigIssue[] {
+  const config = minimalCluster();
+  mutate(config);
+  try {
+    resolveCluster(config, registry);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).issues;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('resolveCluster', () => {
+  it('accepts the minimal cluster and fills defaults', () => {
+    const { config, graph } = resolveCluster(minimalCluster(), registry);
+    expect(config.git).toEqual({ repoURL: 'https://git.example.org/infra.git', revision: 'main', path: 'rendered' });
+    expect(config.apps[0]).toMatchObject({ port: 8080, replicas: 1, stages: ['production'], env: {} });
+    expect(config.components['cert-manager']).toEqual({
+      options: { acmeEmail: 'ops@example.org', solver: 'designate', ingressClassName: 'traefik', recursiveNameservers: [] },
+      common: { namespace: undefined, needs: undefined, values: undefined, extraObjects: undefined },
+    });
+    expect(graph.order).toEqual(['argo-cd', 'cert-manager']);
+  });
+
+  it('accepts `true` as a component with default options, and `false` as disabled', () => {
+    const config = minimalCluster();
+    config.components = { 'argo-cd': true, 'cert-manager': false };
+    expect(Object.keys(resolveCluster(config, registry).config.components)).toEqual(['argo-cd']);
+  });
+
+  // Each invalid config: exactly the issues expected, with their config paths and messages.
+  const cases: [string, (c: Record<string, any>) => void, ConfigIssue[]][] = [
+    [
+      'wrong type for a field',
+      (c) => (c.apps[0].port = '80'),
+      [{ path: 'apps[0].port', message: 'must be a number, got string "80"' }],
+    ],
+    [
+      'a non-integer replica count',
+      (c) => (c.apps[1].replicas = 1.5),
+      [{ path: 'apps[1].replicas', message: 'must be an integer, got number 1.5' }],
+    ],
+    [
+      'a missing required field',
+      (c) => delete c.domain,
+      [{ path: 'domain', message: 'is required (string)', hint: 'add domain' }],
+    ],
+    [
+      'an unknown top-level key, with a suggestion',
+      (c) => (c.domian = 'x'),
+      [{ path: 'domian', message: 'unknown key "domian"', hint: 'did you mean "domain"?' }],
+    ],
+    [
+      'an unknown key inside an app',
+      (c) => (c.apps[2].replicaz = 2),
+      [{ path: 'apps[2].replicaz', message: 'unknown key "replicaz"', hint: 'did you mean "replicas"?' }],
+    ],
+    [
+      'an unknown component, with a suggestion',
+      (c) => (c.components['cert-manger'] = {}),
+      [{ path: 'components["cert-manger"]', message: 'unknown component "cert-manger"', hint: 'did you mean "cert-manager"?' }],
+    ],
+    [
+      'an unknown component option',
+      (c) => (c.components['cert-manager'].acmeEmial = 'x@example.org'),
+      [{ path: 'components["cert-manager"].acmeEmial', message: 'unknown key "acmeEmial"', hint: 'did you mean "acmeEmail"?' }],
+    ],
+    [
+      'an invalid component option value',
+      (c) => (c.components['cert-manager'].acmeEmail = 'not-an-email'),
+      [{ path: 'components["cert-manager"].acmeEmail', message: `"not-an-email" must be an email address for the Let's Encrypt account` }],
+    ],
+    [
+      'a bad hostname',
+      (c) => (c.apps[0].host = 'Web_App.example.org'),
+      [
+        {
+          path: 'apps[0].host',
+          message: '"Web_App.example.org" must be a lowercase DNS hostname such as "app.example.org" (no scheme, port or path)',
+        },
+      ],
+    ],
+    [
+      'a host outside the cluster domain',
+      (c) => (c.apps[0].host = 'web.example.com'),
+      [
+        {
+          path: 'apps[0].host',
+          message: '"web.example.com" is outside the cluster domain "example.org", so external-dns would not publish it',
+          hint: 'use a name under the domain, e.g. "web.example.org"',
+        },
+      ],
+    ],
+    [
+      'duplicate app names',
+      (c) => (c.apps[2].name = 'web'),
+      [
+        {
+          path: 'apps[2].name',
+          message: 'duplicate app name "web" (first declared at apps[0].name)',
+          hint: 'rename one of them: app names must be unique',
+        },
+      ],
+    ],
+    [
+      'an app name that is not a DNS label',
+      (c) => (c.apps[1].name = 'API'),
+      [
+        {
+          path: 'apps[1].name',
+          message: '"API" must be a DNS label: lowercase letters, digits and "-", at most 63, starting and ending alphanumeric',
+        },
+      ],
+    ],
+    [
+      'an image with a tag',
+      (c) => (c.apps[1].image = 'ghcr.io/example/api:1.2.3'),
+      [
+        {
+          path: 'apps[1].image',
+          message: '"ghcr.io/example/api:1.2.3" carries a tag or digest; give the repository only (Kargo owns tags), e.g. "ghcr.io/example/api"',
+        },
+      ],
+    ],
+    [
+      'an app naming an undeclared database',
+      (c) => (c.apps[1].database = 'ap'),
+      [{ path: 'apps[1].database', message: 'database "ap" is not declared', hint: 'declare it in postgres.databases or did you mean "app"?' }],
+    ],
+    [
+      'scaling on a topic the app does not consume',
+      (c) => (c.apps[2].topics.consume = []),
+      [
+        {
+          path: 'apps[2].scale.topic',
+          message: 'scales on the lag of "videos", which the app does not consume',
+          hint: 'add "videos" to apps[2].topics.consume',
+        },
+      ],
+    ],
+    [
+      'a database on an undeclared server',
+      (c) => (c.postgres.databases[0].server = 'other'),
+      [{ path: 'postgres.databases[0].server', message: 'database server "other" is not declared', hint: 'known servers: main' }],
+    ],
+    [
+      'a dependency cycle through user-added needs',
+      (c) => {
+        c.components['argo-cd'] = { needs: ['cert-manager'] };
+        c.components['cert-manager'].needs = ['argo-cd'];
+      },
+      [
+        {
+          path: 'components["argo-cd"].needs',
+          message: 'dependency cycle: argo-cd -> cert-manager -> argo-cd',
+          hint: 'remove one of these needs so the components can be installed in order',
+        },
+      ],
+    ],
+    [
+      'a need on a component that is not enabled',
+      (c) => {
+        delete c.components['argo-cd'];
+        c.components['cert-manager'].needs = ['argo-cd'];
+      },
+      [
+        {
+          path: 'components["cert-manager"].needs[0]',
+          message: '"cert-manager" needs "argo-cd", which is not enabled',
+          hint: 'enable it with components: { "argo-cd": {} } or remove this entry',
+        },
+      ],
+    ],
+    [
+      'a need on an unknown component',
+      (c) => (c.components['cert-manager'].needs = ['argocd']),
+      [{ path: 'components["cert-manager"].needs[0]', message: 'needs "argocd", which is not a Plinth component', hint: 'did you mean "argo-cd"?' }],
+    ],
+    [
+      'a Secret with data among extra objects',
+      (c) =>
+        (c.components['argo-cd'] = {
+          extraObjects: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'oops' }, stringData: { password: 'x' } }],
+        }),
+      [
+        {
+          path: 'components["argo-cd"].extraObjects[0]',
+          message: 'Secret "oops" carries data, which would land in git',
+          hint: 'declare the secret as an input and set it with `plinth secrets set`; External Secrets delivers it',
+        },
+      ],
+    ],
+    [
+      'an extra object that is not a Kubernetes object',
+      (c) => (c.components['argo-cd'] = { extraObjects: [{ kind: 'ConfigMap' }] }),
+      [{ path: 'components["argo-cd"].extraObjects[0]', message: 'must be a Kubernetes object with apiVersion, kind and metadata.name' }],
+    ],
+    [
+      'a git URL that is not https',
+      (c) => (c.git.repoURL = 'git@github.com:org/infra.git'),
+      [{ path: 'git.repoURL', message: '"git@github.com:org/infra.git" must be an https URL of the git repository Argo CD pulls from' }],
+    ],
+    [
+      'an empty stage list',
+      (c) => (c.apps[0].stages = []),
+      [{ path: 'apps[0].stages', message: 'must be at least 1 entries, got an array' }],
+    ],
+  ];
+
+  it.each(cases)('rejects %s', (_name, mutate, expected) => {
+    expect(issuesOf(mutate)).toEqual(expected);
+  });
+
+  it('collects every problem instead of stopping at the first', () => {
+    const issues = issuesOf((c) => {
+      c.apps[0].port = 0;
+      c.apps[1].hostt = 'x';
+      c.components.traefik = {};
+    });
+    expect(issues.map((i) => i.path).sort()).toEqual(['apps[0].port', 'apps[1].hostt', 'components.traefik']);
+  });
+
+  it('reports semantic problems together', () => {
+    const issues = issuesOf((c) => {
+      c.apps[1].name = 'web';
+      c.apps[0].cache = 'nope';
+      c.topics.push({ name: 'videos' });
+    });
+    expect(issues.map((i) => i.path)).toEqual(['apps[1].name', 'topics[1].name', 'apps[0].cache']);
+  });
+
+  it('rejects a config that is not an object', () => {
+    expect(() => resolveCluster('cluster', registry)).toThrowError(ConfigError);
+  });
+});

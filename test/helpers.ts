@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { afterAll } from 'vitest';
+
+export const REPO = resolve(import.meta.dirname, '..');
+export const BIN = join(REPO, 'bin', 'plinth.js');
+/** Upstream CRDs, values schemas and chart coordinates: read-only, never copied into the repo. */
+export const UPSTREAM = resolve(process.env.PLINTH_SCHEMAS_DIR ?? join(REPO, '..', 'shared', 'upstream'));
+
+const created: string[] = [];
+afterAll(async () => {
+  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+export async function tempDir(prefix = 'plinth-test-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  delete env.FORCE_COLOR;
+  if (extra.FORCE_COLOR) env.FORCE_COLOR = extra.FORCE_COLOR;
+  if (extra.NO_COLOR === '') delete env.NO_COLOR;
+  return env;
+}
+
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? REPO,
+      env: testEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Every file under a directory with its content, keyed by relative path. */
+export async function snapshotDir(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch {
+    return files;
+  }
+  for (const entry of entries.filter((e) => e.isFile())) {
+    const path = join(entry.parentPath, entry.name);
+    files.set(relative(dir, path), await readFile(path, 'utf8'));
+  }
+  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** A small valid cluster definition as plain data, for tests to break one field at a time. */
+export function minimalCluster(): Record<string, any> {
+  return {
+    name: 'test',
+    domain: 'example.org',
+    git: { repoURL: 'https://git.example.org/infra.git' },
+    components: { 'argo-cd': {}, 'cert-manager': { acmeEmail: 'ops@example.org' } },
+    postgres: { servers: [{ name: 'main' }], databases: [{ name: 'app', server: 'main' }] },
+    topics: [{ name: 'videos' }],
+    caches: [{ name: 'sessions' }],
+    apps: [
+      { name: 'web', image: 'ghcr.io/example/web', host: 'web.example.org', cache: 'sessions' },
+      { name: 'api', image: 'ghcr.io/example/api', database: 'app', topics: { produce: ['videos'] } },
+      {
+        name: 'worker',
+        image: 'ghcr.io/example/worker',
+        topics: { consume: ['videos'] },
+        scale: { topic: 'videos', maxReplicas: 3 },
+      },
+    ],
+  };
+}
