@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -29,14 +29,60 @@ function newAjv(): Ajv {
   return ajv;
 }
 
-export async function crdValidator(file: string, version: string): Promise<ValidateFunction> {
-  const docs = parseAllDocuments(await readFile(join(UPSTREAM, 'crds', file), 'utf8'));
-  const crd = docs.map((d) => d.toJS()).find((d) => d?.kind === 'CustomResourceDefinition');
-  const schema = crd.spec.versions.find((v: { name: string }) => v.name === version).schema.openAPIV3Schema;
+function compileCrdSchema(schema: unknown): ValidateFunction {
   const closed = closeObjects(schema) as Record<string, unknown>;
   // metadata is validated by the API server itself, not by the CRD schema.
   (closed.properties as Record<string, unknown>).metadata = { type: 'object' };
   return newAjv().compile(closed);
+}
+
+export async function crdValidator(file: string, version: string): Promise<ValidateFunction> {
+  const docs = parseAllDocuments(await readFile(join(UPSTREAM, 'crds', file), 'utf8'));
+  const crd = docs.map((d) => d.toJS()).find((d) => d?.kind === 'CustomResourceDefinition');
+  return compileCrdSchema(crd.spec.versions.find((v: { name: string }) => v.name === version).schema.openAPIV3Schema);
+}
+
+interface CrdVersion {
+  file: string;
+  schema: unknown;
+}
+
+let crdIndex: Promise<Map<string, CrdVersion>> | undefined;
+
+/** Every served CRD version under the upstream crds directory, keyed by `group/version/Kind`. */
+function loadCrdIndex(): Promise<Map<string, CrdVersion>> {
+  crdIndex ??= (async () => {
+    const index = new Map<string, CrdVersion>();
+    const root = join(UPSTREAM, 'crds');
+    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.yaml')).sort();
+    for (const file of files) {
+      for (const doc of parseAllDocuments(await readFile(join(root, file), 'utf8'))) {
+        const crd = doc.toJS();
+        if (crd?.kind !== 'CustomResourceDefinition') continue;
+        for (const version of crd.spec.versions ?? []) {
+          if (version.served === false || !version.schema?.openAPIV3Schema) continue;
+          index.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, { file, schema: version.schema.openAPIV3Schema });
+        }
+      }
+    }
+    return index;
+  })();
+  return crdIndex;
+}
+
+const compiled = new Map<string, ValidateFunction>();
+
+/**
+ * Checks a custom resource against the upstream CRD of its apiVersion and kind, with unknown fields
+ * rejected. Returns the problems found, or a single problem when no CRD serves that kind.
+ */
+export async function checkCustomResource(object: { apiVersion: string; kind: string }): Promise<string[]> {
+  const key = `${object.apiVersion}/${object.kind}`;
+  const crd = (await loadCrdIndex()).get(key);
+  if (!crd) return [`no upstream CRD serves ${key}`];
+  let validate = compiled.get(key);
+  if (!validate) compiled.set(key, (validate = compileCrdSchema(crd.schema)));
+  return validate(object) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
 }
 
 export async function valuesValidator(file: string): Promise<ValidateFunction> {
@@ -54,4 +100,17 @@ export interface ChartFact {
 
 export async function chartFacts(): Promise<ChartFact[]> {
   return JSON.parse(await readFile(join(UPSTREAM, 'charts.json'), 'utf8'));
+}
+
+/** API groups Kubernetes serves itself; everything else must match an upstream CRD. */
+const BUILT_IN = /^(v1|(apps|batch|policy|autoscaling|networking\.k8s\.io|rbac\.authorization\.k8s\.io|storage\.k8s\.io|apiextensions\.k8s\.io|admissionregistration\.k8s\.io|scheduling\.k8s\.io|coordination\.k8s\.io|discovery\.k8s\.io|certificates\.k8s\.io|node\.k8s\.io|apiregistration\.k8s\.io)\/.+)$/;
+
+/** Problems of every custom resource among rendered objects, keyed `file: problem`; empty when all are valid. */
+export async function customResourceProblems(objects: { file: string; object: { apiVersion: string; kind: string } }[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { file, object } of objects) {
+    if (BUILT_IN.test(object.apiVersion)) continue;
+    for (const problem of await checkCustomResource(object)) problems.push(`${file}: ${problem}`);
+  }
+  return problems;
 }

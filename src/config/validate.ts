@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import { resolveGraph, type ResolvedGraph } from '../core/graph.ts';
+import type { AnyComponent } from '../core/types.ts';
 import { baseShape, clusterSchema, commonComponentOptions, componentsSchema, type ClusterConfig, type EnabledComponent, type Registry } from './schema.ts';
 import { formatPath, suggestion } from './paths.ts';
 
@@ -48,7 +49,7 @@ export function resolveCluster(input: unknown, registry: Registry, file?: string
     ? resolveGraph(
         Object.keys(components).map((id) => ({
           id,
-          needs: registry[id]!.needs,
+          needs: componentNeeds(registry[id]!, components[id]!.options),
           extraNeeds: components[id]!.common.needs,
           conflicts: registry[id]!.conflicts,
         })),
@@ -58,6 +59,10 @@ export function resolveCluster(input: unknown, registry: Registry, file?: string
   if (graphResult && !graphResult.ok) issues.push(...graphResult.issues);
   if (issues.length > 0 || !config || !graphResult?.ok) throw new ConfigError(issues, file);
   return { config, graph: graphResult.graph };
+}
+
+export function componentNeeds(component: AnyComponent, options: Record<string, unknown>): readonly string[] {
+  return typeof component.needs === 'function' ? component.needs(options) : component.needs;
 }
 
 /** `components: { "cert-manager": true }` is shorthand for the component with default options. */

@@ -15,3 +15,88 @@ export function publicIngressAnnotations(host: string, clusterIssuer = DEFAULT_C
     'cert-manager.io/cluster-issuer': clusterIssuer,
   };
 }
+
+export interface SecretKeyRef {
+  /** Key in the Secret the ExternalSecret creates. */
+  secretKey: string;
+  /** Name of the secret input in the store namespace, as the component declares it. */
+  input: string;
+  /** Key within that input. */
+  key: string;
+}
+
+/**
+ * An ExternalSecret that copies declared secret inputs from Plinth's store into a Secret where they are
+ * used: the only way a component receives a secret it cannot generate.
+ */
+export function externalSecret(input: {
+  name: string;
+  namespace: string;
+  keys: SecretKeyRef[];
+  /** Labels and derived data for the created Secret (External Secrets template, Go template syntax). */
+  template?: { labels?: Record<string, string>; data?: Record<string, string> };
+}) {
+  return {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name: input.name, namespace: input.namespace },
+    spec: {
+      refreshInterval: '1h',
+      secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },
+      target: {
+        name: input.name,
+        creationPolicy: 'Owner',
+        ...(input.template && {
+          template: {
+            ...(input.template.labels && { metadata: { labels: input.template.labels } }),
+            ...(input.template.data && { data: input.template.data }),
+          },
+        }),
+      },
+      data: input.keys.map((k) => ({ secretKey: k.secretKey, remoteRef: { key: k.input, property: k.key } })),
+    },
+  };
+}
+
+/**
+ * A password generated inside the cluster by kubernetes-secret-generator: the value exists only there,
+ * and survives re-syncs (the generator never regenerates an existing field unless forced).
+ */
+export function generatedSecret(input: {
+  name: string;
+  namespace: string;
+  /** Fields to generate, with their length. */
+  generate: Record<string, number>;
+  /** Fixed, non-secret fields stored beside them (usernames, hosts). */
+  data?: Record<string, string>;
+  type?: string;
+}) {
+  return {
+    apiVersion: 'secretgenerator.mittwald.de/v1alpha1',
+    kind: 'StringSecret',
+    metadata: { name: input.name, namespace: input.namespace },
+    spec: {
+      forceRegenerate: false,
+      ...(input.type && { type: input.type }),
+      ...(input.data && { data: input.data }),
+      fields: Object.entries(input.generate).map(([fieldName, length]) => ({
+        fieldName,
+        encoding: 'base64',
+        length: String(length),
+      })),
+    },
+  };
+}
+
+/** Namespace of the PostgreSQL clusters (the operator runs in its own). */
+export const DATABASES_NAMESPACE = 'databases';
+
+/**
+ * The credentials of a declared database: a basic-auth Secret (`username`, `password`) generated in the
+ * databases namespace, used by CloudNativePG for the owner role and replicated by ClusterSecret to the
+ * namespaces of the apps that use the database.
+ */
+export const databaseSecretName = (database: string): string => `pg-${database}`;
+
+/** Apps run in one namespace per promotion stage, shared by every app of that stage. */
+export const stageNamespace = (stage: string): string => stage;

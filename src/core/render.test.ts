@@ -5,7 +5,7 @@ import { APPLICATION_HEALTH_LUA } from '../components/argo-cd/index.ts';
 import { loadCluster } from '../config/load.ts';
 import { resolveCluster, type ResolvedCluster } from '../config/validate.ts';
 import { minimalCluster, REPO } from '../../test/helpers.ts';
-import { chartFacts, crdValidator, valuesValidator } from '../../test/upstream.ts';
+import { chartFacts, crdValidator, customResourceProblems, valuesValidator } from '../../test/upstream.ts';
 import { renderTree, type RenderedTree } from './render.ts';
 import { HEADER } from './yaml.ts';
 
@@ -211,5 +211,19 @@ describe('renderTree', () => {
     expect(() => renderTree(resolveCluster(config, registry), registry)).toThrow(
       'ConfigMap/same and ConfigMap/same would both be written to manifests/argo-cd/configmap-same.yaml',
     );
+  });
+});
+
+describe('every custom resource of the default cluster', () => {
+  it('validates against its upstream CRD', async () => {
+    expect(await customResourceProblems(tree.objects)).toEqual([]);
+  });
+
+  it('is reported when it does not (the check can fail)', async () => {
+    const broken = { file: 'x.yaml', object: { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'x' }, spec: { acme: { server: 1 } } } };
+    const unknown = { file: 'y.yaml', object: { apiVersion: 'example.org/v1', kind: 'Nope', metadata: { name: 'y' } } };
+    const problems = await customResourceProblems([broken, unknown]);
+    expect(problems.some((p) => p.startsWith('x.yaml: /spec/acme/server must be string'))).toBe(true);
+    expect(problems).toContain('y.yaml: no upstream CRD serves example.org/v1/Nope');
   });
 });

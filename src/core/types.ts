@@ -63,8 +63,9 @@ export interface Component<S extends AnyZodObject = AnyZodObject, O = z.output<S
   description: string;
   /** Namespace the component installs into, unless the config overrides it. */
   namespace: string;
-  needs: ComponentId[];
-  conflicts?: ComponentId[];
+  /** Components this one cannot work without; a function when that depends on its options (an Ingress needs traefik). */
+  needs: readonly ComponentId[] | ((options: O) => ComponentId[]);
+  conflicts?: readonly ComponentId[];
   /** Typed knobs: a zod object whose fields all have defaults or are optional. */
   options: S;
   chart?: (ctx: RenderContext<O>) => ChartSource;

@@ -3,7 +3,7 @@ import { hostname } from '../../config/schema.ts';
 import {
   DEFAULT_CLUSTER_ISSUER,
   DEFAULT_INGRESS_CLASS,
-  SECRET_STORE,
+  externalSecret,
   publicIngressAnnotations,
 } from '../../core/conventions.ts';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
@@ -81,23 +81,17 @@ export const argoCd = defineComponent({
   resources: ({ cluster, namespace, enabled }) => {
     const objects: K8sObject[] = [];
     if (enabled('external-secrets')) {
-      objects.push({
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'ExternalSecret',
-        metadata: { name: 'infra-repository', namespace },
-        spec: {
-          refreshInterval: '1h',
-          secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },
-          target: {
-            name: 'infra-repository',
-            template: {
-              metadata: { labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
-              data: { type: 'git', url: cluster.git.repoURL, username: 'plinth', password: '{{ .token }}' },
-            },
+      objects.push(
+        externalSecret({
+          name: 'infra-repository',
+          namespace,
+          keys: [{ secretKey: 'token', input: REPO_CREDENTIALS_SECRET, key: 'token' }],
+          template: {
+            labels: { 'argocd.argoproj.io/secret-type': 'repository' },
+            data: { type: 'git', url: cluster.git.repoURL, username: 'plinth', password: '{{ .token }}' },
           },
-          data: [{ secretKey: 'token', remoteRef: { key: REPO_CREDENTIALS_SECRET, property: 'token' } }],
-        },
-      });
+        }),
+      );
     }
     return objects;
   },
