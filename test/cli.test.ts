@@ -24,13 +24,13 @@ describe('plinth render', () => {
     const first = await runCli(['render'], { cwd: dir });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('rendered 5 objects into rendered/ (5 created, 0 updated, 0 removed, 0 unchanged)');
+    expect(first.stdout).toContain('rendered 6 files (5 objects) into rendered/: 6 created, 0 updated, 0 removed, 0 unchanged');
     const tree = await snapshotDir(join(dir, 'rendered'));
     expect([...tree.keys()]).toContain('bootstrap/root.yaml');
 
     const second = await runCli(['render'], { cwd: dir });
     expect(second.code).toBe(0);
-    expect(second.stdout).toContain('(0 created, 0 updated, 0 removed, 5 unchanged)');
+    expect(second.stdout).toContain('0 created, 0 updated, 0 removed, 6 unchanged');
     expect(await snapshotDir(join(dir, 'rendered'))).toEqual(tree);
   });
 
@@ -47,13 +47,13 @@ describe('plinth render', () => {
     const dir = await defaultConfigDir();
     const missing = await runCli(['render', '--check'], { cwd: dir });
     expect(missing.code).toBe(1);
-    expect(missing.stdout).toContain('rendered is stale: 5 created, 0 updated, 0 removed, 0 unchanged');
+    expect(missing.stdout).toContain('rendered is stale: 6 created, 0 updated, 0 removed, 0 unchanged');
     expect(await snapshotDir(join(dir, 'rendered'))).toEqual(new Map());
 
     await runCli(['render'], { cwd: dir });
     const fresh = await runCli(['render', '--check'], { cwd: dir });
     expect(fresh.code).toBe(0);
-    expect(fresh.stdout).toContain('rendered is up to date (5 files)');
+    expect(fresh.stdout).toContain('rendered is up to date (6 files)');
 
     const tree = join(dir, 'rendered');
     const edited = join(tree, 'apps', 'argo-cd.yaml');
@@ -63,7 +63,7 @@ describe('plinth render', () => {
     const before = await snapshotDir(tree);
     const stale = await runCli(['render', '--check'], { cwd: dir });
     expect(stale.code).toBe(1);
-    expect(stale.stdout).toContain('rendered is stale: 1 created, 1 updated, 1 removed, 3 unchanged');
+    expect(stale.stdout).toContain('rendered is stale: 1 created, 1 updated, 1 removed, 4 unchanged');
     expect(stale.stdout).toContain('+ bootstrap/root.yaml  (missing)');
     expect(stale.stdout).toContain('~ apps/argo-cd.yaml  (differs)');
     expect(stale.stdout).toContain('- apps/old-component.yaml  (no longer rendered)');

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { createColors } from 'picocolors';
 import { registry } from '../components/index.ts';
 import type { Context } from '../commands/context.ts';
+import { docs } from '../commands/docs.ts';
 import { graph } from '../commands/graph.ts';
 import { render, type RenderResult } from '../commands/render.ts';
 import { ConfigError, PlinthError } from '../errors.ts';
@@ -97,6 +98,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
       out(table(rows, c));
     });
 
+  program
+    .command('docs')
+    .description("print the cluster's catalogue page: components, pinned charts, waves (Mermaid), secret inputs")
+    .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+    .action(async (options) => {
+      const result = await docs(options, context());
+      if (globals.json) json(result);
+      else io.stdout.write(result.markdown);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -150,5 +161,5 @@ function describeRender(result: RenderResult, cwd: string, c: Colors): string {
   const waves = new Map<number, string[]>();
   for (const { id, wave } of result.components) waves.set(wave, [...(waves.get(wave) ?? []), id]);
   const waveText = [...waves].map(([wave, ids]) => `  wave ${wave}: ${ids.join(', ')}`).join('\n');
-  return `${c.green('✓')} rendered ${result.objects} objects into ${where}/ (${counts})\n${waveText}`;
+  return `${c.green('✓')} rendered ${result.files} files (${result.objects} objects) into ${where}/: ${counts}\n${waveText}`;
 }

@@ -21,13 +21,14 @@ beforeAll(async () => {
 describe('the default cluster (plinth.config.ts)', () => {
   it('renders the expected files', () => {
     expect([...tree.files.keys()]).toEqual([
+      'README.md',
       'apps/argo-cd.yaml',
       'apps/cert-manager.yaml',
       'bootstrap/root.yaml',
       'manifests/cert-manager/clusterissuer-letsencrypt-prod.yaml',
       'manifests/cert-manager/clusterissuer-letsencrypt-staging.yaml',
     ]);
-    for (const content of tree.files.values()) expect(content.startsWith(HEADER)).toBe(true);
+    for (const [file, content] of tree.files) if (file.endsWith('.yaml')) expect(content.startsWith(HEADER)).toBe(true);
   });
 
   it('renders a root Application over the apps folder of the infra repo', () => {

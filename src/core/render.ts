@@ -3,6 +3,7 @@ import type { Registry } from '../config/schema.ts';
 import { PlinthError } from '../errors.ts';
 import { compareStrings } from './compare.ts';
 import { deepMerge } from './merge.ts';
+import { CATALOGUE_FILE, renderCatalogue } from './catalogue.ts';
 import { HEADER, toYaml } from './yaml.ts';
 import type { ChartSource, ComponentId, HealthCheck, K8sObject, RenderContext, SecretInput } from './types.ts';
 
@@ -28,6 +29,7 @@ export interface RenderedObject {
 
 export interface RenderedComponent {
   id: ComponentId;
+  description: string;
   namespace: string;
   wave: number;
   needs: ComponentId[];
@@ -93,6 +95,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry): Rende
     if (application) add(`apps/${id}.yaml`, 'apps', application);
     components.push({
       id,
+      description: component.description,
       namespace,
       wave,
       needs: graph.needs.get(id)!,
@@ -103,7 +106,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry): Rende
   }
   add('bootstrap/root.yaml', 'bootstrap', rootApplication(config.name, argoNamespace, config.git, `${root}/apps`));
 
-  const files = new Map<string, string>();
+  const files = new Map<string, string>([[CATALOGUE_FILE, renderCatalogue(config, components)]]);
   const owners = new Map<string, RenderedObject>();
   for (const entry of objects.sort((a, b) => compareStrings(a.file, b.file))) {
     const previous = owners.get(entry.file);
@@ -116,7 +119,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry): Rende
     owners.set(entry.file, entry);
     files.set(entry.file, HEADER + toYaml(entry.object));
   }
-  return { files, objects, components };
+  return { files: new Map([...files].sort(([a], [b]) => compareStrings(a, b))), objects, components };
 }
 
 function ownedObject(object: K8sObject, component: ComponentId): K8sObject {

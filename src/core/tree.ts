@@ -50,7 +50,7 @@ export async function planTree(outDir: string, files: ReadonlyMap<string, string
       );
   }
   for (const path of [...existing].sort()) {
-    if (files.has(path) || !path.endsWith('.yaml')) continue;
+    if (files.has(path) || !/\.(ya?ml|md)$/.test(path)) continue;
     const current = await readFile(join(outDir, path), 'utf8');
     if (isRenderedFile(current)) plan.delete.push(path);
   }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { registry } from '../components/index.ts';
+import { resolveCluster } from '../config/validate.ts';
+import { minimalCluster } from '../../test/helpers.ts';
+import { renderTree } from './render.ts';
+import { MARKDOWN_HEADER } from './yaml.ts';
+
+describe('the catalogue page', () => {
+  const config = minimalCluster();
+  config.components['cert-manager'].needs = ['argo-cd'];
+  const page = renderTree(resolveCluster(config, registry), registry).files.get('README.md')!;
+
+  it('lists every component with its wave, pinned chart, needs and secret inputs', () => {
+    expect(page.startsWith(MARKDOWN_HEADER)).toBe(true);
+    expect(page).toContain(
+      '| 0 | `argo-cd` | `argocd` | [argo-cd](https://argoproj.github.io/argo-helm) `10.1.1` | - | `argocd-repo-credentials` | Argo CD: syncs the rendered tree (app of apps) into the cluster |',
+    );
+    expect(page).toContain("| 1 | `cert-manager` | `cert-manager` | [cert-manager](https://charts.jetstack.io) `v1.21.1` | `argo-cd` | - |");
+  });
+
+  it('draws the dependency graph by wave as Mermaid', () => {
+    const mermaid = page.slice(page.indexOf('```mermaid'), page.indexOf('```', page.indexOf('```mermaid') + 3));
+    expect(mermaid.split('\n').slice(1)).toEqual([
+      'graph LR',
+      '  subgraph wave0["wave 0"]',
+      '    argo_cd["argo-cd"]',
+      '  end',
+      '  subgraph wave1["wave 1"]',
+      '    cert_manager["cert-manager"]',
+      '  end',
+      '  argo_cd --> cert_manager',
+      '',
+    ]);
+  });
+
+  it('explains each secret input without any value', () => {
+    expect(page).toContain('| `argocd-repo-credentials` | `token` | `argo-cd` |');
+  });
+});

@@ -1,0 +1,60 @@
+import type { ClusterConfig } from '../config/schema.ts';
+import type { RenderedComponent } from './render.ts';
+import { MARKDOWN_HEADER } from './yaml.ts';
+
+export const CATALOGUE_FILE = 'README.md';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+/**
+ * The cluster's own documentation page, rendered with the tree so it cannot drift from what runs:
+ * every component with its pinned chart, sync wave and secret inputs, and the dependency graph.
+ */
+export function renderCatalogue(config: ClusterConfig, components: readonly RenderedComponent[]): string {
+  const lines = [
+    `# ${config.name}: platform catalogue`,
+    '',
+    `Cluster \`${config.name}\`, domain \`${config.domain}\`, synced by Argo CD from \`${config.git.repoURL}\` (\`${config.git.revision}\`, \`${config.git.path}/\`).`,
+    '',
+    '| wave | component | namespace | chart | needs | secret inputs | what it is |',
+    '|---|---|---|---|---|---|---|',
+    ...components.map((c) =>
+      [
+        c.wave,
+        `\`${c.id}\``,
+        `\`${c.namespace}\``,
+        c.chart ? `[${c.chart.chart}](${c.chart.repoURL}) \`${c.chart.version}\`` : '-',
+        c.needs.map((n) => `\`${n}\``).join(', ') || '-',
+        c.secrets.map((s) => `\`${s.name}\``).join(', ') || '-',
+        cell(c.description),
+      ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
+    ),
+    '',
+    '## Install order',
+    '',
+    'Argo CD syncs one wave at a time; a component waits for everything it needs.',
+    '',
+    '```mermaid',
+    'graph LR',
+    ...[...new Set(components.map((c) => c.wave))].flatMap((wave) => [
+      `  subgraph wave${wave}["wave ${wave}"]`,
+      ...components.filter((c) => c.wave === wave).map((c) => `    ${nodeId(c.id)}["${c.id}"]`),
+      '  end',
+    ]),
+    ...components.flatMap((c) => c.needs.map((need) => `  ${nodeId(need)} --> ${nodeId(c.id)}`)),
+    '```',
+  ];
+  const secrets = components.flatMap((c) => c.secrets.map((s) => ({ component: c.id, ...s })));
+  if (secrets.length > 0) {
+    lines.push('', '## Secret inputs', '', `Provided by a person, kept only in the cluster's secret store, never in git.`, '');
+    lines.push('| input | keys | used by | purpose | how to get it |', '|---|---|---|---|---|');
+    for (const s of secrets) {
+      lines.push(
+        `| \`${s.name}\` | ${s.keys.map((k) => `\`${k.key}\``).join(', ')} | \`${s.component}\` | ${cell(s.purpose)} | ${cell(s.howToGet)} |`,
+      );
+    }
+  }
+  return `${MARKDOWN_HEADER}${lines.join('\n')}\n`;
+}
+
+const nodeId = (id: string) => id.replace(/[^A-Za-z0-9]/g, '_');
