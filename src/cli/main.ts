@@ -6,6 +6,7 @@ import { registry } from '../components/index.ts';
 import type { Context } from '../commands/context.ts';
 import { docs } from '../commands/docs.ts';
 import { graph } from '../commands/graph.ts';
+import { apply, BlockedError, diff, type LiveContext, type ReportedChange } from '../commands/live.ts';
 import { render, type RenderResult } from '../commands/render.ts';
 import { ConfigError, PlinthError } from '../errors.ts';
 import { formatIssues, table, useColor, type Colors, type Stream } from './output.ts';
@@ -98,6 +99,41 @@ export async function main(argv: string[], io: Io): Promise<number> {
       out(table(rows, c));
     });
 
+  const liveCommand = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+      .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
+      .option('--context <name>', 'kubeconfig context to use')
+      .option('--crds <dir>', 'apply the CRD manifests in this directory first (for a cluster without the charts)')
+      .option('--prune', 'delete objects labelled managed-by plinth that are no longer rendered')
+      .option('--allow-data-loss', 'with --prune, also delete PVCs, database clusters and namespaces holding PVCs');
+  const liveContext = (): LiveContext => ({ ...context(), connect: async (o) => (await import('../kube/client.ts')).connect(o) });
+
+  liveCommand('diff', 'show what apply would change on the live cluster (server-side dry run); exit 1 if anything')
+    .action(async (options) => {
+      const result = await diff(options, liveContext());
+      if (globals.json) json(result);
+      else out(describeChanges(result.changes, colorsFor(io.stdout), `${result.differences} difference${result.differences === 1 ? '' : 's'} with ${result.server}`));
+      if (result.differences > 0) exitCode = 1;
+    });
+
+  liveCommand('apply', 'server-side apply of the rendered tree, in dependency order')
+    .action(async (options) => {
+      const result = await apply(options, liveContext());
+      const c = colorsFor(io.stdout);
+      if (globals.json) json(result);
+      else
+        out(
+          `${result.failed.length ? c.red('✗') : c.green('✓')} ${result.server}: ${result.created} created, ${result.configured} configured, ` +
+            `${result.unchanged} unchanged, ${result.pruned} pruned, ${result.skipped} skipped, ${result.failed.length} failed` +
+            (result.kept ? `, ${result.kept} kept (data)` : '') +
+            result.failed.map((f) => `\n  ${c.red('failed')} ${f.ref}: ${f.reason}`).join(''),
+        );
+      if (result.failed.length > 0) exitCode = 1;
+    });
+
   program
     .command('docs')
     .description("print the cluster's catalogue page: components, pinned charts, waves (Mermaid), secret inputs")
@@ -129,6 +165,11 @@ function reportError(error: unknown, io: Io, globals: GlobalOptions, c: Colors, 
           `${c.dim('Nothing was written.')}\n`,
       );
     return error.exitCode;
+  }
+  if (error instanceof BlockedError) {
+    if (globals.json) json({ error: { type: 'blocked', message: error.message, hint: error.hint, changes: error.changes } });
+    else io.stderr.write(`${c.red('error')}: ${error.message}\n${describeChanges(error.changes, c, '')}\n  ${c.dim(`hint: ${error.hint}`)}\n`);
+    return 1;
   }
   if (error instanceof PlinthError) {
     if (globals.json) json({ error: { type: error.name, message: error.message, hint: error.hint } });
@@ -162,4 +203,26 @@ function describeRender(result: RenderResult, cwd: string, c: Colors): string {
   for (const { id, wave } of result.components) waves.set(wave, [...(waves.get(wave) ?? []), id]);
   const waveText = [...waves].map(([wave, ids]) => `  wave ${wave}: ${ids.join(', ')}`).join('\n');
   return `${c.green('✓')} rendered ${result.files} files (${result.objects} objects) into ${where}/: ${counts}\n${waveText}`;
+}
+
+function describeChanges(changes: ReportedChange[], c: Colors, title: string): string {
+  const mark: Record<string, string> = {
+    create: c.green('+'),
+    update: c.yellow('~'),
+    prune: c.red('-'),
+    keep: c.yellow('!'),
+    skip: c.dim('?'),
+    error: c.red('✗'),
+  };
+  const lines = title ? [title] : [];
+  for (const change of changes) {
+    if (change.action === 'unchanged') continue;
+    lines.push(`${mark[change.action]} ${change.ref}${change.reason ? c.dim(`  (${change.reason})`) : ''}`);
+    for (const immutable of change.immutable ?? [])
+      lines.push(`    ${c.bold(immutable.field)}: ${immutable.explanation}\n    ${c.dim(`manual step: ${immutable.manualStep}`)}`);
+    if (change.diff && change.action === 'update')
+      for (const line of change.diff.split('\n').filter((l) => !l.startsWith('===')))
+        lines.push(`    ${line.startsWith('+') ? c.green(line) : line.startsWith('-') ? c.red(line) : c.dim(line)}`);
+  }
+  return lines.join('\n');
 }

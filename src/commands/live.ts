@@ -1,0 +1,94 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { loadCluster } from '../config/load.ts';
+import { renderTree } from '../core/render.ts';
+import type { K8sObject } from '../core/types.ts';
+import { PlinthError, UsageError } from '../errors.ts';
+import { applyPhases, executePlan, planLive, type ApplySummary, type ObjectChange } from '../kube/apply.ts';
+import type { ConnectOptions, LiveCluster } from '../kube/client.ts';
+import type { Context } from './context.ts';
+
+export interface LiveOptions extends ConnectOptions {
+  config?: string;
+  /** A directory of CRD manifests to apply first, for clusters where no chart has installed them. */
+  crds?: string;
+  prune?: boolean;
+  allowDataLoss?: boolean;
+}
+
+export interface LiveContext extends Context {
+  /** Opens the cluster; injected so tests can hand in a cluster they started. */
+  connect: (options: ConnectOptions) => Promise<LiveCluster>;
+}
+
+/** A change as reported, without the object itself. */
+export type ReportedChange = Omit<ObjectChange, 'object'>;
+
+export interface DiffResult {
+  server: string;
+  changes: ReportedChange[];
+  /** Objects that would be created, changed or pruned. */
+  differences: number;
+}
+
+export interface ApplyResult extends ApplySummary {
+  server: string;
+}
+
+async function readCrds(dir: string): Promise<K8sObject[]> {
+  let files: string[];
+  try {
+    files = (await readdir(dir, { recursive: true })).filter((f) => /\.ya?ml$/.test(f)).sort();
+  } catch {
+    throw new UsageError(`cannot read CRDs from ${dir}`, 'pass a directory of CRD YAML files to --crds');
+  }
+  const crds: K8sObject[] = [];
+  for (const file of files) {
+    for (const document of parseAllDocuments(await readFile(join(dir, file), 'utf8'))) {
+      const object = document.toJS() as K8sObject | null;
+      if (object?.kind === 'CustomResourceDefinition') crds.push(object);
+    }
+  }
+  return crds;
+}
+
+async function plan(options: LiveOptions, ctx: LiveContext) {
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  const tree = renderTree(resolved, ctx.registry);
+  const crds = options.crds ? await readCrds(resolve(ctx.cwd, options.crds)) : [];
+  const cluster = await ctx.connect(options);
+  ctx.progress(`dry-running ${tree.objects.length + crds.length} objects against ${cluster.server}`);
+  const phases = applyPhases(tree, crds);
+  return { cluster, plan: await planLive(cluster, phases, options) };
+}
+
+const report = ({ object: _object, ...change }: ObjectChange): ReportedChange => change;
+
+export async function diff(options: LiveOptions, ctx: LiveContext): Promise<DiffResult> {
+  const { cluster, plan: livePlan } = await plan(options, ctx);
+  const changes = livePlan.changes.map(report);
+  return {
+    server: cluster.server,
+    changes,
+    differences: changes.filter((c) => c.action === 'create' || c.action === 'update' || c.action === 'prune').length,
+  };
+}
+
+export class BlockedError extends PlinthError {
+  readonly changes: ReportedChange[];
+  constructor(changes: ReportedChange[]) {
+    super(
+      `${changes.length} change${changes.length === 1 ? '' : 's'} cannot be applied as rendered; nothing was applied`,
+      'do the manual step each one names, or revert the config change',
+    );
+    this.changes = changes;
+  }
+}
+
+export async function apply(options: LiveOptions, ctx: LiveContext): Promise<ApplyResult> {
+  const { cluster, plan: livePlan } = await plan(options, ctx);
+  if (livePlan.blocked.length > 0) throw new BlockedError(livePlan.blocked.map(report));
+  const summary = await executePlan(cluster, livePlan, ctx.progress);
+  return { server: cluster.server, ...summary };
+}

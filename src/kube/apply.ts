@@ -1,0 +1,236 @@
+import { createTwoFilesPatch } from 'diff';
+import { describeObject, groupOf, MANAGED_BY, SYNC_WAVE, type RenderedTree } from '../core/render.ts';
+import type { K8sObject } from '../core/types.ts';
+import { toYaml } from '../core/yaml.ts';
+import { isTransient, KubeError, type LiveCluster } from './client.ts';
+import { explainImmutable, operatorImmutableChanges, type ImmutableChange } from './immutable.ts';
+
+export type Action = 'create' | 'update' | 'unchanged' | 'skip' | 'prune' | 'keep' | 'error';
+
+export interface ObjectChange {
+  object: K8sObject;
+  /** `Kind/namespace/name`. */
+  ref: string;
+  action: Action;
+  /** Unified diff of the live object and what applying would make of it (managed fields and status left out). */
+  diff?: string;
+  immutable?: ImmutableChange[];
+  /** Why an object is skipped, kept or failed. */
+  reason?: string;
+}
+
+export interface LivePlan {
+  /** Objects to apply, phase by phase: CRDs, then namespaces, then each sync wave, then the root Application. */
+  phases: K8sObject[][];
+  changes: ObjectChange[];
+  /** Changes that would need a manual step: nothing may be applied while any exists. */
+  blocked: ObjectChange[];
+}
+
+export interface PlanOptions {
+  prune?: boolean;
+  allowDataLoss?: boolean;
+}
+
+const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=plinth';
+
+/** Ignored when comparing: what the server owns, or what changes on every write. */
+export function comparable(object: K8sObject): K8sObject {
+  const { status: _status, ...rest } = object as K8sObject & { status?: unknown };
+  const { managedFields, resourceVersion, generation, uid, creationTimestamp, selfLink, ...metadata } = rest.metadata as Record<string, unknown>;
+  void [managedFields, resourceVersion, generation, uid, creationTimestamp, selfLink];
+  const annotations = { ...(metadata.annotations as Record<string, string> | undefined) };
+  delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
+  else delete metadata.annotations;
+  return { ...rest, metadata } as K8sObject;
+}
+
+export function objectDiff(ref: string, before: K8sObject | undefined, after: K8sObject): string {
+  const patch = createTwoFilesPatch(`live ${ref}`, `rendered ${ref}`, before ? toYaml(comparable(before)) : '', toYaml(comparable(after)), '', '', {
+    context: 3,
+  });
+  return patch.split('\n').slice(2).join('\n').trimEnd();
+}
+
+const isNamespaceKind = (o: K8sObject) => o.apiVersion === 'v1' && o.kind === 'Namespace';
+const isCrd = (o: K8sObject) => o.kind === 'CustomResourceDefinition' && groupOf(o.apiVersion) === 'apiextensions.k8s.io';
+
+/**
+ * Orders a rendered tree for applying without Argo CD: extra CRDs first, then every namespace the objects
+ * live in, then the components wave by wave, and the root Application last.
+ */
+export function applyPhases(tree: RenderedTree, extra: K8sObject[] = []): K8sObject[][] {
+  const waveOf = new Map(tree.components.map((c) => [c.id, c.wave]));
+  const crds = extra.filter(isCrd);
+  const byWave = new Map<number, K8sObject[]>();
+  const last: K8sObject[] = [];
+  const namespaces = new Map<string, K8sObject>();
+  for (const { owner, object } of tree.objects) {
+    if (owner === 'bootstrap') {
+      last.push(object);
+      continue;
+    }
+    const wave = owner === 'apps' ? Number(object.metadata.annotations?.[SYNC_WAVE] ?? 0) : waveOf.get(owner) ?? 0;
+    byWave.set(wave, [...(byWave.get(wave) ?? []), object]);
+  }
+  for (const object of [...tree.objects.map((o) => o.object), ...last]) {
+    const namespace = object.metadata.namespace;
+    if (namespace && !namespaces.has(namespace))
+      namespaces.set(namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { ...MANAGED_BY } } });
+  }
+  for (const ns of tree.components.map((c) => c.namespace))
+    if (!namespaces.has(ns)) namespaces.set(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { ...MANAGED_BY } } });
+  const waves = [...byWave.keys()].sort((a, b) => a - b).map((wave) => byWave.get(wave)!);
+  return [crds, [...namespaces.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1)), ...waves, last].filter(
+    (phase) => phase.length > 0,
+  );
+}
+
+async function withRetry<T>(work: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const retryable = isTransient(error) || (error instanceof KubeError && error.status === 409);
+      if (!retryable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** attempt, 5000)));
+    }
+  }
+}
+
+async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Dry-runs every object against the live cluster: what would be created, changed, refused, or pruned. */
+export async function planLive(cluster: LiveCluster, phases: K8sObject[][], options: PlanOptions = {}): Promise<LivePlan> {
+  const all = phases.flat();
+  const namespacesCreated = new Set(
+    (await Promise.all(all.filter(isNamespaceKind).map(async (ns) => ((await cluster.get(ns)) ? undefined : ns.metadata.name)))).filter(
+      (n): n is string => n !== undefined,
+    ),
+  );
+  const crdKinds = new Set(
+    all.filter(isCrd).flatMap((crd) => {
+      const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string }[] };
+      return spec.versions.map((v) => `${spec.group}/${v.name}/${spec.names.kind}`);
+    }),
+  );
+  const changes: ObjectChange[] = [];
+  await pool(all, 8, async (object) => {
+    const ref = describeObject(object);
+    try {
+      const live = await withRetry(() => cluster.get(object));
+      if (!live && object.metadata.namespace && namespacesCreated.has(object.metadata.namespace)) {
+        changes.push({ object, ref, action: 'create', reason: `its namespace ${object.metadata.namespace} is created by this apply` });
+        return;
+      }
+      const result = await withRetry(() => cluster.apply(object, { dryRun: true }));
+      const immutable = live ? operatorImmutableChanges(live, object).filter((c) => !c.explanation.startsWith('growing')) : [];
+      if (immutable.length > 0) {
+        changes.push({ object, ref, action: 'error', immutable, diff: objectDiff(ref, live, result) });
+        return;
+      }
+      const diff = objectDiff(ref, live, result);
+      changes.push({ object, ref, action: !live ? 'create' : diff === '' ? 'unchanged' : 'update', ...(diff && { diff }) });
+    } catch (error) {
+      if (error instanceof KubeError && error.status === 404 && /resource metadata|serves no/.test(error.message)) {
+        const key = `${object.apiVersion}/${object.kind}`;
+        if (crdKinds.has(key)) changes.push({ object, ref, action: 'create', reason: 'its CRD is created by this apply' });
+        else
+          changes.push({
+            object,
+            ref,
+            action: 'skip',
+            reason: `the cluster has no CRD for ${key} yet: Argo CD installs it with the component's chart, then syncs this object`,
+          });
+      } else if (error instanceof KubeError && error.status === 422 && /immutable/i.test(error.message)) {
+        changes.push({ object, ref, action: 'error', immutable: [explainImmutable(object, error.message)], reason: error.message });
+      } else {
+        changes.push({ object, ref, action: 'error', reason: (error as Error).message });
+      }
+    }
+  });
+
+  if (options.prune) changes.push(...(await pruneCandidates(cluster, all, options.allowDataLoss ?? false)));
+  const order = new Map(all.map((o, i) => [describeObject(o), i]));
+  changes.sort((a, b) => (order.get(a.ref) ?? Infinity) - (order.get(b.ref) ?? Infinity) || (a.ref < b.ref ? -1 : 1));
+  return { phases, changes, blocked: changes.filter((c) => c.action === 'error') };
+}
+
+const DATA_KINDS = new Set(['v1/PersistentVolumeClaim', 'postgresql.cnpg.io/v1/Cluster']);
+
+async function pruneCandidates(cluster: LiveCluster, desired: K8sObject[], allowDataLoss: boolean): Promise<ObjectChange[]> {
+  const wanted = new Set(desired.map(describeObject));
+  const kinds = new Map(desired.map((o) => [`${o.apiVersion}/${o.kind}`, o]));
+  kinds.set('v1/Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: '' } });
+  const changes: ObjectChange[] = [];
+  const live: K8sObject[] = [];
+  for (const { apiVersion, kind } of kinds.values()) {
+    try {
+      live.push(...(await cluster.list(apiVersion, kind, { labelSelector: MANAGED_SELECTOR })));
+    } catch (error) {
+      if (!(error instanceof KubeError && error.status === 404)) throw error;
+    }
+  }
+  const pvcNamespaces = new Set(
+    (await cluster.list('v1', 'PersistentVolumeClaim')).map((pvc) => pvc.metadata.namespace).filter((n): n is string => !!n),
+  );
+  for (const object of live) {
+    const ref = describeObject(object);
+    if (wanted.has(ref)) continue;
+    const holdsData =
+      DATA_KINDS.has(`${object.apiVersion}/${object.kind}`) || (isNamespaceKind(object) && pvcNamespaces.has(object.metadata.name));
+    if (holdsData && !allowDataLoss)
+      changes.push({ object, ref, action: 'keep', reason: 'no longer rendered, but it holds data: delete it with --allow-data-loss' });
+    else changes.push({ object, ref, action: 'prune' });
+  }
+  return changes;
+}
+
+export interface ApplySummary {
+  created: number;
+  configured: number;
+  unchanged: number;
+  pruned: number;
+  skipped: number;
+  kept: number;
+  failed: { ref: string; reason: string }[];
+}
+
+/** Applies a plan that is not blocked: phase by phase, concurrently within a phase, retrying transient failures. */
+export async function executePlan(cluster: LiveCluster, plan: LivePlan, progress: (message: string) => void = () => {}): Promise<ApplySummary> {
+  const summary: ApplySummary = { created: 0, configured: 0, unchanged: 0, pruned: 0, skipped: 0, kept: 0, failed: [] };
+  const byRef = new Map(plan.changes.map((c) => [c.ref, c]));
+  for (const [i, phase] of plan.phases.entries()) {
+    progress(`phase ${i + 1}/${plan.phases.length}: ${phase.length} objects`);
+    await pool(phase, 8, async (object) => {
+      const change = byRef.get(describeObject(object));
+      if (change?.action === 'unchanged') return void summary.unchanged++;
+      if (change?.action === 'skip') return void summary.skipped++;
+      try {
+        await withRetry(() => cluster.apply(object));
+        if (change?.action === 'update') summary.configured++;
+        else summary.created++;
+      } catch (error) {
+        summary.failed.push({ ref: describeObject(object), reason: (error as Error).message });
+      }
+    });
+  }
+  for (const change of plan.changes) {
+    if (change.action === 'keep') summary.kept++;
+    if (change.action !== 'prune') continue;
+    try {
+      await withRetry(() => cluster.delete(change.object));
+      summary.pruned++;
+    } catch (error) {
+      summary.failed.push({ ref: change.ref, reason: (error as Error).message });
+    }
+  }
+  return summary;
+}
