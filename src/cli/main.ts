@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { createColors } from 'picocolors';
 import { registry } from '../components/index.ts';
 import type { Context } from '../commands/context.ts';
+import { bootstrap, DEFAULT_HELM_IMAGE } from '../commands/bootstrap.ts';
 import { docs } from '../commands/docs.ts';
 import { graph } from '../commands/graph.ts';
 import { apply, BlockedError, diff, type LiveContext, type ReportedChange } from '../commands/live.ts';
@@ -132,6 +133,30 @@ export async function main(argv: string[], io: Io): Promise<number> {
             result.failed.map((f) => `\n  ${c.red('failed')} ${f.ref}: ${f.reason}`).join(''),
         );
       if (result.failed.length > 0) exitCode = 1;
+    });
+
+  program
+    .command('bootstrap')
+    .description('from an empty cluster to GitOps: install Argo CD in-cluster, then the root Application')
+    .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('--crds <dir>', "apply Argo CD's CRDs from this directory first")
+    .option('--helm-image <image>', `image of the in-cluster Helm job (default: ${DEFAULT_HELM_IMAGE})`)
+    .option('--timeout <seconds>', 'how long to wait for the Argo CD install', (v) => Number(v))
+    .action(async (options) => {
+      const result = await bootstrap(options, liveContext());
+      if (globals.json) return void json(result);
+      const c = colorsFor(io.stdout);
+      out(
+        [
+          `${c.green('✓')} ${result.server}: Argo CD installed, root Application applied`,
+          ...result.steps.map((s) => `  ${s.status === 'unchanged' ? c.dim('=') : c.green('+')} ${s.name} ${c.dim(s.status)}`),
+          '',
+          c.bold('Left to do:'),
+          ...result.checklist.map((item) => `  [ ] ${item}`),
+        ].join('\n'),
+      );
     });
 
   program

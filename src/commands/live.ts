@@ -36,7 +36,7 @@ export interface ApplyResult extends ApplySummary {
   server: string;
 }
 
-async function readCrds(dir: string): Promise<K8sObject[]> {
+export async function readCrds(dir: string): Promise<K8sObject[]> {
   let files: string[];
   try {
     files = (await readdir(dir, { recursive: true })).filter((f) => /\.ya?ml$/.test(f)).sort();

@@ -1,0 +1,164 @@
+import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { loadCluster } from '../config/load.ts';
+import { MANAGED_BY, renderTree } from '../core/render.ts';
+import type { K8sObject } from '../core/types.ts';
+import { toYaml } from '../core/yaml.ts';
+import { PlinthError } from '../errors.ts';
+import { comparable } from '../kube/apply.ts';
+import type { LiveCluster } from '../kube/client.ts';
+import type { ConnectOptions } from '../kube/client.ts';
+import { readCrds, type LiveContext } from './live.ts';
+
+/** Helm runs inside the cluster, so bootstrapping needs neither helm nor chart downloads on the laptop. */
+export const DEFAULT_HELM_IMAGE = 'docker.io/alpine/helm:3.18.4';
+
+export interface BootstrapOptions extends ConnectOptions {
+  config?: string;
+  /** CRD manifests to apply first (Argo CD's are needed before the root Application can exist). */
+  crds?: string;
+  helmImage?: string;
+  /** How long to wait for the Argo CD install, in seconds. */
+  timeout?: number;
+}
+
+export interface BootstrapStep {
+  name: string;
+  status: 'created' | 'updated' | 'unchanged';
+}
+
+export interface BootstrapResult {
+  server: string;
+  steps: BootstrapStep[];
+  /** What a person still has to do, in order. */
+  checklist: string[];
+}
+
+async function applyTracked(cluster: LiveCluster, object: K8sObject): Promise<BootstrapStep['status']> {
+  const live = await cluster.get(object);
+  const result = await cluster.apply(object);
+  if (!live) return 'created';
+  return JSON.stringify(comparable(live)) === JSON.stringify(comparable(result)) ? 'unchanged' : 'updated';
+}
+
+const describe = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+
+/**
+ * From an empty cluster to GitOps: Argo CD installed by an in-cluster Helm job with the rendered values,
+ * then the root Application. Safe to run again: everything is server-side applied, the job is named
+ * after its inputs, and the temporary cluster-admin binding is removed once Argo CD is in.
+ */
+export async function bootstrap(options: BootstrapOptions, ctx: LiveContext): Promise<BootstrapResult> {
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  const tree = renderTree(resolved, ctx.registry);
+  const argo = tree.objects.find((o) => o.file === 'apps/argo-cd.yaml')?.object;
+  const root = tree.objects.find((o) => o.owner === 'bootstrap')!.object;
+  if (!argo) throw new PlinthError('bootstrap installs Argo CD, but the argo-cd component is not enabled', 'enable it: components: { "argo-cd": {} }');
+  const namespace = (argo.spec as { destination: { namespace: string } }).destination.namespace;
+  const [chart] = (argo.spec as { sources: { repoURL: string; chart: string; targetRevision: string; helm: { releaseName: string; valuesObject: unknown } }[] }).sources;
+  const cluster = await ctx.connect(options);
+  const steps: BootstrapStep[] = [];
+  const step = async (object: K8sObject) => {
+    ctx.progress(`applying ${describe(object)}`);
+    steps.push({ name: describe(object), status: await applyTracked(cluster, object) });
+  };
+
+  await step({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { ...MANAGED_BY } } });
+  if (options.crds) {
+    for (const crd of (await readCrds(resolve(ctx.cwd, options.crds))).filter((c) => (c.spec as { group: string }).group === 'argoproj.io')) await step(crd);
+  }
+
+  const values = toYaml(chart!.helm.valuesObject);
+  const helmImage = options.helmImage ?? DEFAULT_HELM_IMAGE;
+  const inputs = createHash('sha256').update(JSON.stringify([chart!.repoURL, chart!.chart, chart!.targetRevision, values, helmImage])).digest('hex');
+  const jobName = `plinth-install-argocd-${inputs.slice(0, 10)}`;
+  const labels = { ...MANAGED_BY, 'plinth.dev/component': 'bootstrap' };
+  const account = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'plinth-bootstrap', namespace, labels } };
+  // Installing a chart that creates ClusterRoles needs cluster-admin; the binding lives only until the job is done.
+  const binding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'plinth-bootstrap', labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ kind: 'ServiceAccount', name: 'plinth-bootstrap', namespace }],
+  };
+  const valuesMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: jobName, namespace, labels }, data: { 'values.yaml': values } };
+  const job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: jobName, namespace, labels },
+    spec: {
+      backoffLimit: 3,
+      ttlSecondsAfterFinished: 86400,
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: 'plinth-bootstrap',
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'helm',
+              image: helmImage,
+              args: [
+                'upgrade', '--install', chart!.helm.releaseName, chart!.chart,
+                '--repo', chart!.repoURL, '--version', chart!.targetRevision,
+                '--namespace', namespace, '--values', '/values/values.yaml',
+              ],
+              env: [{ name: 'HOME', value: '/tmp' }],
+              volumeMounts: [
+                { name: 'values', mountPath: '/values', readOnly: true },
+                { name: 'scratch', mountPath: '/tmp' },
+              ],
+              securityContext: { runAsNonRoot: true, runAsUser: 65534, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+            },
+          ],
+          volumes: [
+            { name: 'values', configMap: { name: jobName } },
+            { name: 'scratch', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+
+  const existing = await cluster.get(job);
+  const alreadyDone = (existing?.status as { succeeded?: number } | undefined)?.succeeded;
+  if (!alreadyDone) {
+    for (const object of [account, binding, valuesMap, job]) await step(object);
+    ctx.progress(`waiting for ${jobName} to install Argo CD ${chart!.targetRevision}`);
+    await waitForJob(cluster, job, (options.timeout ?? 600) * 1000);
+  } else {
+    steps.push({ name: describe(job), status: 'unchanged' });
+  }
+  await cluster.delete(binding);
+  await step(root);
+
+  const host = (chart!.helm.valuesObject as { global?: { domain?: string } }).global?.domain;
+  const secrets = tree.components.flatMap((c) => c.secrets);
+  const checklist = [
+    ...secrets.map((s) => `provide secret input ${s.name} (${s.keys.map((k) => k.key).join(', ')}): ${s.howToGet}`),
+    `delegate ${resolved.config.domain} to OpenStack Designate (NS records at the parent zone), so external-dns and DNS01 work`,
+    ...(host ? [`open https://${host} once the certificate is issued; the initial admin password is in secret argocd-initial-admin-secret`] : []),
+    `watch the waves converge: plinth doctor (or kubectl -n ${namespace} get applications)`,
+  ];
+  return { server: cluster.server, steps, checklist };
+}
+
+async function waitForJob(cluster: LiveCluster, job: K8sObject, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const live = await cluster.get(job);
+    const status = (live?.status ?? {}) as { succeeded?: number; failed?: number; conditions?: { type: string; status: string; message?: string }[] };
+    if (status.succeeded) return;
+    const failed = status.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+    if (failed)
+      throw new PlinthError(
+        `the Argo CD install job ${job.metadata.name} failed: ${failed.message ?? 'see its logs'}`,
+        `kubectl -n ${job.metadata.namespace} logs job/${job.metadata.name}`,
+      );
+    if (Date.now() > deadline)
+      throw new PlinthError(`the Argo CD install job ${job.metadata.name} did not finish in time`, `kubectl -n ${job.metadata.namespace} describe job ${job.metadata.name}`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}

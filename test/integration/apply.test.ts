@@ -1,0 +1,141 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '../../src/components/index.ts';
+import { apply, BlockedError, diff, type LiveContext } from '../../src/commands/live.ts';
+import { connect, type LiveCluster } from '../../src/kube/client.ts';
+import { minimalCluster, REPO, tempDir, UPSTREAM } from '../helpers.ts';
+import { startControlPlane, type TestCluster } from './control-plane.ts';
+
+let control: TestCluster;
+let live: LiveCluster;
+const crds = join(UPSTREAM, 'crds');
+
+const context = (cwd: string): LiveContext => ({ cwd, registry, progress: () => {}, connect });
+
+async function configDir(config: unknown): Promise<string> {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
+  return dir;
+}
+
+beforeAll(async () => {
+  control = await startControlPlane();
+  live = await connect({ kubeconfig: control.kubeconfig });
+}, 300_000);
+
+afterAll(async () => {
+  await control?.stop();
+});
+
+describe('plinth apply on a real API server', () => {
+  it('dry-runs every object of the default render cleanly, then applies it, then finds nothing to change', async () => {
+    const options = { kubeconfig: control.kubeconfig, crds };
+    const before = await diff(options, context(REPO));
+    expect(before.changes.filter((c) => c.action === 'error')).toEqual([]);
+    expect(before.changes.filter((c) => c.action === 'skip')).toEqual([]);
+    expect(before.differences).toBeGreaterThan(0);
+
+    const first = await apply(options, context(REPO));
+    expect(first.failed).toEqual([]);
+    expect(first.created).toBe(before.changes.filter((c) => c.action === 'create').length);
+
+    const second = await apply(options, context(REPO));
+    expect(second).toMatchObject({ created: 0, configured: 0, pruned: 0, failed: [] });
+    expect(second.unchanged).toBe(first.created + first.unchanged);
+    const after = await diff(options, context(REPO));
+    expect(after.differences).toBe(0);
+
+    const issuer = await live.get({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'letsencrypt-prod' } });
+    expect(issuer?.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('plinth');
+    const fields = (issuer?.metadata.managedFields as { manager: string; operation: string }[]).map((f) => `${f.manager}/${f.operation}`);
+    expect(fields).toContain('plinth/Apply');
+  });
+
+  it('shows exactly the change a config edit makes', async () => {
+    const config = minimalCluster();
+    config.name = 'diffs';
+    const dir = await configDir(config);
+    const options = { kubeconfig: control.kubeconfig, crds };
+    await apply(options, context(dir));
+    config.components['cert-manager'].acmeEmail = 'new-owner@example.org';
+    await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
+
+    const result = await diff(options, context(dir));
+    const changed = result.changes.filter((c) => c.action !== 'unchanged');
+    expect(changed.map((c) => `${c.action} ${c.ref}`)).toEqual([
+      'update ClusterIssuer/letsencrypt-prod',
+      'update ClusterIssuer/letsencrypt-staging',
+    ]);
+    const lines = changed[0]!.diff!.split('\n').filter((l) => /^[-+] /.test(l));
+    expect(lines).toEqual(['-    email: ops@example.org', '+    email: new-owner@example.org']);
+  });
+
+  it('refuses an immutable change before applying anything, with the manual step', async () => {
+    const deployment = (app: string, marker: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'selector-test', namespace: 'argocd' },
+      spec: {
+        selector: { matchLabels: { app } },
+        template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'registry.example.org/c:1' }] } },
+      },
+      marker,
+    });
+    const config = minimalCluster();
+    config.name = 'immutable';
+    const { marker: _m, ...first } = deployment('one', '');
+    config.components['argo-cd'] = { extraObjects: [first] };
+    const dir = await configDir(config);
+    const options = { kubeconfig: control.kubeconfig, crds };
+    expect((await apply(options, context(dir))).failed).toEqual([]);
+
+    const { marker: _n, ...second } = deployment('two', '');
+    config.components['argo-cd'] = { extraObjects: [second] };
+    config.components['cert-manager'].acmeEmail = 'changed@example.org';
+    await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
+    const error = await apply(options, context(dir)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BlockedError);
+    const [blocked] = (error as BlockedError).changes;
+    expect(blocked?.ref).toBe('Deployment/argocd/selector-test');
+    expect(blocked?.immutable?.[0]).toMatchObject({
+      field: 'spec.selector',
+      manualStep: 'kubectl delete deployment selector-test -n argocd --cascade=orphan, then apply again (the pods keep running and are adopted)',
+    });
+    const issuer = await live.get({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'letsencrypt-prod' } });
+    expect((issuer?.spec as { acme: { email: string } }).acme.email).not.toBe('changed@example.org');
+  });
+
+  it('prunes only what Plinth applied and no longer renders, and keeps data without --allow-data-loss', async () => {
+    const options = { kubeconfig: control.kubeconfig, crds };
+    const config = minimalCluster();
+    config.name = 'prune';
+    const extra = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'argocd' }, data: { a: '1' } });
+    const claim = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'prune-data', namespace: 'argocd' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    };
+    config.components['argo-cd'] = { extraObjects: [extra('prune-kept'), extra('prune-dropped'), claim] };
+    const dir = await configDir(config);
+    await apply(options, context(dir));
+    await live.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'foreign', namespace: 'argocd' }, data: { b: '2' } } as never);
+
+    config.components['argo-cd'] = { extraObjects: [extra('prune-kept')] };
+    await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
+    const result = await apply({ ...options, prune: true }, context(dir));
+    expect(result.failed).toEqual([]);
+    const names = (await live.list('v1', 'ConfigMap', { namespace: 'argocd' })).map((c) => c.metadata.name);
+    expect(names).toContain('foreign');
+    expect(names).toContain('prune-kept');
+    expect(names).not.toContain('prune-dropped');
+    expect(await live.get(claim)).toBeDefined();
+    expect(result.kept).toBeGreaterThanOrEqual(1);
+
+    const dataLoss = await apply({ ...options, prune: true, allowDataLoss: true }, context(dir));
+    expect(dataLoss.failed).toEqual([]);
+    const gone = await live.get(claim);
+    expect(gone === undefined || (gone.metadata as { deletionTimestamp?: string }).deletionTimestamp !== undefined).toBe(true);
+  });
+});
