@@ -50,7 +50,9 @@ export function objectDiff(ref: string, before: K8sObject | undefined, after: K8
   const patch = createTwoFilesPatch(`live ${ref}`, `rendered ${ref}`, before ? toYaml(comparable(before)) : '', toYaml(comparable(after)), '', '', {
     context: 3,
   });
-  return patch.split('\n').slice(2).join('\n').trimEnd();
+  const lines = patch.split('\n');
+  const firstHunk = lines.findIndex((line) => line.startsWith('@@'));
+  return firstHunk === -1 ? '' : lines.slice(firstHunk).join('\n').trimEnd();
 }
 
 const isNamespaceKind = (o: K8sObject) => o.apiVersion === 'v1' && o.kind === 'Namespace';

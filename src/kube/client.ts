@@ -1,4 +1,4 @@
-import type { KubernetesObjectApi } from '@kubernetes/client-node';
+import { request, type RequestOptions } from 'node:https';
 import { PlinthError } from '../errors.ts';
 import type { K8sObject } from '../core/types.ts';
 
@@ -8,22 +8,19 @@ export const FIELD_MANAGER = 'plinth';
 export class KubeError extends PlinthError {
   readonly status: number;
   readonly reason: string | undefined;
-  readonly details: string;
-  constructor(status: number, message: string, reason?: string, details = '') {
+  constructor(status: number, message: string, reason?: string) {
     super(message);
     this.status = status;
     this.reason = reason;
-    this.details = details;
   }
 }
 
-/** Errors worth retrying: the server is busy, restarting or briefly unreachable. */
+/** Errors worth retrying: the server is busy, restarting or briefly unreachable (status 0). */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof KubeError) return error.status === 429 || error.status >= 500 || error.status === 0;
-  return false;
+  return error instanceof KubeError && (error.status === 429 || error.status >= 500 || error.status === 0);
 }
 
-/** The few operations Plinth needs from a live cluster; the only module that imports the Kubernetes client. */
+/** The few operations Plinth needs from a live cluster; the only module that talks to one. */
 export interface LiveCluster {
   server: string;
   /** Server-side apply with field manager `plinth`, taking ownership of conflicting fields. */
@@ -46,25 +43,23 @@ export interface ConnectOptions {
   context?: string;
 }
 
-function toKubeError(error: unknown, what: string): never {
-  const e = error as { code?: number; body?: unknown; message?: string; cause?: { code?: string } };
-  if (typeof e.code === 'number') {
-    let body: { message?: string; reason?: string; details?: unknown } = {};
-    try {
-      body = typeof e.body === 'string' ? JSON.parse(e.body) : ((e.body as typeof body) ?? {});
-    } catch {
-      body = { message: String(e.body) };
-    }
-    throw new KubeError(e.code, `${what}: ${body.message ?? e.message ?? `HTTP ${e.code}`}`, body.reason, JSON.stringify(body.details ?? ''));
-  }
-  const cause = e.cause?.code ?? (error as NodeJS.ErrnoException).code;
-  throw new KubeError(0, `${what}: ${cause ? `${cause} ` : ''}${e.message ?? String(error)}`);
+interface Resource {
+  name: string;
+  namespaced: boolean;
 }
 
+const describe = (ref: ObjectRef) => `${ref.kind}/${ref.metadata.namespace ? `${ref.metadata.namespace}/` : ''}${ref.metadata.name}`;
+
+/**
+ * Opens a cluster from a kubeconfig. The Kubernetes client library reads the kubeconfig and its
+ * credentials; requests go out as plain JSON, because the library's typed serializer silently drops
+ * fields it has no model for (such as `x-kubernetes-int-or-string` in a CRD), and apply must send
+ * exactly what was rendered.
+ */
 export async function connect(options: ConnectOptions = {}): Promise<LiveCluster> {
   // Loaded here, not at the top: the client takes most of a second to import, and only live commands need it.
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
   try {
     if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
     else kc.loadFromDefault();
@@ -74,70 +69,128 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new PlinthError('the kubeconfig names no current cluster', 'pass --context NAME or fix the kubeconfig');
-  const api: KubernetesObjectApi = k8s.KubernetesObjectApi.makeApiClient(kc);
-  const name = (ref: ObjectRef) => `${ref.kind}/${ref.metadata.namespace ? `${ref.metadata.namespace}/` : ''}${ref.metadata.name}`;
-  const header = (ref: ObjectRef) => ({
-    apiVersion: ref.apiVersion,
-    kind: ref.kind,
-    metadata: { name: ref.metadata.name, ...(ref.metadata.namespace && { namespace: ref.metadata.namespace }) },
-  });
+  const base = new URL(cluster.server);
+  const tls: RequestOptions = {};
+  await kc.applyToHTTPSOptions(tls);
+  const { agent: _agent, ...connection } = tls;
+
+  const send = (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: unknown }> =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(
+        {
+          ...connection,
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port,
+          path: `${base.pathname.replace(/\/$/, '')}${path}`,
+          method,
+          headers: {
+            ...(connection.headers as Record<string, string>),
+            Accept: 'application/json',
+            ...(payload !== undefined && { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) }),
+          },
+          timeout: 60_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              // not JSON: keep the text for the error message
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('request timed out')));
+      req.on('error', (error: NodeJS.ErrnoException) => reject(new KubeError(0, `${method} ${path}: ${error.code ?? ''} ${error.message}`.trim())));
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+
+  const failure = (what: string, response: { status: number; body: unknown }) => {
+    const status = response.body as { message?: string; reason?: string } | string | undefined;
+    const message = typeof status === 'object' ? status?.message : status;
+    return new KubeError(response.status, `${what}: ${message || `HTTP ${response.status}`}`, typeof status === 'object' ? status?.reason : undefined);
+  };
+  const call = async (what: string, method: string, path: string, body?: unknown, contentType?: string) => {
+    const response = await send(method, path, body, contentType);
+    if (response.status >= 200 && response.status < 300) return response;
+    throw failure(what, response);
+  };
+
+  const discovery = new Map<string, Map<string, Resource>>();
+  const resource = async (apiVersion: string, kind: string): Promise<Resource> => {
+    for (const fresh of [false, true]) {
+      if (fresh || !discovery.has(apiVersion)) {
+        const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+        const response = await send('GET', path);
+        const kinds = new Map<string, Resource>();
+        if (response.status === 200) {
+          for (const r of (response.body as { resources: { name: string; kind: string; namespaced: boolean }[] }).resources) {
+            if (!r.name.includes('/')) kinds.set(r.kind, { name: r.name, namespaced: r.namespaced });
+          }
+        } else if (response.status !== 404) {
+          throw new KubeError(response.status, `discover ${apiVersion}: HTTP ${response.status}`);
+        }
+        discovery.set(apiVersion, kinds);
+      }
+      const found = discovery.get(apiVersion)!.get(kind);
+      if (found) return found;
+    }
+    throw new KubeError(404, `the cluster serves no ${kind} in ${apiVersion} (its CRD is not installed)`, 'NotFound');
+  };
+
+  const collectionPath = async (apiVersion: string, kind: string, namespace?: string) => {
+    const r = await resource(apiVersion, kind);
+    const prefix = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    return r.namespaced && namespace ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${r.name}` : `${prefix}/${r.name}`;
+  };
+  const objectPath = async (ref: ObjectRef) => {
+    const r = await resource(ref.apiVersion, ref.kind);
+    if (r.namespaced && !ref.metadata.namespace)
+      throw new PlinthError(`${describe(ref)} is namespaced but names no namespace`, 'set metadata.namespace on the object');
+    return `${await collectionPath(ref.apiVersion, ref.kind, r.namespaced ? ref.metadata.namespace : undefined)}/${encodeURIComponent(ref.metadata.name)}`;
+  };
 
   return {
     server: cluster.server,
     async apply(object, { dryRun = false } = {}) {
-      try {
-        return (await api.patch(
-          object,
-          undefined,
-          dryRun ? 'All' : undefined,
-          FIELD_MANAGER,
-          true,
-          k8s.PatchStrategy.ServerSideApply,
-        )) as K8sObject;
-      } catch (error) {
-        toKubeError(error, `apply ${name(object)}`);
-      }
+      const query = `?fieldManager=${FIELD_MANAGER}&force=true${dryRun ? '&dryRun=All' : ''}`;
+      const response = await call(`apply ${describe(object)}`, 'PATCH', `${await objectPath(object)}${query}`, object, 'application/apply-patch+yaml');
+      return response.body as K8sObject;
     },
     async get(ref) {
-      try {
-        return (await api.read(header(ref))) as K8sObject;
-      } catch (error) {
-        if ((error as { code?: number }).code === 404) return undefined;
-        toKubeError(error, `get ${name(ref)}`);
-      }
+      const response = await send('GET', await objectPath(ref));
+      if (response.status === 404) return undefined;
+      if (response.status !== 200) throw failure(`get ${describe(ref)}`, response);
+      return response.body as K8sObject;
     },
     async list(apiVersion, kind, { namespace, labelSelector } = {}) {
       const items: K8sObject[] = [];
-      let continueToken: string | undefined;
-      try {
-        do {
-          const page = await api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector, 500, continueToken);
-          for (const item of page.items) items.push({ ...item, apiVersion, kind } as K8sObject);
-          continueToken = page.metadata?._continue || undefined;
-        } while (continueToken);
-      } catch (error) {
-        toKubeError(error, `list ${kind}`);
-      }
+      let continueToken = '';
+      do {
+        const query = new URLSearchParams({ limit: '500', ...(labelSelector && { labelSelector }), ...(continueToken && { continue: continueToken }) });
+        const response = await call(`list ${kind}`, 'GET', `${await collectionPath(apiVersion, kind, namespace)}?${query}`);
+        const page = response.body as { items: K8sObject[]; metadata?: { continue?: string } };
+        for (const item of page.items) items.push({ ...item, apiVersion, kind });
+        continueToken = page.metadata?.continue ?? '';
+      } while (continueToken);
       return items;
     },
     async delete(ref) {
-      try {
-        await api.delete(header(ref), undefined, undefined, undefined, undefined, 'Background');
-      } catch (error) {
-        if ((error as { code?: number }).code === 404) return;
-        toKubeError(error, `delete ${name(ref)}`);
-      }
+      const response = await send('DELETE', await objectPath(ref), { propagationPolicy: 'Background' });
+      if (response.status === 404) return;
+      if (response.status >= 300) throw failure(`delete ${describe(ref)}`, response);
     },
     async isNamespaced(apiVersion, kind) {
-      try {
-        // Discovery is protected in the client's typings but is exactly what decides the URL of a kind.
-        const resource = await (api as unknown as { resource(a: string, k: string): Promise<{ namespaced: boolean } | undefined> }).resource(apiVersion, kind);
-        if (!resource) throw new KubeError(404, `the cluster serves no ${kind} in ${apiVersion}`, 'NotFound');
-        return resource.namespaced;
-      } catch (error) {
-        if (error instanceof KubeError) throw error;
-        toKubeError(error, `discover ${apiVersion} ${kind}`);
-      }
+      return (await resource(apiVersion, kind)).namespaced;
     },
   };
 }
