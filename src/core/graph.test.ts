@@ -37,6 +37,11 @@ describe('resolveGraph', () => {
     expect(result.graph.needs.get('designate-webhook')).toEqual(['cert-manager', 'external-secrets']);
   });
 
+  it('gives a lone component wave 0', () => {
+    const result = resolveGraph([node('traefik')], known);
+    expect(result.ok && Object.fromEntries(result.graph.waves)).toEqual({ traefik: 0 });
+  });
+
   it('gives the same order whatever the input order', () => {
     const nodes = [node('a', ['b']), node('b'), node('c', ['b']), node('d', ['a', 'c'])];
     const orders = [nodes, [...nodes].reverse(), [nodes[2]!, nodes[0]!, nodes[3]!, nodes[1]!]].map((n) => {

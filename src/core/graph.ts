@@ -87,7 +87,8 @@ export function resolveGraph(nodes: readonly GraphNode[], known: readonly Compon
     waves.set(id, wave);
     return wave;
   };
-  const order = [...enabled.keys()].sort((a, b) => waveOf(a) - waveOf(b) || compareStrings(a, b));
+  for (const id of enabled.keys()) waveOf(id);
+  const order = [...enabled.keys()].sort((a, b) => waves.get(a)! - waves.get(b)! || compareStrings(a, b));
   return { ok: true, graph: { order, waves, needs } };
 }
 
