@@ -14,8 +14,26 @@ export default defineCluster({
     path: 'rendered',
   },
   components: {
+    // Core: GitOps, TLS, ingress, DNS, secrets.
     'argo-cd': {},
     'cert-manager': { acmeEmail: 'ops@cis240470.projects.jetstream-cloud.org' },
+    'designate-webhook': {},
+    traefik: {},
+    'external-dns': {},
+    'external-secrets': {},
+    'secret-generator': {},
+    clustersecret: {},
+    // Data: PostgreSQL (data and WAL on separate volumes), the video queue, the cache.
+    'cloudnative-pg': {},
+    redpanda: {},
+    valkey: {},
+    // Delivery and operations.
+    kargo: {},
+    keda: {},
+    grafana: {},
+    eraser: {},
+    devpod: {},
+    // Istio is in the seed's list but not in use: enable it with `istio: { injectNamespaces: [...] }`.
   },
   postgres: {
     servers: [{ name: 'main', instances: 2, dataSize: '20Gi', walSize: '5Gi' }],

@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     reporters: ['default', './test/reporters/summary.ts'],
-    testTimeout: 30_000,
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
   },
 });

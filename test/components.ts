@@ -24,10 +24,39 @@ export function testRegistry(...components: AnyComponent[]): Registry {
   return out;
 }
 
-/** Renders a cluster: the minimal test cluster with `components` replaced and any other field changes applied. */
-export function renderWith(reg: Registry, components: Record<string, unknown>, change: (config: Record<string, any>) => void = () => {}) {
+/**
+ * The minimal test cluster with `components` replaced, keeping only the declarations those components
+ * serve (no topics without redpanda, no apps without kargo...), so a test of one component needs only it.
+ */
+export function clusterWith(components: Record<string, unknown>): Record<string, any> {
   const config = minimalCluster();
+  const on = (id: string) => id in components && components[id] !== false;
+  const withDefault = (id: string, key: string, value: unknown) => {
+    const options = components[id];
+    if (options && typeof options === 'object' && !(key in options)) components = { ...components, [id]: { ...options, [key]: value } };
+    else if (options === true) components = { ...components, [id]: { [key]: value } };
+  };
+  // Without the components they use, argo-cd goes without its Ingress and cert-manager solves HTTP01.
+  if (!on('traefik') || !on('cert-manager') || !on('external-dns')) withDefault('argo-cd', 'ingress', false);
+  if (!on('designate-webhook')) withDefault('cert-manager', 'solver', 'http01');
   config.components = components;
+  if (!on('cloudnative-pg')) config.postgres = { servers: [], databases: [] };
+  if (!on('redpanda')) config.topics = [];
+  if (!on('valkey')) config.caches = [];
+  if (!on('argo-cd') || !on('kargo')) config.apps = [];
+  for (const app of config.apps) {
+    if (!on('cloudnative-pg') || !on('clustersecret')) delete app.database;
+    if (!on('valkey')) delete app.cache;
+    if (!on('redpanda')) app.topics = { produce: [], consume: [] };
+    if (!on('redpanda') || !on('keda')) delete app.scale;
+    if (!on('traefik') || !on('cert-manager') || !on('external-dns')) delete app.host;
+  }
+  return config;
+}
+
+/** Renders clusterWith(components), after any other change a test makes. */
+export function renderWith(reg: Registry, components: Record<string, unknown>, change: (config: Record<string, any>) => void = () => {}) {
+  const config = clusterWith(components);
   change(config);
   return renderTree(resolveCluster(config, reg), reg);
 }

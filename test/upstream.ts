@@ -1,4 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -26,13 +28,19 @@ function newAjv(): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addFormat('int32', true).addFormat('int64', true).addFormat('byte', true);
+  // Kubernetes durations are Go's (`1h30m`), not ISO 8601 as in ajv-formats.
+  ajv.addFormat('duration', /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/);
   return ajv;
 }
 
 function compileCrdSchema(schema: unknown): ValidateFunction {
   const closed = closeObjects(schema) as Record<string, unknown>;
-  // metadata is validated by the API server itself, not by the CRD schema.
-  (closed.properties as Record<string, unknown>).metadata = { type: 'object' };
+  // metadata is validated by the API server itself, and apiVersion and kind are always accepted,
+  // whether or not the CRD schema lists them.
+  const root = closed.properties as Record<string, unknown>;
+  root.metadata = { type: 'object' };
+  root.apiVersion ??= { type: 'string' };
+  root.kind ??= { type: 'string' };
   return newAjv().compile(closed);
 }
 
@@ -55,6 +63,14 @@ function loadCrdIndex(): Promise<Map<string, CrdVersion>> {
     const index = new Map<string, CrdVersion>();
     const root = join(UPSTREAM, 'crds');
     const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.yaml')).sort();
+    // Parsing every CRD takes seconds; each test file needs the index, so it is kept on disk by content stamp.
+    const stamps = await Promise.all(files.map(async (f) => `${f}:${(await stat(join(root, f))).size}:${(await stat(join(root, f))).mtimeMs}`));
+    const cache = join(tmpdir(), `plinth-crd-index-${createHash('sha256').update(root + stamps.join()).digest('hex').slice(0, 16)}.json`);
+    try {
+      return new Map(JSON.parse(await readFile(cache, 'utf8')) as [string, CrdVersion][]);
+    } catch {
+      // not cached yet
+    }
     for (const file of files) {
       for (const doc of parseAllDocuments(await readFile(join(root, file), 'utf8'))) {
         const crd = doc.toJS();
@@ -65,6 +81,8 @@ function loadCrdIndex(): Promise<Map<string, CrdVersion>> {
         }
       }
     }
+    await writeFile(`${cache}.${process.pid}`, JSON.stringify([...index]));
+    await rename(`${cache}.${process.pid}`, cache);
     return index;
   })();
   return crdIndex;
@@ -97,6 +115,17 @@ export interface ChartFact {
   chart: string;
   version: string;
 }
+
+/** Components whose id differs from their entry's name in charts.json. */
+const FACT_IDS: Record<string, string> = {
+  'secret-generator': 'kubernetes-secret-generator',
+  'designate-webhook': 'designate-certmanager-webhook',
+  redpanda: 'redpanda-operator',
+  valkey: 'valkey-operator',
+  istio: 'istio-base',
+  grafana: 'grafana-operator',
+};
+export const chartFactId = (component: string): string => FACT_IDS[component] ?? component;
 
 export async function chartFacts(): Promise<ChartFact[]> {
   return JSON.parse(await readFile(join(UPSTREAM, 'charts.json'), 'utf8'));

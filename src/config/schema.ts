@@ -18,6 +18,18 @@ export const quantity = z
   .string()
   .regex(QUANTITY, { error: 'must be a Kubernetes quantity such as "500m", "256Mi" or "20Gi"' });
 
+const QUANTITY_UNITS: Record<string, number> = {
+  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** The value of a Kubernetes quantity, for comparisons; NaN (never greater nor smaller) when it is not one. */
+export function quantityValue(value: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)([A-Za-z]*)$/.exec(value);
+  const unit = match ? QUANTITY_UNITS[match[2]!] : undefined;
+  return match && unit !== undefined ? Number(match[1]) * unit : NaN;
+}
+
 const imageRepository = z.string().superRefine((value, ctx) => {
   if (/@sha256:/.test(value) || /:[^/]*$/.test(value.replace(/^[^/]+:[0-9]+\//, ''))) {
     ctx.addIssue({

@@ -25,13 +25,26 @@ describe('resolveCluster', () => {
       options: { acmeEmail: 'ops@example.org', solver: 'designate', ingressClassName: 'traefik', recursiveNameservers: [] },
       common: { namespace: undefined, needs: undefined, values: undefined, extraObjects: undefined },
     });
-    expect(graph.order).toEqual(['argo-cd', 'cert-manager']);
+    expect(graph.order).toEqual([
+      'argo-cd', 'cert-manager', 'clustersecret', 'external-secrets', 'keda', 'redpanda', 'secret-generator', 'traefik',
+      'cloudnative-pg', 'designate-webhook', 'external-dns', 'kargo', 'valkey',
+    ]);
+    expect(graph.waves.get('kargo')).toBe(1);
   });
 
   it('accepts `true` as a component with default options, and `false` as disabled', () => {
-    const config = minimalCluster();
-    config.components = { 'argo-cd': true, 'cert-manager': false };
-    expect(Object.keys(resolveCluster(config, registry).config.components)).toEqual(['argo-cd']);
+    const config: Record<string, any> = { ...minimalCluster(), apps: [], topics: [], caches: [], postgres: { servers: [], databases: [] } };
+    config.components = {
+      'argo-cd': true,
+      traefik: true,
+      'cert-manager': { acmeEmail: 'ops@example.org', solver: 'http01' },
+      'external-dns': true,
+      'external-secrets': true,
+      kargo: false,
+    };
+    const { components } = resolveCluster(config, registry).config;
+    expect(Object.keys(components)).toEqual(['argo-cd', 'cert-manager', 'external-dns', 'external-secrets', 'traefik']);
+    expect(components['argo-cd']!.options).toMatchObject({ ingress: true, reconciliation: '180s' });
   });
 
   // Each invalid config: exactly the issues expected, with their config paths and messages.
@@ -166,14 +179,13 @@ describe('resolveCluster', () => {
     [
       'a need on a component that is not enabled',
       (c) => {
-        delete c.components['argo-cd'];
-        c.components['cert-manager'].needs = ['argo-cd'];
+        c.components['cert-manager'].needs = ['eraser'];
       },
       [
         {
           path: 'components["cert-manager"].needs[0]',
-          message: '"cert-manager" needs "argo-cd", which is not enabled',
-          hint: 'enable it with components: { "argo-cd": {} } or remove this entry',
+          message: '"cert-manager" needs "eraser", which is not enabled',
+          hint: 'enable it with components: { "eraser": {} } or remove this entry',
         },
       ],
     ],
@@ -213,6 +225,68 @@ describe('resolveCluster', () => {
     ],
   ];
 
+  cases.push(
+    [
+      'a public host without the ingress controller that serves it',
+      (c) => {
+        delete c.components.traefik;
+        c.components['argo-cd'] = { ingress: false };
+        c.components.kargo = { ingress: false };
+      },
+      [
+        {
+          path: 'apps[0].host',
+          message: 'needs the "traefik" component, which routes the public host to the app, but it is not enabled',
+          hint: 'enable it with components: { "traefik": {} }, or remove this declaration',
+        },
+      ],
+    ],
+    [
+      'database servers without CloudNativePG',
+      (c) => delete c.components['cloudnative-pg'],
+      [
+        {
+          path: 'postgres.servers',
+          message: 'needs the "cloudnative-pg" component, which runs the PostgreSQL servers, but it is not enabled',
+          hint: 'enable it with components: { "cloudnative-pg": {} }, or remove this declaration',
+        },
+      ],
+    ],
+    [
+      'DNS01 through Designate without its webhook',
+      (c) => delete c.components['designate-webhook'],
+      [
+        {
+          path: 'components["cert-manager"]',
+          message: '"cert-manager" uses "designate-webhook", which is not enabled',
+          hint: `enable it with components: { "designate-webhook": {} }, or change components["cert-manager"]'s options so it does not need it`,
+        },
+      ],
+    ],
+    [
+      'a topic replicated more than there are brokers',
+      (c) => (c.topics[0].replicas = 3),
+      [
+        {
+          path: 'topics[0].replicas',
+          message: 'replication factor 3 exceeds the 1 Redpanda broker',
+          hint: 'lower topics[0].replicas to at most 1, or raise components.redpanda.brokers',
+        },
+      ],
+    ],
+    [
+      'two databases with one owner on a server',
+      (c) => c.postgres.databases.push({ name: 'other', owner: 'app' }),
+      [
+        {
+          path: 'postgres.databases[1].owner',
+          message: 'owner "app" already owns postgres.databases[0] on server "main"',
+          hint: 'give each database its own owner: each one gets its own generated password',
+        },
+      ],
+    ],
+  );
+
   it.each(cases)('rejects %s', (_name, mutate, expected) => {
     expect(issuesOf(mutate)).toEqual(expected);
   });
@@ -221,9 +295,9 @@ describe('resolveCluster', () => {
     const issues = issuesOf((c) => {
       c.apps[0].port = 0;
       c.apps[1].hostt = 'x';
-      c.components.traefik = {};
+      c.components.linkerd = {};
     });
-    expect(issues.map((i) => i.path).sort()).toEqual(['apps[0].port', 'apps[1].hostt', 'components.traefik']);
+    expect(issues.map((i) => i.path).sort()).toEqual(['apps[0].port', 'apps[1].hostt', 'components.linkerd']);
   });
 
   it('reports semantic problems together', () => {

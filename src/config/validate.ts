@@ -4,6 +4,7 @@ import { resolveGraph, type ResolvedGraph } from '../core/graph.ts';
 import type { AnyComponent } from '../core/types.ts';
 import { baseShape, clusterSchema, commonComponentOptions, componentsSchema, type ClusterConfig, type EnabledComponent, type Registry } from './schema.ts';
 import { formatPath, suggestion } from './paths.ts';
+import { requirementIssues } from './requirements.ts';
 
 export interface ResolvedCluster {
   config: ClusterConfig;
@@ -44,12 +45,21 @@ export function resolveCluster(input: unknown, registry: Registry, file?: string
   }
   const config = base.success ? ({ ...(base.data as Omit<ClusterConfig, 'components'>), components } as ClusterConfig) : undefined;
   if (config) issues.push(...semanticIssues(config));
+  if (config && parsedComponents.success) {
+    issues.push(...requirementIssues(config, new Set(Object.keys(components))));
+    issues.push(...componentDataIssues(config));
+  }
 
   const graphResult = parsedComponents.success
     ? resolveGraph(
         Object.keys(components).map((id) => ({
           id,
           needs: componentNeeds(registry[id]!, components[id]!.options),
+          uses: (registry[id]!.uses?.(components[id]!.options) ?? []).map((used) => ({
+            id: used,
+            path: formatPath(['components', id]),
+            hint: `enable it with components: { "${used}": {} }, or change components[${JSON.stringify(id)}]'s options so it does not need it`,
+          })),
           extraNeeds: components[id]!.common.needs,
           conflicts: registry[id]!.conflicts,
         })),
@@ -268,5 +278,42 @@ function componentIssues(components: Record<string, EnabledComponent>): ConfigIs
         });
     });
   }
+  return issues;
+}
+
+/** Checks of declarations against the options of the component that serves them. */
+function componentDataIssues(config: ClusterConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const redpanda = config.components['redpanda'];
+  if (redpanda) {
+    const brokers = (redpanda.options as { brokers: number }).brokers;
+    config.topics.forEach((topic, i) => {
+      if (topic.replicas > brokers)
+        issues.push({
+          path: formatPath(['topics', i, 'replicas']),
+          message: `replication factor ${topic.replicas} exceeds the ${brokers} Redpanda broker${brokers === 1 ? '' : 's'}`,
+          hint: `lower topics[${i}].replicas to at most ${brokers}, or raise components.redpanda.brokers`,
+        });
+      else if (topic.replicas % 2 === 0)
+        issues.push({
+          path: formatPath(['topics', i, 'replicas']),
+          message: `replication factor ${topic.replicas} is even; Redpanda requires an odd one`,
+          hint: `use ${topic.replicas - 1} or ${topic.replicas + 1}`,
+        });
+    });
+  }
+  // Each database generates its owner's password, so two databases cannot share an owner on one server.
+  const owners = new Map<string, number>();
+  config.postgres.databases.forEach((db, i) => {
+    const owner = db.owner ?? db.name;
+    const key = `${db.server}/${owner}`;
+    const first = owners.get(key);
+    if (first === undefined) return void owners.set(key, i);
+    issues.push({
+      path: formatPath(['postgres', 'databases', i, db.owner ? 'owner' : 'name']),
+      message: `owner "${owner}" already owns postgres.databases[${first}] on server "${db.server}"`,
+      hint: 'give each database its own owner: each one gets its own generated password',
+    });
+  });
   return issues;
 }

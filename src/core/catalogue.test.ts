@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from '../components/index.ts';
 import { resolveCluster } from '../config/validate.ts';
-import { minimalCluster } from '../../test/helpers.ts';
+import { clusterWith } from '../../test/components.ts';
 import { renderTree } from './render.ts';
 import { MARKDOWN_HEADER } from './yaml.ts';
 
 describe('the catalogue page', () => {
-  const config = minimalCluster();
-  config.components['cert-manager'].needs = ['argo-cd'];
+  const config = clusterWith({ 'argo-cd': {}, 'cert-manager': { acmeEmail: 'ops@example.org', needs: ['argo-cd'] } });
   const page = renderTree(resolveCluster(config, registry), registry).files.get('README.md')!;
 
   it('lists every component with its wave, pinned chart, needs and secret inputs', () => {

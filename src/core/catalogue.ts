@@ -44,13 +44,20 @@ export function renderCatalogue(config: ClusterConfig, components: readonly Rend
     ...components.flatMap((c) => c.needs.map((need) => `  ${nodeId(need)} --> ${nodeId(c.id)}`)),
     '```',
   ];
-  const secrets = components.flatMap((c) => c.secrets.map((s) => ({ component: c.id, ...s })));
-  if (secrets.length > 0) {
+  // One input can serve several components (one OpenStack credential for external-dns and DNS01).
+  const secrets = new Map<string, { input: RenderedComponent['secrets'][number]; users: string[] }>();
+  for (const c of components)
+    for (const input of c.secrets) {
+      const entry = secrets.get(input.name) ?? { input, users: [] };
+      entry.users.push(c.id);
+      secrets.set(input.name, entry);
+    }
+  if (secrets.size > 0) {
     lines.push('', '## Secret inputs', '', `Provided by a person, kept only in the cluster's secret store, never in git.`, '');
     lines.push('| input | keys | used by | purpose | how to get it |', '|---|---|---|---|---|');
-    for (const s of secrets) {
+    for (const { input, users } of secrets.values()) {
       lines.push(
-        `| \`${s.name}\` | ${s.keys.map((k) => `\`${k.key}\``).join(', ')} | \`${s.component}\` | ${cell(s.purpose)} | ${cell(s.howToGet)} |`,
+        `| \`${input.name}\` | ${input.keys.map((k) => `\`${k.key}\``).join(', ')} | ${users.map((u) => `\`${u}\``).join(', ')} | ${cell(input.purpose)} | ${cell(input.howToGet)} |`,
       );
     }
   }

@@ -10,6 +10,8 @@ export interface GraphNode {
   /** Dependencies the user added in the config (`components[id].needs`). */
   extraNeeds?: readonly ComponentId[];
   conflicts?: readonly ComponentId[];
+  /** Components that must be enabled, with no ordering between them. */
+  uses?: readonly { id: ComponentId; path: string; hint: string }[];
 }
 
 export interface ResolvedGraph {
@@ -56,6 +58,10 @@ export function resolveGraph(nodes: readonly GraphNode[], known: readonly Compon
       } else if (!direct.includes(need.id)) {
         direct.push(need.id);
       }
+    }
+    for (const use of node.uses ?? []) {
+      if (!enabled.has(use.id))
+        issues.push({ path: use.path, message: `"${node.id}" uses "${use.id}", which is not enabled`, hint: use.hint });
     }
     for (const other of node.conflicts ?? []) {
       if (enabled.has(other) && node.id < other) {

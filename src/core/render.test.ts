@@ -5,7 +5,7 @@ import { APPLICATION_HEALTH_LUA } from '../components/argo-cd/index.ts';
 import { loadCluster } from '../config/load.ts';
 import { resolveCluster, type ResolvedCluster } from '../config/validate.ts';
 import { minimalCluster, REPO } from '../../test/helpers.ts';
-import { chartFacts, crdValidator, customResourceProblems, valuesValidator } from '../../test/upstream.ts';
+import { chartFactId, chartFacts, crdValidator, customResourceProblems, valuesValidator } from '../../test/upstream.ts';
 import { renderTree, type RenderedTree } from './render.ts';
 import { HEADER } from './yaml.ts';
 
@@ -24,9 +24,55 @@ describe('the default cluster (plinth.config.ts)', () => {
       'README.md',
       'apps/argo-cd.yaml',
       'apps/cert-manager.yaml',
+      'apps/cloudnative-pg.yaml',
+      'apps/clustersecret.yaml',
+      'apps/designate-webhook.yaml',
+      'apps/devpod.yaml',
+      'apps/eraser.yaml',
+      'apps/external-dns.yaml',
+      'apps/external-secrets.yaml',
+      'apps/grafana.yaml',
+      'apps/kargo.yaml',
+      'apps/keda.yaml',
+      'apps/redpanda.yaml',
+      'apps/secret-generator.yaml',
+      'apps/traefik.yaml',
+      'apps/valkey.yaml',
       'bootstrap/root.yaml',
+      'manifests/argo-cd/externalsecret-infra-repository.yaml',
       'manifests/cert-manager/clusterissuer-letsencrypt-prod.yaml',
       'manifests/cert-manager/clusterissuer-letsencrypt-staging.yaml',
+      'manifests/cloudnative-pg/cluster-databases-main.yaml',
+      'manifests/cloudnative-pg/database-databases-mswa.yaml',
+      'manifests/cloudnative-pg/namespace-databases.yaml',
+      'manifests/cloudnative-pg/stringsecret-databases-pg-mswa.yaml',
+      'manifests/clustersecret/clustersecret-pg-mswa.yaml',
+      'manifests/designate-webhook/externalsecret-designate-credentials.yaml',
+      'manifests/devpod/clusterrole-plinth-devpod.yaml',
+      'manifests/eraser/configmap-plinth-excluded-images.yaml',
+      'manifests/external-dns/externalsecret-external-dns-clouds-yaml.yaml',
+      'manifests/external-secrets/clustersecretstore-plinth-secrets.yaml',
+      'manifests/external-secrets/namespace-plinth-secrets.yaml',
+      'manifests/external-secrets/role-plinth-secrets-secret-store-reader.yaml',
+      'manifests/external-secrets/role-plinth-secrets-secret-store-token-issuer.yaml',
+      'manifests/external-secrets/rolebinding-plinth-secrets-secret-store-reader.yaml',
+      'manifests/external-secrets/rolebinding-plinth-secrets-secret-store-token-issuer.yaml',
+      'manifests/external-secrets/serviceaccount-plinth-secrets-secret-store-reader.yaml',
+      'manifests/grafana/externalsecret-grafana-api-token.yaml',
+      'manifests/grafana/externalsecret-grafana-discord-webhook.yaml',
+      'manifests/grafana/grafana-grafana.yaml',
+      'manifests/grafana/grafanaalertrulegroup-nodes.yaml',
+      'manifests/grafana/grafanaalertrulegroup-platform.yaml',
+      'manifests/grafana/grafanaalertrulegroup-workloads.yaml',
+      'manifests/grafana/grafanacontactpoint-discord.yaml',
+      'manifests/grafana/grafanafolder-plinth-alerts.yaml',
+      'manifests/grafana/grafananotificationpolicy-discord.yaml',
+      'manifests/kargo/externalsecret-kargo-admin.yaml',
+      'manifests/kargo/stringsecret-kargo-token-signing-key.yaml',
+      'manifests/redpanda/redpanda-redpanda.yaml',
+      'manifests/redpanda/topic-videos.yaml',
+      'manifests/valkey/stringsecret-valkey-sessions.yaml',
+      'manifests/valkey/valkeycluster-sessions.yaml',
     ]);
     for (const [file, content] of tree.files) if (file.endsWith('.yaml')) expect(content.startsWith(HEADER)).toBe(true);
   });
@@ -51,8 +97,13 @@ describe('the default cluster (plinth.config.ts)', () => {
     const app = object('apps/argo-cd.yaml');
     expect(app.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '0' });
     expect(app.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
-    expect(app.spec.sources).toHaveLength(1);
-    const [chart] = app.spec.sources;
+    expect(app.spec.sources).toHaveLength(2);
+    const [chart, manifests] = app.spec.sources;
+    expect(manifests).toEqual({
+      repoURL: 'https://github.com/Mobility-Scooter-Web-App/infra.git',
+      targetRevision: 'main',
+      path: 'rendered/manifests/argo-cd',
+    });
     expect(chart).toMatchObject({ repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', targetRevision: '10.1.1' });
     const values = chart.helm.valuesObject;
     expect(values.configs.cm['resource.customizations.health.argoproj.io_Application']).toBe(APPLICATION_HEALTH_LUA);
@@ -104,6 +155,24 @@ describe('the default cluster (plinth.config.ts)', () => {
     }
   });
 
+  it('delivers the infra repository token through External Secrets, never in the tree', () => {
+    const secret = object('manifests/argo-cd/externalsecret-infra-repository.yaml');
+    expect(secret.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'plinth-secrets' });
+    expect(secret.spec.data).toEqual([{ secretKey: 'token', remoteRef: { key: 'argocd-repo-credentials', property: 'token' } }]);
+    expect(secret.spec.target.template.metadata.labels).toEqual({ 'argocd.argoproj.io/secret-type': 'repository' });
+    expect(secret.spec.target.template.data).toMatchObject({ url: 'https://github.com/Mobility-Scooter-Web-App/infra.git', password: '{{ .token }}' });
+  });
+
+  it('orders the components in waves from their declared needs', () => {
+    const waves = Object.fromEntries(tree.components.map((c) => [c.id, c.wave]));
+    expect(waves).toEqual({
+      'argo-cd': 0, 'cert-manager': 0, clustersecret: 0, devpod: 0, eraser: 0, 'external-secrets': 0, keda: 0, redpanda: 0,
+      'secret-generator': 0, traefik: 0,
+      'cloudnative-pg': 1, 'designate-webhook': 1, 'external-dns': 1, grafana: 1, kargo: 1, valkey: 1,
+    });
+    expect(object('apps/kargo.yaml').metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('1');
+  });
+
   it('describes each component: wave, needs, chart, secret inputs and health checks', () => {
     const argo = tree.components.find((c) => c.id === 'argo-cd')!;
     expect(argo.secrets.map((s) => s.name)).toEqual(['argocd-repo-credentials']);
@@ -123,16 +192,19 @@ describe('against upstream facts', () => {
   it('pins every chart to the coordinates in the upstream charts.json', async () => {
     const facts = await chartFacts();
     for (const component of tree.components.filter((c) => c.chart)) {
-      const fact = facts.find((f) => f.component === component.id);
+      const fact = facts.find((f) => f.component === chartFactId(component.id));
       expect(fact, component.id).toBeDefined();
-      expect(component.chart).toMatchObject({ repoURL: fact!.chartRepo, chart: fact!.chart, version: fact!.version });
+      // Argo CD takes an OCI Helm repository without its scheme (see the kargo and grafana components).
+      const repoURLs = [fact!.chartRepo, fact!.chartRepo.replace(/^oci:\/\//, '')];
+      expect(repoURLs, component.id).toContain(component.chart!.repoURL);
+      expect(component.chart).toMatchObject({ chart: fact!.chart, version: fact!.version });
     }
   });
 
   it('renders Applications the Argo CD Application CRD accepts', async () => {
     const validate = await crdValidator('argo-cd/application-crd.yaml', 'v1alpha1');
     const applications = tree.objects.filter((o) => o.object.kind === 'Application');
-    expect(applications).toHaveLength(3);
+    expect(applications).toHaveLength(tree.components.length + 1);
     for (const { file, object } of applications) {
       expect(validate(object) ? [] : validate.errors, file).toEqual([]);
     }

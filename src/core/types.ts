@@ -65,6 +65,11 @@ export interface Component<S extends AnyZodObject = AnyZodObject, O = z.output<S
   namespace: string;
   /** Components this one cannot work without; a function when that depends on its options (an Ingress needs traefik). */
   needs: readonly ComponentId[] | ((options: O) => ComponentId[]);
+  /**
+   * Components that must be enabled for this one to work, without ordering it after them: for a pair
+   * that refer to each other (cert-manager's issuers use the Designate webhook, which needs cert-manager).
+   */
+  uses?: (options: O) => ComponentId[];
   conflicts?: readonly ComponentId[];
   /** Typed knobs: a zod object whose fields all have defaults or are optional. */
   options: S;

@@ -195,6 +195,23 @@ async function pruneCandidates(cluster: LiveCluster, desired: K8sObject[], allow
   return changes;
 }
 
+/** Custom resources can be applied only once their CRD is established and served. */
+async function waitEstablished(cluster: LiveCluster, crds: K8sObject[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(crds);
+  while (pending.size > 0) {
+    await pool([...pending], 8, async (crd) => {
+      const live = await withRetry(() => cluster.get(crd));
+      const conditions = ((live?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
+      if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) pending.delete(crd);
+    });
+    if (pending.size === 0) return;
+    if (Date.now() > deadline)
+      throw new KubeError(0, `CRDs not established after ${timeoutMs / 1000}s: ${[...pending].map((c) => c.metadata.name).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 export interface ApplySummary {
   created: number;
   configured: number;
@@ -223,6 +240,11 @@ export async function executePlan(cluster: LiveCluster, plan: LivePlan, progress
         summary.failed.push({ ref: describeObject(object), reason: (error as Error).message });
       }
     });
+    const crds = phase.filter(isCrd);
+    if (crds.length > 0) {
+      progress(`waiting for ${crds.length} CRDs to be established`);
+      await waitEstablished(cluster, crds);
+    }
   }
   for (const change of plan.changes) {
     if (change.action === 'keep') summary.kept++;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { K8sObject } from '../core/types.ts';
-import { explainImmutable, operatorImmutableChanges, quantityBytes } from './immutable.ts';
+import { explainImmutable, operatorImmutableChanges } from './immutable.ts';
 
 const cnpg = (storage: Record<string, string>, walStorage?: Record<string, string>): K8sObject => ({
   apiVersion: 'postgresql.cnpg.io/v1',
@@ -51,11 +51,5 @@ describe('explainImmutable', () => {
       explanation: 'the label selector of a Deployment cannot change',
       manualStep: 'kubectl delete deployment api -n production --cascade=orphan, then apply again (the pods keep running and are adopted)',
     });
-  });
-});
-
-describe('quantityBytes', () => {
-  it('reads binary and decimal suffixes', () => {
-    expect([quantityBytes('1Gi'), quantityBytes('500M'), quantityBytes('12'), quantityBytes('abc')]).toEqual([2 ** 30, 5e8, 12, undefined]);
   });
 });

@@ -1,3 +1,4 @@
+import { quantityValue } from '../config/schema.ts';
 import type { K8sObject } from '../core/types.ts';
 
 export interface ImmutableChange {
@@ -9,13 +10,6 @@ export interface ImmutableChange {
 
 const get = (object: unknown, path: string[]): unknown =>
   path.reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), object);
-
-const QUANTITY_UNITS: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
-
-export function quantityBytes(quantity: string): number | undefined {
-  const match = /^([0-9.]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
-  return match ? Number(match[1]) * QUANTITY_UNITS[match[2] ?? '']! : undefined;
-}
 
 /**
  * Changes the API server accepts but the operator refuses or cannot carry out: caught here so that the
@@ -44,15 +38,15 @@ export function operatorImmutableChanges(live: K8sObject, desired: K8sObject): I
         explanation: `the storage class of existing volumes cannot change (${before.storageClass} -> ${after.storageClass})`,
         manualStep: `create a new cluster on the new class and migrate the data, then remove the old one with --allow-data-loss`,
       });
-    const beforeBytes = before.size ? quantityBytes(before.size) : undefined;
-    const afterBytes = after.size ? quantityBytes(after.size) : undefined;
-    if (beforeBytes !== undefined && afterBytes !== undefined && afterBytes < beforeBytes)
+    const beforeBytes = before.size ? quantityValue(before.size) : NaN;
+    const afterBytes = after.size ? quantityValue(after.size) : NaN;
+    if (afterBytes < beforeBytes)
       changes.push({
         field: `spec.${volume}.size`,
         explanation: `volumes cannot shrink (${before.size} -> ${after.size})`,
         manualStep: `keep ${before.size}; to get a smaller volume, create a new cluster and migrate the data`,
       });
-    else if (beforeBytes !== undefined && afterBytes !== undefined && afterBytes > beforeBytes)
+    else if (afterBytes > beforeBytes)
       changes.push({
         field: `spec.${volume}.size`,
         explanation: `growing ${name}'s volumes (${before.size} -> ${after.size}) works only if the storage class allows expansion`,

@@ -46,6 +46,8 @@ export const argoCd = defineComponent({
   description: 'Argo CD: syncs the rendered tree (app of apps) into the cluster',
   namespace: 'argocd',
   needs: [],
+  // Argo CD comes first (it syncs everything else), so its Ingress only requires these, not an order.
+  uses: (options) => (options.ingress ? ['traefik', 'cert-manager', 'external-dns'] : []),
   options,
   chart: ({ cluster, options }) => {
     const host = options.host ?? `argocd.${cluster.domain}`;

@@ -46,6 +46,7 @@ export const certManager = defineComponent({
   description: "cert-manager: Let's Encrypt certificates for public ingresses",
   namespace: 'cert-manager',
   needs: [],
+  uses: (options) => (options.solver === 'designate' ? ['designate-webhook'] : []),
   options,
   chart: ({ options }) => ({
     repoURL: 'https://charts.jetstack.io',

@@ -1,0 +1,233 @@
+import { z } from 'zod';
+import { quantity, type ClusterConfig, type DatabaseConfig, type PostgresServerConfig } from '../../config/schema.ts';
+import { DATABASES_NAMESPACE, databaseSecretName, externalSecret, generatedSecret } from '../../core/conventions.ts';
+import { defineComponent, type HealthCheck, type K8sObject } from '../../core/types.ts';
+
+/** Secret input holding the S3 keys of the backup bucket, and the Secret it becomes in the databases namespace. */
+export const BACKUP_CREDENTIALS = 'postgres-backup-s3';
+export const POSTGRES_PORT = 5432;
+
+/** The read-write Service CloudNativePG creates for a server: it always points at the current primary. */
+export const postgresHost = (server: string): string => `${server}-rw.${DATABASES_NAMESPACE}.svc`;
+
+/** The role owning a database: its declared owner, or a role named after the database. */
+export const databaseOwner = (database: Pick<DatabaseConfig, 'name' | 'owner'>): string => database.owner ?? database.name;
+
+const backup = z.strictObject({
+  /** Bucket and prefix; each server writes under `<destinationPath>/<server>/`. */
+  destinationPath: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, { error: 'must be an S3 URL such as "s3://postgres-backups/mswa"' }),
+  /** S3-compatible endpoint (e.g. OpenStack object storage); omit for AWS S3. */
+  endpointURL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of the S3 endpoint' }).optional(),
+  /** Base backup schedule: six cron fields, seconds first (CloudNativePG's format). WAL is archived continuously. */
+  schedule: z
+    .string()
+    .regex(/^\S+(\s+\S+){5}$/, { error: 'must have six cron fields, seconds first, e.g. "0 0 3 * * *"' })
+    .default('0 0 3 * * *'),
+  /** How long backups and WAL are kept: a number and d, w or m. */
+  retentionPolicy: z
+    .string()
+    .regex(/^[1-9][0-9]*[dwm]$/, { error: 'must be a number followed by d, w or m, e.g. "30d"' })
+    .default('30d'),
+});
+
+const options = z.strictObject({
+  /** CPU and memory of each PostgreSQL instance: requested, and memory also as the limit. */
+  resources: z.strictObject({ cpu: quantity.default('250m'), memory: quantity.default('512Mi') }).prefault({}),
+  /** A Prometheus Operator PodMonitor per server and for the operator; needs the monitoring.coreos.com CRDs in the cluster. */
+  monitoring: z.boolean().default(false),
+  /** Continuous WAL archiving and scheduled base backups to S3-compatible object storage. */
+  backup: backup.optional(),
+});
+
+type Options = z.output<typeof options>;
+
+function ownerRoles(databases: DatabaseConfig[]) {
+  const roles = new Map<string, { name: string; ensure: string; login: boolean; passwordSecret: { name: string } }>();
+  for (const database of databases) {
+    const owner = databaseOwner(database);
+    // The config rejects two databases with one owner on a server, so each role belongs to one database.
+    if (!roles.has(owner))
+      roles.set(owner, { name: owner, ensure: 'present', login: true, passwordSecret: { name: databaseSecretName(database.name) } });
+  }
+  return [...roles.values()];
+}
+
+function postgresCluster(server: PostgresServerConfig, cluster: ClusterConfig, options: Options): K8sObject {
+  const volume = (size: string) => ({ size, ...(server.storageClass && { storageClass: server.storageClass }) });
+  const roles = ownerRoles(cluster.postgres.databases.filter((db) => db.server === server.name));
+  const { resources, backup } = options;
+  return {
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'Cluster',
+    metadata: { name: server.name, namespace: DATABASES_NAMESPACE },
+    spec: {
+      instances: server.instances,
+      // The seed keeps data and write-ahead log on two separate volumes.
+      storage: volume(server.dataSize),
+      walStorage: volume(server.walSize),
+      resources: {
+        requests: { cpu: resources.cpu, memory: resources.memory },
+        limits: { memory: resources.memory },
+      },
+      ...(roles.length > 0 && { managed: { roles } }),
+      ...(backup && {
+        backup: {
+          retentionPolicy: backup.retentionPolicy,
+          barmanObjectStore: {
+            destinationPath: backup.destinationPath,
+            ...(backup.endpointURL && { endpointURL: backup.endpointURL }),
+            s3Credentials: {
+              accessKeyId: { name: BACKUP_CREDENTIALS, key: 'accessKeyId' },
+              secretAccessKey: { name: BACKUP_CREDENTIALS, key: 'secretAccessKey' },
+            },
+            wal: { compression: 'gzip' },
+            data: { compression: 'gzip' },
+          },
+        },
+      }),
+    },
+  };
+}
+
+function scheduledBackup(server: PostgresServerConfig, schedule: string): K8sObject {
+  return {
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'ScheduledBackup',
+    metadata: { name: server.name, namespace: DATABASES_NAMESPACE },
+    spec: {
+      cluster: { name: server.name },
+      schedule,
+      method: 'barmanObjectStore',
+      immediate: true,
+      backupOwnerReference: 'self',
+    },
+  };
+}
+
+function podMonitor(server: PostgresServerConfig): K8sObject {
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PodMonitor',
+    metadata: { name: server.name, namespace: DATABASES_NAMESPACE },
+    spec: {
+      selector: { matchLabels: { 'cnpg.io/cluster': server.name } },
+      podMetricsEndpoints: [{ port: 'metrics' }],
+    },
+  };
+}
+
+function database(db: DatabaseConfig): K8sObject {
+  return {
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'Database',
+    metadata: { name: db.name, namespace: DATABASES_NAMESPACE },
+    spec: {
+      name: db.name,
+      owner: databaseOwner(db),
+      cluster: { name: db.server },
+      ensure: 'present',
+      // Removing a database from the config stops managing it; dropping it stays a human decision.
+      databaseReclaimPolicy: 'retain',
+    },
+  };
+}
+
+export const cloudnativePg = defineComponent({
+  id: 'cloudnative-pg',
+  description: 'CloudNativePG: the PostgreSQL operator, the declared servers, their databases and owner credentials',
+  namespace: 'cnpg-system',
+  needs: (options) => (options.backup ? ['external-secrets', 'secret-generator'] : ['secret-generator']),
+  options,
+  chart: ({ options }) => ({
+    repoURL: 'https://cloudnative-pg.github.io/charts',
+    chart: 'cloudnative-pg',
+    version: '0.29.0',
+    releaseName: 'cloudnative-pg',
+    values: {
+      crds: { create: true },
+      monitoring: { podMonitorEnabled: options.monitoring },
+    },
+  }),
+  resources: ({ cluster, options }) => {
+    const { servers, databases } = cluster.postgres;
+    if (servers.length === 0 && databases.length === 0) return [];
+    const objects: K8sObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DATABASES_NAMESPACE } }];
+    for (const server of servers) {
+      objects.push(postgresCluster(server, cluster, options));
+      if (options.backup) objects.push(scheduledBackup(server, options.backup.schedule));
+      if (options.monitoring) objects.push(podMonitor(server));
+    }
+    for (const db of databases) {
+      objects.push(
+        database(db),
+        generatedSecret({
+          name: databaseSecretName(db.name),
+          namespace: DATABASES_NAMESPACE,
+          type: 'kubernetes.io/basic-auth',
+          data: { username: databaseOwner(db) },
+          generate: { password: 32 },
+        }),
+      );
+    }
+    if (options.backup && servers.length > 0) {
+      objects.push(
+        externalSecret({
+          name: BACKUP_CREDENTIALS,
+          namespace: DATABASES_NAMESPACE,
+          keys: ['accessKeyId', 'secretAccessKey'].map((key) => ({ secretKey: key, input: BACKUP_CREDENTIALS, key })),
+        }),
+      );
+    }
+    return objects;
+  },
+  secrets: ({ options }) =>
+    options.backup
+      ? [
+          {
+            name: BACKUP_CREDENTIALS,
+            keys: [
+              { key: 'accessKeyId', description: 'S3 access key id with read and write access to the backup bucket' },
+              { key: 'secretAccessKey', description: 'the matching S3 secret access key' },
+            ],
+            purpose: `lets CloudNativePG archive WAL and base backups to ${options.backup.destinationPath}`,
+            howToGet:
+              'Jetstream2: `openstack ec2 credentials create` prints `access` and `secret`; create the bucket with `aws s3api --endpoint https://js2.jetstream-cloud.org:8001 create-bucket --bucket <name>` and use that endpoint as backup.endpointURL',
+          },
+        ]
+      : [],
+  health: ({ cluster, options, namespace }) => {
+    const checks: HealthCheck[] = [
+      { description: 'operator', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cloudnative-pg', namespace },
+    ];
+    for (const server of cluster.postgres.servers) {
+      checks.push({ description: `PostgreSQL server ${server.name}`, apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', name: server.name, namespace: DATABASES_NAMESPACE });
+      if (options.backup)
+        checks.push({ description: `scheduled backups of ${server.name}`, apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', name: server.name, namespace: DATABASES_NAMESPACE });
+    }
+    for (const db of cluster.postgres.databases) {
+      checks.push(
+        { description: `database ${db.name}`, apiVersion: 'postgresql.cnpg.io/v1', kind: 'Database', name: db.name, namespace: DATABASES_NAMESPACE },
+        {
+          description: `credentials of database ${db.name}`,
+          apiVersion: 'v1',
+          kind: 'Secret',
+          name: databaseSecretName(db.name),
+          namespace: DATABASES_NAMESPACE,
+          blame: 'secret-generator',
+        },
+      );
+    }
+    if (options.backup && cluster.postgres.servers.length > 0)
+      checks.push({
+        description: 'backup bucket credentials',
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        name: BACKUP_CREDENTIALS,
+        namespace: DATABASES_NAMESPACE,
+        blame: 'external-secrets',
+      });
+    return checks;
+  },
+});

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { hostname } from '../../config/schema.ts';
+import {
+  DEFAULT_CLUSTER_ISSUER,
+  DEFAULT_INGRESS_CLASS,
+  externalSecret,
+  generatedSecret,
+  publicIngressAnnotations,
+} from '../../core/conventions.ts';
+import { defineComponent, type HealthCheck } from '../../core/types.ts';
+
+/** Where Kargo publishes its chart: only as an OCI artifact (`helm install oci://ghcr.io/akuity/kargo-charts/kargo`). */
+export const KARGO_CHART_OCI = 'oci://ghcr.io/akuity/kargo-charts';
+
+/**
+ * How an Argo CD Application names a Helm chart in an OCI registry: the registry path without a scheme,
+ * beside `chart`. Argo CD then pulls it with Helm's OCI client, with no repository Secret for a public
+ * registry. With an `oci://` prefix the source would be read as a plain OCI artifact at that path, and
+ * `chart` ignored.
+ */
+export const argoHelmOciRepoURL = (ociRepo: string): string => ociRepo.replace(/^oci:\/\//, '');
+
+export const ADMIN_INPUT = 'kargo-admin';
+export const ADMIN_SECRET = 'kargo-admin';
+export const SIGNING_KEY_SECRET = 'kargo-token-signing-key';
+export const INGRESS_TLS_SECRET = 'kargo-api-ingress-cert';
+
+const options = z.strictObject({
+  /** Public host of the Kargo UI and API; defaults to kargo.<domain>. */
+  host: hostname.optional(),
+  /** Expose the UI and API through Traefik with a Let's Encrypt certificate; off means `kubectl port-forward` only. */
+  ingress: z.boolean().default(true),
+  ingressClassName: z.string().default(DEFAULT_INGRESS_CLASS),
+  clusterIssuer: z.string().default(DEFAULT_CLUSTER_ISSUER),
+});
+
+type Options = z.output<typeof options>;
+
+const hostOf = (options: Options, domain: string) => options.host ?? `kargo.${domain}`;
+
+export const kargo = defineComponent({
+  id: 'kargo',
+  description: 'Kargo: promotes new image versions through each app\'s stages by updating what Argo CD syncs',
+  namespace: 'kargo',
+  needs: (options) => [
+    'argo-cd',
+    'cert-manager',
+    'secret-generator',
+    'external-secrets',
+    ...(options.ingress ? ['traefik'] : []),
+  ],
+  options,
+  chart: ({ cluster, options }) => {
+    const host = hostOf(options, cluster.domain);
+    const argo = cluster.components['argo-cd'];
+    const argoOptions = (argo?.options ?? {}) as { host?: string; ingress?: boolean };
+    const argoUrl = argo && argoOptions.ingress !== false ? `https://${argoOptions.host ?? `argocd.${cluster.domain}`}` : undefined;
+    // Traefik terminates TLS, so the API and the external webhooks behind it speak plain HTTP but publish https URLs.
+    const upstreamTls = { enabled: false, terminatedUpstream: true };
+    return {
+      repoURL: argoHelmOciRepoURL(KARGO_CHART_OCI),
+      chart: 'kargo',
+      version: '1.11.2',
+      releaseName: 'kargo',
+      values: {
+        api: {
+          host,
+          // The chart's own Secret would need the hash and key in values; these two Secrets replace it.
+          secret: { name: ADMIN_SECRET },
+          envFrom: [{ secretRef: { name: SIGNING_KEY_SECRET } }],
+          ...(argoUrl && { argocd: { urls: { '': argoUrl } } }),
+          ...(options.ingress
+            ? {
+                tls: upstreamTls,
+                ingress: {
+                  enabled: true,
+                  ingressClassName: options.ingressClassName,
+                  annotations: publicIngressAnnotations(host, options.clusterIssuer),
+                  pathType: 'Prefix',
+                  tls: { enabled: true, selfSignedCert: false, secretName: INGRESS_TLS_SECRET },
+                },
+              }
+            : { ingress: { enabled: false } }),
+        },
+        ...(options.ingress && { externalWebhooksServer: { host, tls: upstreamTls } }),
+        controller: { argocd: { namespace: argo?.common.namespace ?? 'argocd' } },
+      },
+    };
+  },
+  resources: ({ namespace }) => [
+    externalSecret({
+      name: ADMIN_SECRET,
+      namespace,
+      keys: [{ secretKey: 'ADMIN_ACCOUNT_PASSWORD_HASH', input: ADMIN_INPUT, key: 'passwordHash' }],
+    }),
+    generatedSecret({ name: SIGNING_KEY_SECRET, namespace, generate: { ADMIN_ACCOUNT_TOKEN_SIGNING_KEY: 32 } }),
+  ],
+  secrets: ({ cluster, options }) => [
+    {
+      name: ADMIN_INPUT,
+      keys: [{ key: 'passwordHash', description: 'bcrypt hash of the password of Kargo\'s `admin` account' }],
+      purpose: `lets the team sign in to Kargo at https://${hostOf(options, cluster.domain)} as admin; only the hash is stored`,
+      howToGet: 'pick a password and hash it: htpasswd -bnBC 10 "" PASSWORD | tr -d \':\\n\' (htpasswd is in apache2-utils / httpd-tools)',
+    },
+  ],
+  health: ({ namespace, options }) => {
+    const deployment = (name: string, description: string): HealthCheck => ({ description, apiVersion: 'apps/v1', kind: 'Deployment', name, namespace });
+    return [
+      deployment('kargo-api', 'API server and UI'),
+      deployment('kargo-controller', 'controller: Warehouses, Stages, Promotions'),
+      deployment('kargo-management-controller', 'management controller: Project namespaces and permissions'),
+      deployment('kargo-webhooks-server', 'admission webhooks'),
+      deployment('kargo-external-webhooks-server', 'receiver of registry and git webhooks'),
+      {
+        description: 'admin password hash, copied from the secret store',
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        name: ADMIN_SECRET,
+        namespace,
+        blame: 'external-secrets',
+      },
+      {
+        description: 'admin token signing key, generated in the cluster',
+        apiVersion: 'secretgenerator.mittwald.de/v1alpha1',
+        kind: 'StringSecret',
+        name: SIGNING_KEY_SECRET,
+        namespace,
+        blame: 'secret-generator',
+      },
+      ...(options.ingress
+        ? [
+            {
+              description: 'Let\'s Encrypt certificate of the UI',
+              apiVersion: 'cert-manager.io/v1',
+              kind: 'Certificate',
+              name: INGRESS_TLS_SECRET,
+              namespace,
+              blame: 'cert-manager',
+            },
+          ]
+        : []),
+    ];
+  },
+});
