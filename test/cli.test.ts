@@ -191,3 +191,11 @@ describe('the CLI', () => {
     expect(both.stderr).not.toContain('\u001b[');
   });
 });
+
+describe('docs/catalogue.md', () => {
+  it('is the catalogue of the default cluster, as `plinth docs` renders it (regenerate: plinth docs > docs/catalogue.md)', async () => {
+    const result = await runCli(['docs']);
+    expect(result.code).toBe(0);
+    expect(await readFile(join(REPO, 'docs', 'catalogue.md'), 'utf8')).toBe(result.stdout);
+  });
+});

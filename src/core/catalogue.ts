@@ -23,7 +23,7 @@ export function renderCatalogue(config: ClusterConfig, components: readonly Rend
         c.wave,
         `\`${c.id}\``,
         `\`${c.namespace}\``,
-        c.chart ? `[${c.chart.chart}](${c.chart.repoURL}) \`${c.chart.version}\`` : '-',
+        c.chart ? `${chartLink(c.chart.chart, c.chart.repoURL)} \`${c.chart.version}\`` : '-',
         c.needs.map((n) => `\`${n}\``).join(', ') || '-',
         c.secrets.map((s) => `\`${s.name}\``).join(', ') || '-',
         cell(c.description),
@@ -63,5 +63,8 @@ export function renderCatalogue(config: ClusterConfig, components: readonly Rend
   }
   return `${MARKDOWN_HEADER}${lines.join('\n')}\n`;
 }
+
+/** OCI registries appear without a scheme (as Argo CD wants them): shown as text, not as a broken link. */
+const chartLink = (chart: string, repoURL: string) => (/^https?:\/\//.test(repoURL) ? `[${chart}](${repoURL})` : `${chart} (\`${repoURL}\`)`);
 
 const nodeId = (id: string) => id.replace(/[^A-Za-z0-9]/g, '_');
