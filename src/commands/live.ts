@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { loadAll } from 'js-yaml';
 import { loadCluster } from '../config/load.ts';
 import { renderTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
@@ -44,9 +44,9 @@ export async function readCrds(dir: string): Promise<K8sObject[]> {
     throw new UsageError(`cannot read CRDs from ${dir}`, 'pass a directory of CRD YAML files to --crds');
   }
   const crds: K8sObject[] = [];
+  // js-yaml: upstream CRD files are large, and it reads them several times faster than the yaml package.
   for (const file of files) {
-    for (const document of parseAllDocuments(await readFile(join(dir, file), 'utf8'))) {
-      const object = document.toJS() as K8sObject | null;
+    for (const object of loadAll(await readFile(join(dir, file), 'utf8')) as (K8sObject | null)[]) {
       if (object?.kind === 'CustomResourceDefinition') crds.push(object);
     }
   }

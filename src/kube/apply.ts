@@ -64,7 +64,13 @@ const isCrd = (o: K8sObject) => o.kind === 'CustomResourceDefinition' && groupOf
  */
 export function applyPhases(tree: RenderedTree, extra: K8sObject[] = []): K8sObject[][] {
   const waveOf = new Map(tree.components.map((c) => [c.id, c.wave]));
-  const crds = extra.filter(isCrd);
+  // CRDs the render uses go first, so they are established sooner; the rest follow in the same phase.
+  const used = new Set(tree.objects.map(({ object }) => `${groupOf(object.apiVersion)}/${object.kind}`));
+  const isUsed = (crd: K8sObject) => {
+    const spec = crd.spec as { group: string; names: { kind: string } };
+    return used.has(`${spec.group}/${spec.names.kind}`);
+  };
+  const crds = [...extra.filter(isCrd).filter(isUsed), ...extra.filter(isCrd).filter((crd) => !isUsed(crd))];
   const byWave = new Map<number, K8sObject[]>();
   const last: K8sObject[] = [];
   const namespaces = new Map<string, K8sObject>();
@@ -109,25 +115,49 @@ async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<voi
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/**
+ * The live state of every object to apply, from one list call per kind (cluster-wide) rather than a
+ * request per object. Kinds the cluster does not serve yet have no live objects.
+ */
+async function listLive(cluster: LiveCluster, objects: K8sObject[]): Promise<Map<string, K8sObject>> {
+  const wanted = new Set(objects.map(describeObject));
+  const kinds = new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, o]));
+  const live = new Map<string, K8sObject>();
+  await pool([...kinds.values()], 8, async ({ apiVersion, kind }) => {
+    try {
+      for (const object of await withRetry(() => cluster.list(apiVersion, kind))) {
+        const ref = describeObject(object);
+        if (wanted.has(ref)) live.set(ref, object);
+      }
+    } catch (error) {
+      if (!(error instanceof KubeError && error.status === 404)) throw error;
+    }
+  });
+  return live;
+}
+
 /** Dry-runs every object against the live cluster: what would be created, changed, refused, or pruned. */
 export async function planLive(cluster: LiveCluster, phases: K8sObject[][], options: PlanOptions = {}): Promise<LivePlan> {
   const all = phases.flat();
-  const namespacesCreated = new Set(
-    (await Promise.all(all.filter(isNamespaceKind).map(async (ns) => ((await cluster.get(ns)) ? undefined : ns.metadata.name)))).filter(
-      (n): n is string => n !== undefined,
-    ),
-  );
+  const existingNamespaces = new Set((await withRetry(() => cluster.list('v1', 'Namespace'))).map((ns) => ns.metadata.name));
+  const namespacesCreated = new Set(all.filter(isNamespaceKind).map((ns) => ns.metadata.name).filter((n) => !existingNamespaces.has(n)));
   const crdKinds = new Set(
     all.filter(isCrd).flatMap((crd) => {
       const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string }[] };
       return spec.versions.map((v) => `${spec.group}/${v.name}/${spec.names.kind}`);
     }),
   );
+  const liveState = await listLive(cluster, all);
   const changes: ObjectChange[] = [];
   await pool(all, 8, async (object) => {
     const ref = describeObject(object);
     try {
-      const live = await withRetry(() => cluster.get(object));
+      const live = liveState.get(ref);
+      if (!live && isCrd(object)) {
+        // Validating a new CRD costs the API server as much as creating it; it is created first, before anything else.
+        changes.push({ object, ref, action: 'create', diff: objectDiff(ref, undefined, object) });
+        return;
+      }
       if (!live && object.metadata.namespace && namespacesCreated.has(object.metadata.namespace)) {
         changes.push({ object, ref, action: 'create', reason: `its namespace ${object.metadata.namespace} is created by this apply` });
         return;
@@ -195,19 +225,28 @@ async function pruneCandidates(cluster: LiveCluster, desired: K8sObject[], allow
   return changes;
 }
 
-/** Custom resources can be applied only once their CRD is established and served. */
-async function waitEstablished(cluster: LiveCluster, crds: K8sObject[], timeoutMs = 60_000): Promise<void> {
+/**
+ * Custom resources can be applied only once their CRD is established. Waits for the CRDs of the kinds
+ * the later phases use (not every CRD given), polling with one list call.
+ */
+async function waitEstablished(cluster: LiveCluster, crds: K8sObject[], later: K8sObject[], timeoutMs = 120_000): Promise<void> {
+  const used = new Set(later.map((o) => `${groupOf(o.apiVersion)}/${o.kind}`));
+  const pending = new Set(
+    crds
+      .filter((crd) => {
+        const spec = crd.spec as { group: string; names: { kind: string } };
+        return used.has(`${spec.group}/${spec.names.kind}`);
+      })
+      .map((crd) => crd.metadata.name),
+  );
   const deadline = Date.now() + timeoutMs;
-  const pending = new Set(crds);
   while (pending.size > 0) {
-    await pool([...pending], 8, async (crd) => {
-      const live = await withRetry(() => cluster.get(crd));
-      const conditions = ((live?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
-      if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) pending.delete(crd);
-    });
+    for (const crd of await withRetry(() => cluster.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition'))) {
+      const conditions = (crd.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+      if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) pending.delete(crd.metadata.name);
+    }
     if (pending.size === 0) return;
-    if (Date.now() > deadline)
-      throw new KubeError(0, `CRDs not established after ${timeoutMs / 1000}s: ${[...pending].map((c) => c.metadata.name).join(', ')}`);
+    if (Date.now() > deadline) throw new KubeError(0, `CRDs not established after ${timeoutMs / 1000}s: ${[...pending].join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -242,8 +281,8 @@ export async function executePlan(cluster: LiveCluster, plan: LivePlan, progress
     });
     const crds = phase.filter(isCrd);
     if (crds.length > 0) {
-      progress(`waiting for ${crds.length} CRDs to be established`);
-      await waitEstablished(cluster, crds);
+      progress('waiting for the CRDs the next phases use to be established');
+      await waitEstablished(cluster, crds, plan.phases.slice(i + 1).flat());
     }
   }
   for (const change of plan.changes) {

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { REPO } from '../helpers.ts';
+import { join, resolve } from 'node:path';
+const REPO = resolve(import.meta.dirname, '..', '..');
 
 export interface TestCluster {
   kubeconfig: string;
