@@ -74,7 +74,10 @@ export function applyPhases(tree: RenderedTree, extra: K8sObject[] = []): K8sObj
   const byWave = new Map<number, K8sObject[]>();
   const last: K8sObject[] = [];
   const namespaces = new Map<string, K8sObject>();
+  // A namespace the render declares itself (with its labels) replaces the bare one made for its objects.
+  for (const { object } of tree.objects) if (isNamespaceKind(object)) namespaces.set(object.metadata.name, object);
   for (const { owner, object } of tree.objects) {
+    if (isNamespaceKind(object)) continue;
     if (owner === 'bootstrap') {
       last.push(object);
       continue;
@@ -197,10 +200,33 @@ export async function planLive(cluster: LiveCluster, phases: K8sObject[][], opti
 
 const DATA_KINDS = new Set(['v1/PersistentVolumeClaim', 'postgresql.cnpg.io/v1/Cluster']);
 
+/**
+ * The kinds Plinth has applied to a cluster, kept in the cluster, so that prune also finds objects of a
+ * kind the render no longer has at all (like kubectl's ApplySet).
+ */
+export const INVENTORY = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plinth-inventory', namespace: 'kube-system' } } as const;
+
+async function recordedKinds(cluster: LiveCluster): Promise<string[]> {
+  const inventory = await withRetry(() => cluster.get(INVENTORY));
+  return ((inventory?.data as { kinds?: string } | undefined)?.kinds ?? '').split('\n').filter(Boolean);
+}
+
+async function recordKinds(cluster: LiveCluster, kinds: Iterable<string>): Promise<void> {
+  await withRetry(() =>
+    cluster.apply({ ...INVENTORY, metadata: { ...INVENTORY.metadata, labels: { ...MANAGED_BY } }, data: { kinds: [...new Set(kinds)].sort().join('\n') } }),
+  );
+}
+
+const kindKey = (o: { apiVersion: string; kind: string }) => `${o.apiVersion}/${o.kind}`;
+
 async function pruneCandidates(cluster: LiveCluster, desired: K8sObject[], allowDataLoss: boolean): Promise<ObjectChange[]> {
-  const wanted = new Set(desired.map(describeObject));
-  const kinds = new Map(desired.map((o) => [`${o.apiVersion}/${o.kind}`, o]));
-  kinds.set('v1/Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: '' } });
+  const wanted = new Set([...desired.map(describeObject), describeObject(INVENTORY)]);
+  const kinds = new Map(desired.map((o) => [kindKey(o), { apiVersion: o.apiVersion, kind: o.kind }]));
+  for (const key of await recordedKinds(cluster)) {
+    const slash = key.lastIndexOf('/');
+    kinds.set(key, { apiVersion: key.slice(0, slash), kind: key.slice(slash + 1) });
+  }
+  kinds.set('v1/Namespace', { apiVersion: 'v1', kind: 'Namespace' });
   const changes: ObjectChange[] = [];
   const live: K8sObject[] = [];
   for (const { apiVersion, kind } of kinds.values()) {
@@ -285,6 +311,9 @@ export async function executePlan(cluster: LiveCluster, plan: LivePlan, progress
       await waitEstablished(cluster, crds, plan.phases.slice(i + 1).flat());
     }
   }
+  const applied = plan.phases.flat().map(kindKey);
+  const kept = plan.changes.filter((c) => c.action === 'keep').map((c) => kindKey(c.object));
+  await recordKinds(cluster, [...(await recordedKinds(cluster)), ...applied, ...kept]);
   for (const change of plan.changes) {
     if (change.action === 'keep') summary.kept++;
     if (change.action !== 'prune') continue;

@@ -90,7 +90,7 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
             Accept: 'application/json',
             ...(payload !== undefined && { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) }),
           },
-          timeout: 60_000,
+          timeout: 20_000,
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"slices"
 	_ "time/tzdata" // CronJob time zones, as in the upstream mains
 
 	// Same blank imports as the upstream cmd/kube-* mains.
@@ -35,6 +36,10 @@ func runScheduler() { os.Exit(cli.Run(schedulerapp.NewSchedulerCommand())) }
 
 // k8s.io/kubernetes/cmd/kubectl/kubectl.go
 func runKubectl() {
+	// k8s.io/component-base/version/verflag (linked in for the server
+	// components) registers --version on pflag.CommandLine, which cobra adds
+	// to every root command; upstream kubectl has no such flag.
+	dropGlobalFlags("version")
 	logs.GlogSetter(kubectlcmd.GetLogVerbosity(os.Args)) // nolint:errcheck
 	command := kubectlcmd.NewDefaultKubectlCommand()
 	if err := cli.RunNoErrOutput(command); err != nil {
@@ -44,6 +49,11 @@ func runKubectl() {
 
 // sigs.k8s.io/kwok/cmd/kwok/main.go (v0.8.0)
 func runKwok() {
+	// cobra adds pflag.CommandLine to the root command; in this binary it holds
+	// flags the k8s server packages register in init (e.g. a non-bool
+	// --version that breaks cobra's own --version: "trying to get bool value
+	// of flag of type version"). The upstream kwok binary has none of them.
+	pflag.CommandLine = pflag.NewFlagSet(os.Args[0], pflag.ExitOnError)
 	flagset := pflag.NewFlagSet("global", pflag.ContinueOnError)
 	flagset.ParseErrorsAllowlist.UnknownFlags = true
 	flagset.Usage = func() {}
@@ -64,4 +74,15 @@ func runKwok() {
 		logger.Error("Execute exit", "err", err)
 		os.Exit(1)
 	}
+}
+
+// dropGlobalFlags removes flags from pflag.CommandLine.
+func dropGlobalFlags(names ...string) {
+	fs := pflag.NewFlagSet(os.Args[0], pflag.ExitOnError)
+	pflag.CommandLine.VisitAll(func(f *pflag.Flag) {
+		if !slices.Contains(names, f.Name) {
+			fs.AddFlag(f)
+		}
+	})
+	pflag.CommandLine = fs
 }

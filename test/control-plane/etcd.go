@@ -51,6 +51,9 @@ func runEtcd() {
 	cfg.LogLevel = *logLevel
 	cfg.LogOutputs = []string{"stderr"}
 	cfg.QuotaBackendBytes = *quota
+	// embed.NewConfig leaves this 0 (etcdmain's flag default is 300ms), which
+	// logs every request at warn level as "expensive".
+	cfg.WarningUnaryRequestDuration = embed.DefaultWarningUnaryRequestDuration
 	// kube-apiserver relies on progress notifications for consistent reads
 	// from its watch cache; upstream clusters set 5s (kcp, GKE, OpenShift).
 	cfg.WatchProgressNotifyInterval = 5 * time.Second

@@ -36,6 +36,7 @@ var subcommands = map[string]subcommand{
 	"kubectl":                 {"k8s.io/kubectl (same as k8s.io/kubernetes/cmd/kubectl)", runKubectl},
 	"kwok":                    {"sigs.k8s.io/kwok/cmd/kwok (fake kubelets)", runKwok},
 	"pki":                     {"write CA, serving/client certs, SA keys and kubeconfigs into a dir", runPKI},
+	"egress-guard":            {"HTTP CONNECT proxy on a Unix socket that lets kube-apiserver reach loopback only", runEgressGuard},
 	"up":                      {"start etcd+apiserver+controller-manager+scheduler+kwok, one process each", runUp},
 	"version":                 {"print the build version", runVersion},
 }

@@ -24,7 +24,7 @@ import (
 //
 //	ca.crt, ca.key                        cluster CA (also the client CA and the CSR signer)
 //	apiserver.crt, apiserver.key          serving cert, SANs: localhost, kubernetes[.default[.svc[.cluster.local]]],
-//	                                      127.0.0.1, ::1, 10.0.0.1 (first IP of --service-cluster-ip-range)
+//	                                      127.0.0.1, ::1, 10.96.0.1 (first IP of serviceCIDR)
 //	admin.crt, admin.key                  client cert CN=admin O=system:masters
 //	kube-controller-manager.crt/.key      client cert CN=system:kube-controller-manager
 //	kube-scheduler.crt/.key               client cert CN=system:kube-scheduler
@@ -36,15 +36,15 @@ import (
 //
 // Keys are ECDSA P-256.
 type pkiPaths struct {
-	Dir, PKI                           string
-	CACert, CAKey                      string
-	APIServerCert, APIServerKey        string
-	AdminCert, AdminKey                string
-	FrontProxyCA                       string
+	Dir, PKI                            string
+	CACert, CAKey                       string
+	APIServerCert, APIServerKey         string
+	AdminCert, AdminKey                 string
+	FrontProxyCA                        string
 	FrontProxyClientCert, FrontProxyKey string
-	SAKey, SAPub                       string
-	AdminKubeconfig                    string
-	KCMKubeconfig, SchedulerKubeconfig string
+	SAKey, SAPub                        string
+	AdminKubeconfig                     string
+	KCMKubeconfig, SchedulerKubeconfig  string
 }
 
 func newPKIPaths(dir string) pkiPaths {
@@ -166,7 +166,7 @@ func writePKI(p pkiPaths, server string) error {
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
 			"kubernetes.default.svc.cluster.local"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1"), net.ParseIP("10.0.0.1")},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1"), net.ParseIP("10.96.0.1")},
 	})
 	if err != nil {
 		return err

@@ -13,6 +13,16 @@ const crds = join(UPSTREAM, 'crds');
 
 const context = (cwd: string): LiveContext => ({ cwd, registry, progress: () => {}, connect });
 
+/** The minimal test cluster under its own name, with its own database server, so tests sharing a control plane do not collide. */
+function testCluster(name: string): Record<string, any> {
+  const config = minimalCluster();
+  config.name = name;
+  config.postgres.servers[0].name = name;
+  config.postgres.databases[0] = { name, server: name };
+  for (const app of config.apps) if (app.database) app.database = name;
+  return config;
+}
+
 async function configDir(config: unknown): Promise<string> {
   const dir = await tempDir();
   await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
@@ -53,8 +63,7 @@ describe('plinth apply on a real API server', () => {
   });
 
   it('shows exactly the change a config edit makes', async () => {
-    const config = minimalCluster();
-    config.name = 'diffs';
+    const config = testCluster('diffs');
     const dir = await configDir(config);
     const options = { kubeconfig: control.kubeconfig, crds };
     await apply(options, context(dir));
@@ -82,8 +91,7 @@ describe('plinth apply on a real API server', () => {
       },
       marker,
     });
-    const config = minimalCluster();
-    config.name = 'immutable';
+    const config = testCluster('immutable');
     const { marker: _m, ...first } = deployment('one', '');
     config.components['argo-cd'] = { extraObjects: [first] };
     const dir = await configDir(config);
@@ -108,8 +116,7 @@ describe('plinth apply on a real API server', () => {
 
   it('prunes only what Plinth applied and no longer renders, and keeps data without --allow-data-loss', async () => {
     const options = { kubeconfig: control.kubeconfig, crds };
-    const config = minimalCluster();
-    config.name = 'prune';
+    const config = testCluster('prune');
     const extra = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'argocd' }, data: { a: '1' } });
     const claim = {
       apiVersion: 'v1',
@@ -137,5 +144,47 @@ describe('plinth apply on a real API server', () => {
     expect(dataLoss.failed).toEqual([]);
     const gone = await live.get(claim);
     expect(gone === undefined || (gone.metadata as { deletionTimestamp?: string }).deletionTimestamp !== undefined).toBe(true);
+  });
+
+  it('converges after the API server is killed in the middle of an apply: nothing lost, nothing duplicated', { timeout: 400_000 }, async (ctx) => {
+    if (process.env.PLINTH_TEST_KUBECONFIG) ctx.skip();
+    const options = { kubeconfig: control.kubeconfig, crds };
+    const config = testCluster('crash');
+    const count = 120;
+    config.components['argo-cd'] = {
+      extraObjects: Array.from({ length: count }, (_, i) => ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `crash-${i}`, namespace: 'crash-test' },
+        data: { index: String(i) },
+      })),
+    };
+    const dir = await configDir(config);
+    const ours = async () =>
+      (await live.list('v1', 'ConfigMap', { namespace: 'crash-test', labelSelector: 'app.kubernetes.io/managed-by=plinth' })).length;
+
+    const applying = apply(options, context(dir)).then(
+      (summary) => ({ summary, error: undefined }),
+      (error: unknown) => ({ summary: undefined, error }),
+    );
+    // Crash once the apply has started writing the ConfigMaps.
+    for (let i = 0; i < 600 && (await ours().catch(() => 0)) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    control.crashApiServer();
+    const interrupted = await applying;
+    expect(interrupted.error ?? interrupted.summary).toBeDefined();
+
+    // The API server comes back on its own; a rerun completes what is missing.
+    let rerun;
+    for (let attempt = 0; attempt < 30; attempt++) {
+      rerun = await apply(options, context(dir)).catch(() => undefined);
+      if (rerun && rerun.failed.length === 0) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(rerun?.failed).toEqual([]);
+    const settled = await apply(options, context(dir));
+    expect(settled).toMatchObject({ created: 0, configured: 0, failed: [] });
+    const configMaps = await live.list('v1', 'ConfigMap', { namespace: 'crash-test', labelSelector: 'app.kubernetes.io/managed-by=plinth' });
+    expect(configMaps.map((c) => c.metadata.name).sort()).toEqual(Array.from({ length: count }, (_, i) => `crash-${i}`).sort());
+    expect(configMaps.every((c) => (c.data as { index: string }).index === c.metadata.name.slice('crash-'.length))).toBe(true);
   });
 });

@@ -11,6 +11,8 @@ export interface TestCluster {
   startupSeconds?: number;
   /** PIDs of the control-plane processes, by component (own control plane only). */
   pids: Record<string, number>;
+  /** Kills kube-apiserver with SIGKILL and starts it again on the same port and etcd (own control plane only). */
+  crashApiServer(): void;
   stop(): Promise<void>;
 }
 
@@ -36,7 +38,15 @@ process.on('exit', () => {
  */
 export async function startControlPlane(): Promise<TestCluster> {
   if (process.env.PLINTH_TEST_KUBECONFIG) {
-    return { kubeconfig: process.env.PLINTH_TEST_KUBECONFIG, server: '(external)', pids: {}, stop: async () => {} };
+    return {
+      kubeconfig: process.env.PLINTH_TEST_KUBECONFIG,
+      server: '(external)',
+      pids: {},
+      crashApiServer: () => {
+        throw new Error('cannot crash the API server of an external cluster');
+      },
+      stop: async () => {},
+    };
   }
   const binary = controlPlaneBinary();
   const dir = await mkdtemp(join(process.env.PLINTH_TEST_TMP ?? tmpdir(), 'plinth-cp-'));
@@ -67,6 +77,7 @@ export async function startControlPlane(): Promise<TestCluster> {
     server: info.server,
     startupSeconds: info.startupSeconds,
     pids: info.pids,
+    crashApiServer: () => void child.kill('SIGUSR1'),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
