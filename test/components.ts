@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { registry } from '../src/components/index.ts';
 import type { Registry } from '../src/config/schema.ts';
 import { resolveCluster } from '../src/config/validate.ts';
+import { ConfigError, type ConfigIssue } from '../src/errors.ts';
 import { renderTree } from '../src/core/render.ts';
 import { defineComponent, type AnyComponent } from '../src/core/types.ts';
 import { minimalCluster } from './helpers.ts';
@@ -59,4 +60,15 @@ export function renderWith(reg: Registry, components: Record<string, unknown>, c
   const config = clusterWith(components);
   change(config);
   return renderTree(resolveCluster(config, reg), reg);
+}
+
+/** The issues of a config the registry must reject; fails the test when the config is accepted. */
+export function rejectionOf(config: unknown, reg: Registry): ConfigIssue[] {
+  try {
+    resolveCluster(config, reg);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
 }

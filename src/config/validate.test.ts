@@ -3,17 +3,12 @@ import { registry } from '../components/index.ts';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import { minimalCluster } from '../../test/helpers.ts';
 import { resolveCluster } from './validate.ts';
+import { rejectionOf } from '../../test/components.ts';
 
 function issuesOf(mutate: (config: Record<string, any>) => void): ConfigIssue[] {
   const config = minimalCluster();
   mutate(config);
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected the config to be rejected');
+  return rejectionOf(config, registry);
 }
 
 describe('resolveCluster', () => {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolveCluster } from '../../config/validate.ts';
 import type { RenderedTree } from '../../core/render.ts';
-import { ConfigError, type ConfigIssue } from '../../errors.ts';
-import { clusterWith, renderWith, testRegistry } from '../../../test/components.ts';
+import type { ConfigIssue } from '../../errors.ts';
+import { clusterWith, renderWith, testRegistry, rejectionOf } from '../../../test/components.ts';
 import { chartFacts, customResourceProblems, valuesValidator } from '../../../test/upstream.ts';
 import { cloudnativePg, postgresHost } from './index.ts';
 
@@ -19,13 +18,7 @@ const kinds = (tree: RenderedTree) =>
 function issuesOf(components: Record<string, unknown>, change: (c: Record<string, any>) => void = () => {}): ConfigIssue[] {
   const config = clusterWith(components);
   change(config);
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected the config to be rejected');
+  return rejectionOf(config, registry);
 }
 
 /**

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolveCluster } from '../../config/validate.ts';
 import type { RenderedTree } from '../../core/render.ts';
-import { ConfigError, type ConfigIssue } from '../../errors.ts';
-import { clusterWith, renderWith, testRegistry } from '../../../test/components.ts';
+import type { ConfigIssue } from '../../errors.ts';
+import { clusterWith, renderWith, testRegistry, rejectionOf } from '../../../test/components.ts';
 import { chartFacts, customResourceProblems } from '../../../test/upstream.ts';
 import { externalDns } from '../external-dns/index.ts';
 import { designateWebhook } from './index.ts';
@@ -25,13 +24,7 @@ const valuesOf = (tree: RenderedTree) => find(tree, 'Application', 'designate-we
 
 function issuesOf(components: Record<string, unknown>): ConfigIssue[] {
   const config = clusterWith(components);
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected the config to be rejected');
+  return rejectionOf(config, registry);
 }
 
 describe('designate-webhook', () => {

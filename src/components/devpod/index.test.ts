@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type ConfigIssue } from '../../errors.ts';
-import { resolveCluster } from '../../config/validate.ts';
+import type { ConfigIssue } from '../../errors.ts';
 import { quantityValue } from '../../config/schema.ts';
-import { renderWith, testRegistry } from '../../../test/components.ts';
+import { renderWith, testRegistry, rejectionOf } from '../../../test/components.ts';
 import { minimalCluster } from '../../../test/helpers.ts';
 import { customResourceProblems } from '../../../test/upstream.ts';
 import {
@@ -26,13 +25,7 @@ function issuesOf(options: unknown): ConfigIssue[] {
   const config = minimalCluster();
   config.components['cert-manager'].solver = 'http01';
   config.components.devpod = options;
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected a ConfigError');
+  return rejectionOf(config, registry);
 }
 
 /** Core resources that exist only inside a namespace; anything else could reach past the member's namespace. */

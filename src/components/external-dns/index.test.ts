@@ -1,9 +1,8 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { resolveCluster } from '../../config/validate.ts';
 import type { RenderedTree } from '../../core/render.ts';
-import { ConfigError, type ConfigIssue } from '../../errors.ts';
-import { clusterWith, renderWith, testRegistry } from '../../../test/components.ts';
+import type { ConfigIssue } from '../../errors.ts';
+import { clusterWith, renderWith, testRegistry, rejectionOf } from '../../../test/components.ts';
 import { chartFacts, customResourceProblems, valuesValidator } from '../../../test/upstream.ts';
 import { CLOUDS_YAML_TEMPLATE, externalDns } from './index.ts';
 
@@ -22,13 +21,7 @@ const valuesOf = (tree: RenderedTree) => find(tree, 'Application', 'external-dns
 
 function issuesOf(components: Record<string, unknown>): ConfigIssue[] {
   const config = clusterWith(components);
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected the config to be rejected');
+  return rejectionOf(config, registry);
 }
 
 /** What External Secrets' template engine makes of `{{ .KEY | quote }}`: a double-quoted, escaped string. */

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { resolveCluster } from '../../config/validate.ts';
 import { SECRET_STORE, SECRETS_NAMESPACE } from '../../core/conventions.ts';
 import type { RenderedTree } from '../../core/render.ts';
-import { ConfigError, type ConfigIssue } from '../../errors.ts';
-import { clusterWith, renderWith, testRegistry } from '../../../test/components.ts';
+import type { ConfigIssue } from '../../errors.ts';
+import { clusterWith, renderWith, testRegistry, rejectionOf } from '../../../test/components.ts';
 import { chartFacts, customResourceProblems, valuesValidator } from '../../../test/upstream.ts';
 import { externalSecrets } from './index.ts';
 
@@ -20,13 +20,7 @@ const owned = (tree: RenderedTree) => tree.objects.filter((o) => o.owner === 'ex
 
 function issuesOf(options: Record<string, unknown>): ConfigIssue[] {
   const config = clusterWith({ ...base, 'external-secrets': options });
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected the config to be rejected');
+  return rejectionOf(config, registry);
 }
 
 describe('external-secrets', () => {

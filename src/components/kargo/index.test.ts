@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type ConfigIssue } from '../../errors.ts';
+import type { ConfigIssue } from '../../errors.ts';
 import { resolveCluster } from '../../config/validate.ts';
-import { clusterWith, renderWith, testRegistry } from '../../../test/components.ts';
+import { clusterWith, renderWith, testRegistry, rejectionOf } from '../../../test/components.ts';
 import { chartFacts, customResourceProblems } from '../../../test/upstream.ts';
 import { argoHelmOciRepoURL, kargo } from './index.ts';
 
@@ -28,13 +28,7 @@ const values = (tree: ReturnType<typeof render>) => find(tree, 'apps/kargo.yaml'
 
 function issuesOf(components: Record<string, unknown>): ConfigIssue[] {
   const config = clusterWith(components);
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected a ConfigError');
+  return rejectionOf(config, registry);
 }
 
 describe('kargo', () => {

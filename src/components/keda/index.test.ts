@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type ConfigIssue } from '../../errors.ts';
-import { resolveCluster } from '../../config/validate.ts';
-import { renderWith, testRegistry } from '../../../test/components.ts';
+import type { ConfigIssue } from '../../errors.ts';
+import { renderWith, testRegistry, rejectionOf } from '../../../test/components.ts';
 import { minimalCluster } from '../../../test/helpers.ts';
 import { chartFacts, customResourceProblems } from '../../../test/upstream.ts';
 import { keda } from './index.ts';
@@ -15,13 +14,7 @@ function issuesOf(options: unknown): ConfigIssue[] {
   const config = minimalCluster();
   config.components['cert-manager'].solver = 'http01';
   config.components.keda = options;
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected a ConfigError');
+  return rejectionOf(config, registry);
 }
 
 const small = { requests: { cpu: '50m', memory: '100Mi' }, limits: { cpu: '500m', memory: '512Mi' } };

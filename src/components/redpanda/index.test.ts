@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveCluster } from '../../config/validate.ts';
 import type { RenderedTree } from '../../core/render.ts';
-import { ConfigError, type ConfigIssue } from '../../errors.ts';
-import { clusterWith, renderWith, testRegistry } from '../../../test/components.ts';
+import type { ConfigIssue } from '../../errors.ts';
+import { clusterWith, renderWith, testRegistry, rejectionOf } from '../../../test/components.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -37,13 +37,7 @@ const threeTopics = (c: Record<string, any>) => {
 function issuesOf(components: Record<string, unknown>, change: (c: Record<string, any>) => void = () => {}): ConfigIssue[] {
   const config = clusterWith(components);
   change(config);
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected the config to be rejected');
+  return rejectionOf(config, registry);
 }
 
 describe('redpanda', () => {

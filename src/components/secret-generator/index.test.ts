@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { resolveCluster } from '../../config/validate.ts';
 import { generatedSecret } from '../../core/conventions.ts';
 import type { RenderedTree } from '../../core/render.ts';
 import { defineComponent } from '../../core/types.ts';
-import { ConfigError, type ConfigIssue } from '../../errors.ts';
-import { clusterWith, renderWith, testRegistry } from '../../../test/components.ts';
+import type { ConfigIssue } from '../../errors.ts';
+import { clusterWith, renderWith, testRegistry, rejectionOf } from '../../../test/components.ts';
 import { chartFacts, customResourceProblems } from '../../../test/upstream.ts';
 import { secretGenerator } from './index.ts';
 
@@ -28,13 +27,7 @@ const application = (tree: RenderedTree) =>
 
 function issuesOf(components: Record<string, unknown>): ConfigIssue[] {
   const config = clusterWith({ ...base, ...components });
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected the config to be rejected');
+  return rejectionOf(config, registry);
 }
 
 describe('secret-generator', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveCluster } from '../../config/validate.ts';
 import type { RenderedTree } from '../../core/render.ts';
-import { ConfigError, type ConfigIssue } from '../../errors.ts';
-import { clusterWith, renderWith, testRegistry } from '../../../test/components.ts';
+import type { ConfigIssue } from '../../errors.ts';
+import { clusterWith, renderWith, testRegistry, rejectionOf } from '../../../test/components.ts';
 import { chartFacts, customResourceProblems } from '../../../test/upstream.ts';
 import { cacheConnection, valkey } from './index.ts';
 
@@ -18,13 +18,7 @@ const twoCaches = (c: Record<string, any>) => {
 
 function issuesOf(components: Record<string, unknown>): ConfigIssue[] {
   const config = clusterWith(components);
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues;
-  }
-  throw new Error('expected the config to be rejected');
+  return rejectionOf(config, registry);
 }
 
 describe('valkey', () => {
