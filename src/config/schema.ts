@@ -30,6 +30,21 @@ export function quantityValue(value: string): number {
   return match && unit !== undefined ? Number(match[1]) * unit : NaN;
 }
 
+type Compute = { cpu: string; memory: string };
+
+/** A refinement for options with requests and limits: a request above its limit is refused by Kubernetes. */
+export const requestsWithinLimits =
+  (limitName: string, consequence: string) => (value: { requests: Compute; limits: Compute }, ctx: z.RefinementCtx) => {
+    for (const resource of ['cpu', 'memory'] as const) {
+      if (quantityValue(value.requests[resource]) > quantityValue(value.limits[resource]))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['requests', resource],
+          message: `exceeds the ${limitName} ${value.limits[resource]}; ${consequence}`,
+        });
+    }
+  };
+
 const imageRepository = z.string().superRefine((value, ctx) => {
   if (/@sha256:/.test(value) || /:[^/]*$/.test(value.replace(/^[^/]+:[0-9]+\//, ''))) {
     ctx.addIssue({

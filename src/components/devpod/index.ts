@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, quantity, quantityValue } from '../../config/schema.ts';
+import { dnsLabel, quantity, requestsWithinLimits } from '../../config/schema.ts';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
 
 /** The role a member's RoleBinding grants in their own namespace, and nowhere else. */
@@ -55,16 +55,7 @@ export const options = z.strictObject({
   containerDefaults: z
     .strictObject({ limits: computeResources('2', '4Gi'), requests: computeResources('250m', '512Mi') })
     .prefault({})
-    .superRefine((value, ctx) => {
-      for (const resource of ['cpu', 'memory'] as const) {
-        if (quantityValue(value.requests[resource]) > quantityValue(value.limits[resource]))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['requests', resource],
-            message: `exceeds the default limit ${value.limits[resource]}; Kubernetes rejects a LimitRange whose default request is above its default limit`,
-          });
-      }
-    }),
+    .superRefine(requestsWithinLimits('default limit', 'Kubernetes rejects a LimitRange whose default request is above its default limit')),
   /** Namespaces of platform services members' pods may reach (e.g. a shared development database); none by default. */
   platformNamespaces: z.array(dnsLabel).default([]),
   /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { quantity, quantityValue } from '../../config/schema.ts';
+import { quantity, requestsWithinLimits } from '../../config/schema.ts';
 import { defineComponent, type HealthCheck } from '../../core/types.ts';
 
 const resources = z
@@ -8,16 +8,7 @@ const resources = z
     limits: z.strictObject({ cpu: quantity.default('500m'), memory: quantity.default('512Mi') }).prefault({}),
   })
   .prefault({})
-  .superRefine((value, ctx) => {
-    for (const resource of ['cpu', 'memory'] as const) {
-      if (quantityValue(value.requests[resource]) > quantityValue(value.limits[resource]))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['requests', resource],
-          message: `exceeds the limit ${value.limits[resource]}; Kubernetes refuses a pod whose request is above its limit`,
-        });
-    }
-  });
+  .superRefine(requestsWithinLimits('limit', 'Kubernetes refuses a pod whose request is above its limit'));
 
 const options = z.strictObject({
   /**
