@@ -59,18 +59,20 @@ const isNamespaceKind = (o: K8sObject) => o.apiVersion === 'v1' && o.kind === 'N
 const isCrd = (o: K8sObject) => o.kind === 'CustomResourceDefinition' && groupOf(o.apiVersion) === 'apiextensions.k8s.io';
 
 /**
- * Orders a rendered tree for applying without Argo CD: extra CRDs first, then every namespace the objects
- * live in, then the components wave by wave, and the root Application last.
+ * Orders a rendered tree for applying without Argo CD: the extra CRDs the render uses, then every namespace
+ * the objects live in (with the other CRDs), then the components wave by wave, and the root Application last.
  */
 export function applyPhases(tree: RenderedTree, extra: K8sObject[] = []): K8sObject[][] {
   const waveOf = new Map(tree.components.map((c) => [c.id, c.wave]));
-  // CRDs the render uses go first, so they are established sooner; the rest follow in the same phase.
+  // Only the CRDs the render uses gate the next phases; the others are applied along with the namespaces,
+  // so the API server establishes the needed ones first and nothing waits for the rest.
   const used = new Set(tree.objects.map(({ object }) => `${groupOf(object.apiVersion)}/${object.kind}`));
   const isUsed = (crd: K8sObject) => {
     const spec = crd.spec as { group: string; names: { kind: string } };
     return used.has(`${spec.group}/${spec.names.kind}`);
   };
-  const crds = [...extra.filter(isCrd).filter(isUsed), ...extra.filter(isCrd).filter((crd) => !isUsed(crd))];
+  const usedCrds = extra.filter(isCrd).filter(isUsed);
+  const otherCrds = extra.filter(isCrd).filter((crd) => !isUsed(crd));
   const byWave = new Map<number, K8sObject[]>();
   const last: K8sObject[] = [];
   const namespaces = new Map<string, K8sObject>();
@@ -93,7 +95,8 @@ export function applyPhases(tree: RenderedTree, extra: K8sObject[] = []): K8sObj
   for (const ns of tree.components.map((c) => c.namespace))
     if (!namespaces.has(ns)) namespaces.set(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { ...MANAGED_BY } } });
   const waves = [...byWave.keys()].sort((a, b) => a - b).map((wave) => byWave.get(wave)!);
-  return [crds, [...namespaces.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1)), ...waves, last].filter(
+  const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  return [usedCrds, [...sortedNamespaces, ...otherCrds], ...waves, last].filter(
     (phase) => phase.length > 0,
   );
 }
