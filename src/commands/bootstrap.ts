@@ -55,7 +55,11 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext): Pr
   const root = tree.objects.find((o) => o.owner === 'bootstrap')!.object;
   if (!argo) throw new PlinthError('bootstrap installs Argo CD, but the argo-cd component is not enabled', 'enable it: components: { "argo-cd": {} }');
   const namespace = (argo.spec as { destination: { namespace: string } }).destination.namespace;
-  const [chart] = (argo.spec as { sources: { repoURL: string; chart: string; targetRevision: string; helm: { releaseName: string; valuesObject: unknown } }[] }).sources;
+  const chart = (argo.spec as { sources: { repoURL: string; chart?: string; targetRevision: string; helm?: { releaseName: string; valuesObject: unknown } }[] }).sources.find(
+    (source): source is { repoURL: string; chart: string; targetRevision: string; helm: { releaseName: string; valuesObject: unknown } } =>
+      source.chart !== undefined && source.helm !== undefined,
+  );
+  if (!chart) throw new PlinthError('the argo-cd Application renders no Helm chart source', 'check components["argo-cd"] in the config');
   const cluster = await ctx.connect(options);
   const steps: BootstrapStep[] = [];
   const step = async (object: K8sObject) => {
@@ -68,9 +72,9 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext): Pr
     for (const crd of (await readCrds(resolve(ctx.cwd, options.crds))).filter((c) => (c.spec as { group: string }).group === 'argoproj.io')) await step(crd);
   }
 
-  const values = toYaml(chart!.helm.valuesObject);
+  const values = toYaml(chart.helm.valuesObject);
   const helmImage = options.helmImage ?? DEFAULT_HELM_IMAGE;
-  const inputs = createHash('sha256').update(JSON.stringify([chart!.repoURL, chart!.chart, chart!.targetRevision, values, helmImage])).digest('hex');
+  const inputs = createHash('sha256').update(JSON.stringify([chart.repoURL, chart.chart, chart.targetRevision, values, helmImage])).digest('hex');
   const jobName = `plinth-install-argocd-${inputs.slice(0, 10)}`;
   const labels = { ...MANAGED_BY, 'plinth.dev/component': 'bootstrap' };
   const account = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'plinth-bootstrap', namespace, labels } };
@@ -100,8 +104,8 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext): Pr
               name: 'helm',
               image: helmImage,
               args: [
-                'upgrade', '--install', chart!.helm.releaseName, chart!.chart,
-                '--repo', chart!.repoURL, '--version', chart!.targetRevision,
+                'upgrade', '--install', chart.helm.releaseName, chart.chart,
+                '--repo', chart.repoURL, '--version', chart.targetRevision,
                 '--namespace', namespace, '--values', '/values/values.yaml',
               ],
               env: [{ name: 'HOME', value: '/tmp' }],
@@ -126,7 +130,7 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext): Pr
   const alreadyDone = (existing?.status as { succeeded?: number } | undefined)?.succeeded;
   if (!alreadyDone) {
     for (const object of [account, binding, valuesMap, job]) await step(object);
-    ctx.progress(`waiting for ${jobName} to install Argo CD ${chart!.targetRevision}`);
+    ctx.progress(`waiting for ${jobName} to install Argo CD ${chart.targetRevision}`);
     await waitForJob(cluster, job, (options.timeout ?? 600) * 1000);
   } else {
     steps.push({ name: describe(job), status: 'unchanged' });
@@ -134,7 +138,7 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext): Pr
   await cluster.delete(binding);
   await step(root);
 
-  const host = (chart!.helm.valuesObject as { global?: { domain?: string } }).global?.domain;
+  const host = (chart.helm.valuesObject as { global?: { domain?: string } }).global?.domain;
   const secrets = tree.components.flatMap((c) => c.secrets);
   const checklist = [
     ...secrets.map((s) => `provide secret input ${s.name} (${s.keys.map((k) => k.key).join(', ')}): ${s.howToGet}`),

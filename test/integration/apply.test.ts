@@ -1,17 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registry } from '../../src/components/index.ts';
-import { apply, BlockedError, diff, type LiveContext } from '../../src/commands/live.ts';
-import { connect, type LiveCluster } from '../../src/kube/client.ts';
+import { describe, expect, it } from 'vitest';
+import { apply, BlockedError, diff } from '../../src/commands/live.ts';
 import { minimalCluster, REPO, tempDir, UPSTREAM } from '../helpers.ts';
-import { startControlPlane, type TestCluster } from './control-plane.ts';
+import { useControlPlane } from './live.ts';
 
-let control: TestCluster;
-let live: LiveCluster;
+const cluster = useControlPlane();
 const crds = join(UPSTREAM, 'crds');
-
-const context = (cwd: string): LiveContext => ({ cwd, registry, progress: () => {}, connect });
+const context = (cwd: string) => cluster.context(cwd);
 
 /** The minimal test cluster under its own name, with its own database server, so tests sharing a control plane do not collide. */
 function testCluster(name: string): Record<string, any> {
@@ -29,18 +25,10 @@ async function configDir(config: unknown): Promise<string> {
   return dir;
 }
 
-beforeAll(async () => {
-  control = await startControlPlane();
-  live = await connect({ kubeconfig: control.kubeconfig });
-}, 300_000);
-
-afterAll(async () => {
-  await control?.stop();
-});
 
 describe('plinth apply on a real API server', () => {
   it('dry-runs every object of the default render cleanly, then applies it, then finds nothing to change', async () => {
-    const options = { kubeconfig: control.kubeconfig, crds };
+    const options = { kubeconfig: cluster.control.kubeconfig, crds };
     const before = await diff(options, context(REPO));
     expect(before.changes.filter((c) => c.action === 'error')).toEqual([]);
     expect(before.changes.filter((c) => c.action === 'skip')).toEqual([]);
@@ -56,7 +44,7 @@ describe('plinth apply on a real API server', () => {
     const after = await diff(options, context(REPO));
     expect(after.differences).toBe(0);
 
-    const issuer = await live.get({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'letsencrypt-prod' } });
+    const issuer = await cluster.live.get({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'letsencrypt-prod' } });
     expect(issuer?.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('plinth');
     const fields = (issuer?.metadata.managedFields as { manager: string; operation: string }[]).map((f) => `${f.manager}/${f.operation}`);
     expect(fields).toContain('plinth/Apply');
@@ -65,7 +53,7 @@ describe('plinth apply on a real API server', () => {
   it('shows exactly the change a config edit makes', async () => {
     const config = testCluster('diffs');
     const dir = await configDir(config);
-    const options = { kubeconfig: control.kubeconfig, crds };
+    const options = { kubeconfig: cluster.control.kubeconfig, crds };
     await apply(options, context(dir));
     config.components['cert-manager'].acmeEmail = 'new-owner@example.org';
     await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
@@ -95,7 +83,7 @@ describe('plinth apply on a real API server', () => {
     const { marker: _m, ...first } = deployment('one', '');
     config.components['argo-cd'] = { extraObjects: [first] };
     const dir = await configDir(config);
-    const options = { kubeconfig: control.kubeconfig, crds };
+    const options = { kubeconfig: cluster.control.kubeconfig, crds };
     expect((await apply(options, context(dir))).failed).toEqual([]);
 
     const { marker: _n, ...second } = deployment('two', '');
@@ -110,12 +98,12 @@ describe('plinth apply on a real API server', () => {
       field: 'spec.selector',
       manualStep: 'kubectl delete deployment selector-test -n argocd --cascade=orphan, then apply again (the pods keep running and are adopted)',
     });
-    const issuer = await live.get({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'letsencrypt-prod' } });
+    const issuer = await cluster.live.get({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'letsencrypt-prod' } });
     expect((issuer?.spec as { acme: { email: string } }).acme.email).not.toBe('changed@example.org');
   });
 
   it('prunes only what Plinth applied and no longer renders, and keeps data without --allow-data-loss', async () => {
-    const options = { kubeconfig: control.kubeconfig, crds };
+    const options = { kubeconfig: cluster.control.kubeconfig, crds };
     const config = testCluster('prune');
     const extra = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'argocd' }, data: { a: '1' } });
     const claim = {
@@ -127,28 +115,28 @@ describe('plinth apply on a real API server', () => {
     config.components['argo-cd'] = { extraObjects: [extra('prune-kept'), extra('prune-dropped'), claim] };
     const dir = await configDir(config);
     await apply(options, context(dir));
-    await live.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'foreign', namespace: 'argocd' }, data: { b: '2' } } as never);
+    await cluster.live.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'foreign', namespace: 'argocd' }, data: { b: '2' } } as never);
 
     config.components['argo-cd'] = { extraObjects: [extra('prune-kept')] };
     await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
     const result = await apply({ ...options, prune: true }, context(dir));
     expect(result.failed).toEqual([]);
-    const names = (await live.list('v1', 'ConfigMap', { namespace: 'argocd' })).map((c) => c.metadata.name);
+    const names = (await cluster.live.list('v1', 'ConfigMap', { namespace: 'argocd' })).map((c) => c.metadata.name);
     expect(names).toContain('foreign');
     expect(names).toContain('prune-kept');
     expect(names).not.toContain('prune-dropped');
-    expect(await live.get(claim)).toBeDefined();
+    expect(await cluster.live.get(claim)).toBeDefined();
     expect(result.kept).toBeGreaterThanOrEqual(1);
 
     const dataLoss = await apply({ ...options, prune: true, allowDataLoss: true }, context(dir));
     expect(dataLoss.failed).toEqual([]);
-    const gone = await live.get(claim);
+    const gone = await cluster.live.get(claim);
     expect(gone === undefined || (gone.metadata as { deletionTimestamp?: string }).deletionTimestamp !== undefined).toBe(true);
   });
 
   it('converges after the API server is killed in the middle of an apply: nothing lost, nothing duplicated', { timeout: 400_000 }, async (ctx) => {
     if (process.env.PLINTH_TEST_KUBECONFIG) ctx.skip();
-    const options = { kubeconfig: control.kubeconfig, crds };
+    const options = { kubeconfig: cluster.control.kubeconfig, crds };
     const config = testCluster('crash');
     const count = 120;
     config.components['argo-cd'] = {
@@ -161,7 +149,7 @@ describe('plinth apply on a real API server', () => {
     };
     const dir = await configDir(config);
     const ours = async () =>
-      (await live.list('v1', 'ConfigMap', { namespace: 'crash-test', labelSelector: 'app.kubernetes.io/managed-by=plinth' })).length;
+      (await cluster.live.list('v1', 'ConfigMap', { namespace: 'crash-test', labelSelector: 'app.kubernetes.io/managed-by=plinth' })).length;
 
     const applying = apply(options, context(dir)).then(
       (summary) => ({ summary, error: undefined }),
@@ -169,7 +157,7 @@ describe('plinth apply on a real API server', () => {
     );
     // Crash once the apply has started writing the ConfigMaps.
     for (let i = 0; i < 600 && (await ours().catch(() => 0)) === 0; i++) await new Promise((r) => setTimeout(r, 50));
-    control.crashApiServer();
+    cluster.control.crashApiServer();
     const interrupted = await applying;
     expect(interrupted.error ?? interrupted.summary).toBeDefined();
 
@@ -183,7 +171,7 @@ describe('plinth apply on a real API server', () => {
     expect(rerun?.failed).toEqual([]);
     const settled = await apply(options, context(dir));
     expect(settled).toMatchObject({ created: 0, configured: 0, failed: [] });
-    const configMaps = await live.list('v1', 'ConfigMap', { namespace: 'crash-test', labelSelector: 'app.kubernetes.io/managed-by=plinth' });
+    const configMaps = await cluster.live.list('v1', 'ConfigMap', { namespace: 'crash-test', labelSelector: 'app.kubernetes.io/managed-by=plinth' });
     expect(configMaps.map((c) => c.metadata.name).sort()).toEqual(Array.from({ length: count }, (_, i) => `crash-${i}`).sort());
     expect(configMaps.every((c) => (c.data as { index: string }).index === c.metadata.name.slice('crash-'.length))).toBe(true);
   });

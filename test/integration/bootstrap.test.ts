@@ -1,29 +1,16 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registry } from '../../src/components/index.ts';
+import { describe, expect, it } from 'vitest';
 import { bootstrap } from '../../src/commands/bootstrap.ts';
-import type { LiveContext } from '../../src/commands/live.ts';
-import { connect, type LiveCluster } from '../../src/kube/client.ts';
 import { REPO, UPSTREAM } from '../helpers.ts';
-import { startControlPlane, type TestCluster } from './control-plane.ts';
+import { useControlPlane } from './live.ts';
 
-let control: TestCluster;
-let live: LiveCluster;
-const context: LiveContext = { cwd: REPO, registry, progress: () => {}, connect };
-
-beforeAll(async () => {
-  control = await startControlPlane();
-  live = await connect({ kubeconfig: control.kubeconfig });
-}, 300_000);
-
-afterAll(async () => {
-  await control?.stop();
-});
+const cluster = useControlPlane();
 
 describe('plinth bootstrap on an empty cluster', () => {
   it('installs Argo CD through an in-cluster Helm job, applies the root Application, and is idempotent', async () => {
-    const options = { kubeconfig: control.kubeconfig, crds: join(UPSTREAM, 'crds'), timeout: 120 };
-    const first = await bootstrap(options, context);
+    const { live } = cluster;
+    const options = { kubeconfig: cluster.control.kubeconfig, crds: join(UPSTREAM, 'crds'), timeout: 120 };
+    const first = await bootstrap(options, cluster.context(REPO));
     expect(first.steps.map((s) => s.status).every((s) => s === 'created')).toBe(true);
     const names = first.steps.map((s) => s.name);
     expect(names[0]).toBe('Namespace/argocd');
@@ -45,7 +32,7 @@ describe('plinth bootstrap on an empty cluster', () => {
     expect((root!.spec as any).source.path).toBe('rendered/apps');
     expect(first.checklist[0]).toMatch(/^provide secret input argocd-repo-credentials \(token\)/);
 
-    const second = await bootstrap(options, context);
+    const second = await bootstrap(options, cluster.context(REPO));
     expect(second.steps.filter((s) => s.status !== 'unchanged')).toEqual([]);
   });
 });
