@@ -194,10 +194,10 @@ describe('against upstream facts', () => {
     for (const component of tree.components.filter((c) => c.chart)) {
       const fact = facts.find((f) => f.component === chartFactId(component.id));
       expect(fact, component.id).toBeDefined();
-      // Argo CD takes an OCI Helm repository without its scheme (see the kargo and grafana components).
-      const repoURLs = [fact!.chartRepo, fact!.chartRepo.replace(/^oci:\/\//, '')];
-      expect(repoURLs, component.id).toContain(component.chart!.repoURL);
-      expect(component.chart).toMatchObject({ chart: fact!.chart, version: fact!.version });
+      expect(component.chart, component.id).toMatchObject({ repoURL: fact!.chartRepo, chart: fact!.chart, version: fact!.version });
+      // Argo CD takes an OCI Helm repository without its scheme.
+      const source = object(`apps/${component.id}.yaml`).spec.sources[0];
+      expect(source.repoURL, component.id).toBe(fact!.chartRepo.replace(/^oci:\/\//, ''));
     }
   });
 

@@ -45,6 +45,13 @@ export interface RenderedTree {
   components: RenderedComponent[];
 }
 
+/**
+ * How an Argo CD Application names a Helm chart: an OCI registry goes without its scheme, beside `chart`
+ * (Argo CD then pulls it with Helm's OCI client). With `oci://` the source would be read as a plain OCI
+ * artifact at that path and `chart` ignored. Components give the coordinates as upstream publishes them.
+ */
+export const argoHelmRepoURL = (repoURL: string): string => repoURL.replace(/^oci:\/\//, '');
+
 export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
 export function objectFileName(object: K8sObject, defaultNamespace?: string): string {
@@ -76,6 +83,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry): Rende
       cluster: config,
       options: component.options.parse(enabled.options),
       namespace,
+      argoNamespace,
       enabled: (other) => other in config.components,
     };
     const wave = graph.waves.get(id)!;
@@ -162,7 +170,7 @@ function componentApplication(input: {
   const sources: Record<string, unknown>[] = [];
   if (input.chart) {
     sources.push({
-      repoURL: input.chart.repoURL,
+      repoURL: argoHelmRepoURL(input.chart.repoURL),
       chart: input.chart.chart,
       targetRevision: input.chart.version,
       helm: { releaseName: input.chart.releaseName, valuesObject: input.chart.values },

@@ -51,6 +51,8 @@ export interface RenderContext<O> {
   cluster: ClusterConfig;
   options: O;
   namespace: string;
+  /** Namespace where Argo CD and its Applications live. */
+  argoNamespace: string;
   /** Whether another component is enabled in this cluster: for optional integrations. */
   enabled(id: ComponentId): boolean;
 }

@@ -87,13 +87,9 @@ export function applyPhases(tree: RenderedTree, extra: K8sObject[] = []): K8sObj
     const wave = owner === 'apps' ? Number(object.metadata.annotations?.[SYNC_WAVE] ?? 0) : waveOf.get(owner) ?? 0;
     byWave.set(wave, [...(byWave.get(wave) ?? []), object]);
   }
-  for (const object of [...tree.objects.map((o) => o.object), ...last]) {
-    const namespace = object.metadata.namespace;
-    if (namespace && !namespaces.has(namespace))
-      namespaces.set(namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { ...MANAGED_BY } } });
-  }
-  for (const ns of tree.components.map((c) => c.namespace))
-    if (!namespaces.has(ns)) namespaces.set(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { ...MANAGED_BY } } });
+  const objectNamespaces = tree.objects.map((o) => o.object.metadata.namespace).filter((n): n is string => !!n);
+  for (const name of [...objectNamespaces, ...tree.components.map((c) => c.namespace)])
+    if (!namespaces.has(name)) namespaces.set(name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...MANAGED_BY } } });
   const waves = [...byWave.keys()].sort((a, b) => a - b).map((wave) => byWave.get(wave)!);
   const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
   return [usedCrds, [...sortedNamespaces, ...otherCrds], ...waves, last].filter(

@@ -263,8 +263,7 @@ export const grafana = defineComponent({
   needs: (options) => (options.install ? ['external-secrets', 'traefik'] : ['external-secrets']),
   options,
   chart: () => ({
-    // Argo CD treats a scheme-less repoURL with a chart as a Helm OCI registry; "oci://" would make it an OCI artifact source.
-    repoURL: 'ghcr.io/grafana/helm-charts',
+    repoURL: 'oci://ghcr.io/grafana/helm-charts',
     chart: 'grafana-operator',
     version: '5.24.0',
     releaseName: 'grafana-operator',

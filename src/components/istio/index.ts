@@ -111,21 +111,21 @@ export const istio = defineComponent({
     releaseName: 'istio-base',
     values: sharedValues(namespace),
   }),
-  resources: ({ cluster, namespace, options }) => [
+  resources: ({ argoNamespace, namespace, options }) => [
     istiodApplication({
       namespace,
-      argoNamespace: cluster.components['argo-cd']?.common.namespace ?? 'argocd',
+      argoNamespace,
       values: deepMerge(sharedValues(namespace), options.istiodValues),
     }),
     ...options.injectNamespaces.map(injectedNamespace),
   ],
-  health: ({ cluster, namespace, options }) => [
+  health: ({ argoNamespace, namespace, options }) => [
     {
       description: 'istiod Application (synced after the base chart)',
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
       name: 'istiod',
-      namespace: cluster.components['argo-cd']?.common.namespace ?? 'argocd',
+      namespace: argoNamespace,
       blame: 'argo-cd',
     },
     { description: 'control plane: config, certificates, sidecar injection', apiVersion: 'apps/v1', kind: 'Deployment', name: 'istiod', namespace },

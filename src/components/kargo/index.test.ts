@@ -3,7 +3,8 @@ import type { ConfigIssue } from '../../errors.ts';
 import { resolveCluster } from '../../config/validate.ts';
 import { clusterWith, renderWith, testRegistry, rejectionOf } from '../../../test/components.ts';
 import { chartFacts, customResourceProblems } from '../../../test/upstream.ts';
-import { argoHelmOciRepoURL, kargo } from './index.ts';
+import { argoHelmRepoURL } from '../../core/render.ts';
+import { kargo } from './index.ts';
 
 const registry = testRegistry(kargo);
 const platform = () => ({
@@ -44,8 +45,8 @@ describe('kargo', () => {
     expect(chart.helm.releaseName).toBe('kargo');
     expect(manifests.path).toBe('rendered/manifests/kargo');
     expect(app.spec.destination.namespace).toBe('kargo');
-    expect(argoHelmOciRepoURL('oci://registry-1.docker.io/bitnamicharts')).toBe('registry-1.docker.io/bitnamicharts');
-    expect(argoHelmOciRepoURL('ghcr.io/org/charts')).toBe('ghcr.io/org/charts');
+    expect(argoHelmRepoURL('oci://registry-1.docker.io/bitnamicharts')).toBe('registry-1.docker.io/bitnamicharts');
+    expect(argoHelmRepoURL('ghcr.io/org/charts')).toBe('ghcr.io/org/charts');
   });
 
   it('exposes the UI at kargo.<domain> through Traefik, with admin credentials from two Secrets and none in values', () => {

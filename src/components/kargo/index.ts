@@ -12,14 +12,6 @@ import { defineComponent, type HealthCheck } from '../../core/types.ts';
 /** Where Kargo publishes its chart: only as an OCI artifact (`helm install oci://ghcr.io/akuity/kargo-charts/kargo`). */
 export const KARGO_CHART_OCI = 'oci://ghcr.io/akuity/kargo-charts';
 
-/**
- * How an Argo CD Application names a Helm chart in an OCI registry: the registry path without a scheme,
- * beside `chart`. Argo CD then pulls it with Helm's OCI client, with no repository Secret for a public
- * registry. With an `oci://` prefix the source would be read as a plain OCI artifact at that path, and
- * `chart` ignored.
- */
-export const argoHelmOciRepoURL = (ociRepo: string): string => ociRepo.replace(/^oci:\/\//, '');
-
 export const ADMIN_INPUT = 'kargo-admin';
 export const ADMIN_SECRET = 'kargo-admin';
 export const SIGNING_KEY_SECRET = 'kargo-token-signing-key';
@@ -50,7 +42,7 @@ export const kargo = defineComponent({
     ...(options.ingress ? ['traefik'] : []),
   ],
   options,
-  chart: ({ cluster, options }) => {
+  chart: ({ argoNamespace, cluster, options }) => {
     const host = hostOf(options, cluster.domain);
     const argo = cluster.components['argo-cd'];
     const argoOptions = (argo?.options ?? {}) as { host?: string; ingress?: boolean };
@@ -58,7 +50,7 @@ export const kargo = defineComponent({
     // Traefik terminates TLS, so the API and the external webhooks behind it speak plain HTTP but publish https URLs.
     const upstreamTls = { enabled: false, terminatedUpstream: true };
     return {
-      repoURL: argoHelmOciRepoURL(KARGO_CHART_OCI),
+      repoURL: KARGO_CHART_OCI,
       chart: 'kargo',
       version: '1.11.2',
       releaseName: 'kargo',
@@ -83,7 +75,7 @@ export const kargo = defineComponent({
             : { ingress: { enabled: false } }),
         },
         ...(options.ingress && { externalWebhooksServer: { host, tls: upstreamTls } }),
-        controller: { argocd: { namespace: argo?.common.namespace ?? 'argocd' } },
+        controller: { argocd: { namespace: argoNamespace } },
       },
     };
   },
