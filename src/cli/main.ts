@@ -9,6 +9,9 @@ import { docs } from '../commands/docs.ts';
 import { graph } from '../commands/graph.ts';
 import { apply, BlockedError, diff, type LiveContext, type ReportedChange } from '../commands/live.ts';
 import { render, type RenderResult } from '../commands/render.ts';
+import * as secrets from '../commands/secrets.ts';
+import { readSecret } from '../secrets/prompt.ts';
+import { describeBackup, describeCheck, describeImport, describeList, describeRestore, describeSet } from './secrets.ts';
 import { ConfigError, PlinthError } from '../errors.ts';
 import { formatIssues, table, useColor, type Colors, type Stream } from './output.ts';
 
@@ -158,6 +161,88 @@ export async function main(argv: string[], io: Io): Promise<number> {
         ].join('\n'),
       );
     });
+
+  {
+    // Values are read through readSecret (prompt or stdin) and files, never from arguments: shell history keeps those.
+    const secretsCommand = program
+      .command('secrets')
+      .description('the secret inputs components declare: list, check, set, import, and an encrypted escrow (docs/secrets.md)');
+    const withCluster = (name: string) =>
+      secretsCommand
+        .command(name)
+        .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+        .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
+        .option('--context <name>', 'kubeconfig context to use');
+    const secretsContext = (): secrets.SecretsContext => ({
+      ...liveContext(),
+      env: io.env,
+      readSecret: (label) => readSecret(process.stdin, io.stderr, label),
+    });
+    const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+    secretsCommand
+      .command('list')
+      .description('the secret inputs of the config: keys, purpose, how to get them, which ExternalSecrets read them (offline)')
+      .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+      .action(async (options) => {
+        const result = await secrets.list(options, context());
+        if (globals.json) json(result);
+        else out(describeList(result, colorsFor(io.stdout)));
+      });
+
+    withCluster('check')
+      .description('which inputs are missing, incomplete or stale in the live store; exit 1 if any is missing')
+      .action(async (options) => {
+        const result = await secrets.check(options, liveContext());
+        if (globals.json) json(result);
+        else out(describeCheck(result, colorsFor(io.stdout)));
+        if (!result.ok) exitCode = 1;
+      });
+
+    withCluster('set')
+      .description('set one key of an input; the value is read from a prompt without echo, or from stdin')
+      .argument('<name>', 'declared input, e.g. designate-credentials')
+      .argument('<key>', 'declared key of that input, e.g. OS_APPLICATION_CREDENTIAL_SECRET')
+      .option('--force', 'write a name or key no enabled component declares')
+      .action(async (name, key, options) => {
+        const result = await secrets.set(name, key, options, secretsContext());
+        if (globals.json) json(result);
+        else out(describeSet(result, colorsFor(io.stdout)));
+      });
+
+    withCluster('import')
+      .description('one-time migration from a .env file of NAME.KEY=value lines; exit 1 if any variable is unknown')
+      .argument('<file>', '.env file')
+      .option('--input <name>', 'every variable of the file is a key of this one input (e.g. an openrc file)')
+      .option('--dry-run', 'write nothing; show which names and keys would be written')
+      .action(async (file, options) => {
+        const result = await secrets.importEnv(file, options, liveContext());
+        if (globals.json) json(result);
+        else out(describeImport(result, colorsFor(io.stdout)));
+        if (result.unknown.length > 0) exitCode = 1;
+      });
+
+    withCluster('backup')
+      .description('escrow: every input in the store, encrypted to age recipients, in a file of mode 0600')
+      .requiredOption('--to <file>', 'the encrypted file to write')
+      .option('--recipient <age1...>', 'age public key to encrypt to (repeatable)', collect)
+      .option('--recipients-file <file>', 'file of age public keys, one a line (repeatable)', collect)
+      .action(async (options) => {
+        const result = await secrets.backup(options, liveContext());
+        if (globals.json) json(result);
+        else out(describeBackup(result, colorsFor(io.stdout)));
+      });
+
+    withCluster('restore')
+      .description('put the inputs of an escrow file back, creating the store namespace if needed')
+      .requiredOption('--from <file>', 'file written by plinth secrets backup')
+      .option('--identity <file>', 'age secret key file (default: $PLINTH_AGE_IDENTITY)')
+      .action(async (options) => {
+        const result = await secrets.restore(options, secretsContext());
+        if (globals.json) json(result);
+        else out(describeRestore(result, colorsFor(io.stdout)));
+      });
+  }
 
   program
     .command('docs')

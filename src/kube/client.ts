@@ -28,6 +28,13 @@ export interface LiveCluster {
   get(ref: ObjectRef): Promise<K8sObject | undefined>;
   list(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string }): Promise<K8sObject[]>;
   delete(ref: ObjectRef): Promise<void>;
+  /** Creates an object (POST); for kinds that are requests rather than state, such as SubjectAccessReview. */
+  create(object: K8sObject): Promise<K8sObject>;
+  /**
+   * JSON merge patch (RFC 7386) of the given fields only; undefined when the object does not exist.
+   * Unlike apply, it leaves every field it does not name alone, whoever set it.
+   */
+  mergePatch(ref: ObjectRef, patch: Record<string, unknown>): Promise<K8sObject | undefined>;
   isNamespaced(apiVersion: string, kind: string): Promise<boolean>;
 }
 
@@ -188,6 +195,21 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
       const response = await send('DELETE', await objectPath(ref), { propagationPolicy: 'Background' });
       if (response.status === 404) return;
       if (response.status >= 300) throw failure(`delete ${describe(ref)}`, response);
+    },
+    async create(object) {
+      const response = await call(
+        `create ${describe(object)}`,
+        'POST',
+        `${await collectionPath(object.apiVersion, object.kind, object.metadata.namespace)}?fieldManager=${FIELD_MANAGER}`,
+        object,
+      );
+      return response.body as K8sObject;
+    },
+    async mergePatch(ref, patch) {
+      const response = await send('PATCH', `${await objectPath(ref)}?fieldManager=${FIELD_MANAGER}`, patch, 'application/merge-patch+json');
+      if (response.status === 404) return undefined;
+      if (response.status >= 300) throw failure(`patch ${describe(ref)}`, response);
+      return response.body as K8sObject;
     },
     async isNamespaced(apiVersion, kind) {
       return (await resource(apiVersion, kind)).namespaced;
