@@ -1,0 +1,454 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Ajv, _, type ErrorObject } from 'ajv';
+import standaloneCodeModule from 'ajv/dist/standalone/index.js';
+import { loadAll } from 'js-yaml';
+import type { K8sObject } from '../../core/types.ts';
+import { builtinKinds, builtinSchema, clientVersion } from './builtin.ts';
+import { compileRule, evaluateRule, toCel } from './cel.ts';
+import { FORMATS, IGNORED_FORMATS } from './formats.ts';
+import { extensionsOf, fieldsAt, rootToAjv, METADATA, type ExtNode, type Schema } from './structural.ts';
+
+const standaloneCode = standaloneCodeModule as unknown as (ajv: Ajv, fn: unknown) => string;
+const nodeRequire = createRequire(import.meta.url);
+
+/** Where Plinth keeps what it can rebuild: pulled CRDs and compiled validators. */
+export function cacheDir(env: Record<string, string | undefined> = process.env): string {
+  return resolve(env.PLINTH_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'plinth'));
+}
+
+/**
+ * The schemas directory: `$PLINTH_SCHEMAS_DIR` (CRDs under its `crds/`), else the cache `plinth schemas pull` fills.
+ */
+export function schemasDir(env: Record<string, string | undefined> = process.env): string {
+  return env.PLINTH_SCHEMAS_DIR ? resolve(env.PLINTH_SCHEMAS_DIR) : join(cacheDir(env), 'schemas');
+}
+
+/** A schema problem; `ajv` keeps the validator's own wording for callers that match on it. */
+export interface SchemaProblem {
+  path: string;
+  rule: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  hint?: string;
+  ajv?: { instancePath: string; message: string; params: Record<string, unknown> };
+}
+
+interface Entry {
+  source: 'built-in' | 'crd';
+  /** Where the schema comes from, for messages: a CRD file or the client-node release. */
+  origin: string;
+  namespaced: boolean;
+  cacheKey: string;
+  /** The kind's schema as ajv reads it (built-ins) or as the CRD states it (structural). */
+  load: () => Promise<Schema>;
+  structural: boolean;
+}
+
+interface Compiled {
+  validate: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+  ext: ExtNode | undefined;
+  defaults: boolean;
+}
+
+interface CrdVersionRef {
+  file: string;
+  group: string;
+  version: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+/** The sources of the schema code, so a cached validator is rebuilt whenever the way it is made changes. */
+let compilerHash: Promise<string> | undefined;
+function compilerVersion(): Promise<string> {
+  compilerHash ??= (async () => {
+    const hash = createHash('sha256');
+    for (const file of ['structural.ts', 'builtin.ts', 'formats.ts', 'registry.ts']) hash.update(await readFile(new URL(file, import.meta.url)));
+    hash.update(JSON.parse(await readFile(nodeRequire.resolve('ajv/package.json'), 'utf8')).version);
+    return hash.digest('hex').slice(0, 16);
+  })();
+  return compilerHash;
+}
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+async function writeAtomic(file: string, content: string): Promise<void> {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(temp, content);
+  await rename(temp, file);
+}
+
+/** Parses the CRDs of a file; js-yaml because upstream CRD files are large (see docs/validate.md). */
+function crdsIn(text: string): any[] {
+  return (loadAll(text) as any[]).filter((d) => d?.kind === 'CustomResourceDefinition' && d.apiVersion === 'apiextensions.k8s.io/v1');
+}
+
+function crdVersions(crd: any, file: string): CrdVersionRef[] {
+  return (crd.spec?.versions ?? [])
+    .filter((v: any) => v.served !== false && v.schema?.openAPIV3Schema)
+    .map((v: any) => ({ file, group: crd.spec.group, version: v.name, kind: crd.spec.names.kind, namespaced: crd.spec.scope !== 'Cluster' }));
+}
+
+/** Every served CRD version under `dir`, keyed `group/version/Kind`, cached on disk by the files' sizes and times. */
+async function crdIndex(dir: string, cache: string | undefined): Promise<{ index: Map<string, CrdVersionRef>; stamps: Map<string, string> }> {
+  let files: string[] = [];
+  try {
+    files = (await readdir(dir, { recursive: true })).filter((f) => /\.ya?ml$/.test(f)).sort();
+  } catch {
+    return { index: new Map(), stamps: new Map() };
+  }
+  const stamps = new Map(
+    await Promise.all(files.map(async (f) => {
+      const s = await stat(join(dir, f));
+      return [f, `${s.size}:${s.mtimeMs}`] as [string, string];
+    })),
+  );
+  const indexFile = cache && join(cache, `crd-index-${sha(`${dir}\n${[...stamps].join('\n')}`)}.json`);
+  if (indexFile)
+    try {
+      return { index: new Map(JSON.parse(await readFile(indexFile, 'utf8'))), stamps };
+    } catch {
+      // not cached yet
+    }
+  const index = new Map<string, CrdVersionRef>();
+  for (const file of files)
+    for (const crd of crdsIn(await readFile(join(dir, file), 'utf8')))
+      for (const ref of crdVersions(crd, file)) index.set(`${ref.group}/${ref.version}/${ref.kind}`, ref);
+  if (indexFile) await writeAtomic(indexFile, JSON.stringify([...index])).catch(() => {});
+  return { index, stamps };
+}
+
+export interface RegistryOptions {
+  /** The schemas directory; CRDs are read from its `crds/` folder. */
+  schemasDir: string;
+  /** Where compiled validators are kept between runs; false for none. */
+  cacheDir?: string | false;
+}
+
+export interface KindInfo {
+  source: 'built-in' | 'crd';
+  origin: string;
+  namespaced: boolean;
+}
+
+export interface SchemaRegistry {
+  readonly crdsDir: string;
+  /** How many CRD versions the schemas directory serves. */
+  readonly crdCount: number;
+  kind(apiVersion: string, kind: string): KindInfo | undefined;
+  /** Adds the schemas of CustomResourceDefinition objects (e.g. from the manifests being validated). */
+  addCrds(objects: unknown[], origin: string): void;
+  check(object: K8sObject): Promise<SchemaProblem[]>;
+}
+
+export async function openSchemaRegistry(options: RegistryOptions): Promise<SchemaRegistry> {
+  const crdsDir = join(options.schemasDir, 'crds');
+  const cache = options.cacheDir === false ? undefined : join(options.cacheDir ?? cacheDir(), 'validators');
+  if (cache) await mkdir(cache, { recursive: true }).catch(() => {});
+  const [{ index: crds, stamps }, builtins, version, client] = await Promise.all([
+    crdIndex(crdsDir, cache),
+    builtinKinds(),
+    compilerVersion(),
+    clientVersion(),
+  ]);
+
+  const entries = new Map<string, Entry>();
+  const parsedFiles = new Map<string, Promise<any[]>>();
+  const crdSchema = (ref: CrdVersionRef) => async () => {
+    let docs = parsedFiles.get(ref.file);
+    if (!docs) parsedFiles.set(ref.file, (docs = readFile(join(crdsDir, ref.file), 'utf8').then(crdsIn)));
+    const crd = (await docs).find((c) => c.spec.group === ref.group && c.spec.names.kind === ref.kind);
+    return crd.spec.versions.find((v: any) => v.name === ref.version).schema.openAPIV3Schema as Schema;
+  };
+  for (const [key, ref] of crds)
+    entries.set(`${ref.group}/${ref.version}/${ref.kind}`, {
+      source: 'crd',
+      origin: join(crdsDir, ref.file),
+      namespaced: ref.namespaced,
+      cacheKey: sha(`${version}\n${ref.file}\n${stamps.get(ref.file)}\n${key}`),
+      load: crdSchema(ref),
+      structural: true,
+    });
+  for (const [key, b] of builtins)
+    entries.set(key, {
+      source: 'built-in',
+      origin: `Kubernetes (@kubernetes/client-node ${client})`,
+      namespaced: b.namespaced,
+      cacheKey: sha(`${version}\n${client}\n${key}`),
+      load: () => builtinSchema(b.model),
+      structural: false,
+    });
+
+  let ajv: Ajv | undefined;
+  const newAjv = () => {
+    const instance = new Ajv({
+      strict: false,
+      allErrors: true,
+      useDefaults: true,
+      logger: false,
+      unicodeRegExp: false,
+      code: { source: true, formats: _`require("plinth-formats")` },
+    });
+    for (const [name, format] of Object.entries(FORMATS)) instance.addFormat(name, format as RegExp);
+    for (const name of IGNORED_FORMATS) instance.addFormat(name, true);
+    return instance;
+  };
+  const load = (code: string): Compiled['validate'] => {
+    const module = { exports: {} as any };
+    new Function('module', 'exports', 'require', code)(module, module.exports, (id: string) => (id === 'plinth-formats' ? FORMATS : nodeRequire(id)));
+    return module.exports.default ?? module.exports;
+  };
+  const compiled = new Map<string, Promise<Compiled>>();
+  const compile = (key: string, entry: Entry): Promise<Compiled> => {
+    let result = compiled.get(key);
+    if (result) return result;
+    result = (async (): Promise<Compiled> => {
+      const file = cache && join(cache, `${entry.cacheKey}.json`);
+      if (file)
+        try {
+          const stored = JSON.parse(await readFile(file, 'utf8')) as { code: string; ext?: ExtNode; defaults: boolean };
+          return { validate: load(stored.code), ext: stored.ext, defaults: stored.defaults };
+        } catch {
+          // not cached yet, or unreadable: compile
+        }
+      const schema = await entry.load();
+      const ajvSchema = entry.structural ? rootToAjv(schema) : { ...schema, properties: { ...schema.properties, metadata: METADATA } };
+      const ext = entry.structural ? extensionsOf(schema) : undefined;
+      const defaults = entry.structural && JSON.stringify(schema).includes('"default":');
+      ajv ??= newAjv();
+      const fn = ajv.compile(safePatterns(ajvSchema));
+      const code = standaloneCode(ajv, fn);
+      ajv.removeSchema();
+      if (file) await writeAtomic(file, JSON.stringify({ code, ext, defaults })).catch(() => {});
+      return { validate: load(code), ext, defaults };
+    })();
+    compiled.set(key, result);
+    return result;
+  };
+
+  const lookup = (apiVersion: string, kind: string): [string, Entry | undefined] => {
+    const key = `${apiVersion}/${kind}`;
+    return [key, entries.get(key)];
+  };
+
+  return {
+    crdsDir,
+    crdCount: crds.size,
+    kind(apiVersion, kind) {
+      const entry = lookup(apiVersion, kind)[1];
+      return entry && { source: entry.source, origin: entry.origin, namespaced: entry.namespaced };
+    },
+    addCrds(objects, origin) {
+      for (const crd of objects as any[]) {
+        if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec?.names?.kind) continue;
+        for (const ref of crdVersions(crd, origin)) {
+          const key = `${ref.group}/${ref.version}/${ref.kind}`;
+          const schema = crd.spec.versions.find((v: any) => v.name === ref.version).schema.openAPIV3Schema;
+          entries.set(key, {
+            source: 'crd', origin, namespaced: ref.namespaced, structural: true,
+            cacheKey: sha(`${version}\n${JSON.stringify(schema)}`),
+            load: async () => schema,
+          });
+          compiled.delete(key);
+        }
+      }
+    },
+    async check(object) {
+      const [key, entry] = lookup(object.apiVersion, object.kind);
+      if (!entry) return [unknownKind(object, entries, crds.size, crdsDir)];
+      const { validate, ext, defaults } = await compile(key, entry);
+      const data = prepare(object, defaults);
+      const problems: SchemaProblem[] = [];
+      if (!validate(data)) problems.push(...(await explain(validate.errors ?? [], entry, data)));
+      const meta = (data as K8sObject).metadata;
+      if (meta && typeof meta === 'object' && !meta.name && !meta.generateName)
+        problems.push({ path: '/metadata/name', rule: 'schema', severity: 'error', message: 'metadata.name is missing', hint: 'every object needs a name (or generateName, for objects created with kubectl create)' });
+      if (!entry.namespaced && meta?.namespace)
+        problems.push({ path: '/metadata/namespace', rule: 'schema/scope', severity: 'warning', message: `${object.kind} is cluster-scoped, so metadata.namespace "${meta.namespace}" is ignored`, hint: 'remove metadata.namespace' });
+      if (ext) walk(ext, data, '', problems, new Set());
+      return problems;
+    },
+  };
+}
+
+/**
+ * Go's RE2 and JavaScript disagree on a few pattern forms; the ones JavaScript cannot compile are
+ * translated where the meaning is the same (`\z`, a leading `(?i)`), and otherwise left unchecked.
+ */
+function safePatterns(schema: unknown): any {
+  if (Array.isArray(schema)) return schema.map(safePatterns);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'pattern' && typeof value === 'string') {
+      const translated = value.replace(/\\z/g, '$').replace(/^\(\?i\)/, '');
+      try {
+        new RegExp(translated, value.startsWith('(?i)') ? 'i' : '');
+        out.pattern = translated;
+      } catch {
+        // unchecked: JavaScript cannot read this RE2 pattern
+      }
+    } else if (key === 'properties' || key === 'patternProperties' || key === '$defs') {
+      out[key] = Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, safePatterns(v)]));
+    } else out[key] = safePatterns(value);
+  }
+  return out;
+}
+
+/** Kubernetes reads `field: null` as an unset field; defaults are applied to a copy, as the API server does. */
+function prepare(object: K8sObject, defaults: boolean): unknown {
+  const hasNull = (v: unknown): boolean =>
+    v !== null && typeof v === 'object' && (Array.isArray(v) ? v.some(hasNull) : Object.values(v).some((x) => x === null || hasNull(x)));
+  if (!defaults && !hasNull(object)) return object;
+  const copy = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(copy);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, copy(x)]));
+    return v;
+  };
+  return copy(object);
+}
+
+function valueAt(data: unknown, path: string): unknown {
+  let value = data;
+  for (const token of path.split('/').slice(1)) value = (value as Record<string, unknown> | undefined)?.[token.replace(/~1/g, '/').replace(/~0/g, '~')];
+  return value;
+}
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  const kind = Array.isArray(value) ? 'list' : value === null ? 'null' : typeof value === 'object' ? 'object' : typeof value;
+  return text.length > 40 ? `${kind} ${text.slice(0, 37)}...` : `${kind} ${text}`;
+}
+
+const pointer = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
+
+function closest(name: string, candidates: string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    const d = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = d[0]!;
+      d[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const next = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+        prev = d[j]!;
+        d[j] = next;
+      }
+    }
+    return d[b.length]!;
+  };
+  const best = candidates.map((c) => [c, distance(name, c)] as const).sort((a, b) => a[1] - b[1])[0];
+  return best && best[1] <= Math.max(2, Math.floor(name.length / 3)) ? best[0] : undefined;
+}
+
+async function explain(errors: ErrorObject[], entry: Entry, data: unknown): Promise<SchemaProblem[]> {
+  // Alternatives (int-or-string, anyOf branches) fail as a group: report the group once.
+  const groups = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const inGroup = (e: ErrorObject) => groups.some((g) => g !== e && e.instancePath === g.instancePath && e.schemaPath.startsWith(`${g.schemaPath}/`));
+  let schema: Schema | undefined;
+  const problems: SchemaProblem[] = [];
+  for (const e of errors) {
+    if (inGroup(e)) continue;
+    const ajv = { instancePath: e.instancePath, message: e.message ?? e.keyword, params: e.params as Record<string, unknown> };
+    const problem: SchemaProblem = { path: e.instancePath, rule: 'schema', severity: 'error', message: ajv.message, ajv };
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        const field = String(e.params.additionalProperty);
+        problem.path = `${e.instancePath}/${pointer(field)}`;
+        problem.message = `unknown field "${field}"`;
+        if (!schema) {
+          const raw = await entry.load();
+          schema = entry.structural ? rootToAjv(raw) : { ...raw, properties: { ...raw.properties, metadata: METADATA } };
+        }
+        const loaded: Schema = schema!;
+        const known = fieldsAt(loaded, e.instancePath);
+        const guess = closest(field, known);
+        problem.hint = guess
+          ? `did you mean "${guess}"? Kubernetes drops unknown fields silently`
+          : `Kubernetes drops unknown fields silently; fields here: ${known.slice(0, 12).join(', ') || 'none'}`;
+        break;
+      }
+      case 'required':
+        problem.path = `${e.instancePath}/${pointer(String(e.params.missingProperty))}`;
+        problem.message = `required field "${e.params.missingProperty}" is missing`;
+        break;
+      case 'enum':
+        problem.message = `must be one of: ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+        break;
+      case 'anyOf':
+      case 'oneOf': {
+        const branches = errors.filter((b) => b !== e && b.instancePath === e.instancePath && b.schemaPath.startsWith(`${e.schemaPath}/`));
+        const types = [...new Set(branches.filter((b) => b.keyword === 'type').map((b) => String(b.params.type)))];
+        problem.message = types.length === branches.length && types.length ? `must be ${types.join(' or ')}` : `must match one of the allowed forms (${[...new Set(branches.map((b) => b.message))].join('; ')})`;
+        break;
+      }
+    }
+    if (e.keyword === 'type' || e.keyword === 'enum' || e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'pattern' || e.keyword === 'format') {
+      const found = valueAt(data, e.instancePath);
+      if (found !== undefined) problem.message += ` (found ${preview(found)})`;
+    }
+    if (e.keyword === 'type' && e.params.type === 'string') problem.hint = 'quote the value in YAML, e.g. "8080" or "true"';
+    problems.push(problem);
+  }
+  return problems;
+}
+
+function unknownKind(object: K8sObject, entries: Map<string, Entry>, crdCount: number, crdsDir: string): SchemaProblem {
+  const served = [...entries.keys()].filter((k) => k.endsWith(`/${object.kind}`)).map((k) => k.slice(0, -object.kind.length - 1));
+  return {
+    path: '',
+    rule: 'schema/unknown-kind',
+    severity: 'error',
+    message: `no schema for ${object.kind} in ${object.apiVersion}`,
+    hint: served.length
+      ? `${object.kind} is served as ${served.join(', ')}`
+      : crdCount === 0
+        ? `no CRD schemas found in ${crdsDir}: run \`plinth schemas pull\` or set PLINTH_SCHEMAS_DIR`
+        : `add the CRD that defines it to ${crdsDir}, or validate it with the manifests that contain its CustomResourceDefinition`,
+  };
+}
+
+function walk(node: ExtNode, value: unknown, path: string, out: SchemaProblem[], seen: Set<string>): void {
+  if (value === undefined) return;
+  for (const rule of node.rules ?? []) {
+    const program = compileRule(rule.rule);
+    const at = rule.fieldPath ? `${path}${fieldPathToPointer(rule.fieldPath)}` : path;
+    const outcome = 'unevaluated' in program ? program : evaluateRule(program, toCel(value, node.doubles), rule.messageExpression);
+    if ('unevaluated' in outcome) {
+      if (seen.has(rule.rule)) continue;
+      seen.add(rule.rule);
+      out.push({ path: at, rule: 'schema/cel-unevaluated', severity: 'info', message: `CEL rule not evaluated, ${outcome.unevaluated}: ${rule.rule}`, hint: 'the API server still enforces it; check this rule by hand or with a dry-run apply' });
+    } else if (!outcome.ok)
+      out.push({ path: at, rule: 'schema/cel', severity: 'error', message: outcome.message ?? rule.message ?? `failed rule: ${rule.rule}`, hint: `the CRD's rule: ${rule.rule}` });
+  }
+  if (Array.isArray(value)) {
+    if (node.mapKeys || node.set) {
+      const keyOf = (item: unknown) => JSON.stringify(node.mapKeys ? node.mapKeys.map((k) => (item as Record<string, unknown>)?.[k] ?? null) : item);
+      const first = new Map<string, number>();
+      value.forEach((item, i) => {
+        const key = keyOf(item);
+        const earlier = first.get(key);
+        if (earlier === undefined) return void first.set(key, i);
+        out.push(
+          node.mapKeys
+            ? { path: `${path}/${i}`, rule: 'schema/list-map-key', severity: 'error', message: `duplicate entry: ${node.mapKeys.map((k) => `${k}=${JSON.stringify((item as Record<string, unknown>)?.[k])}`).join(', ')} is also item ${earlier}`, hint: `items of this list are keyed by ${node.mapKeys.join(' + ')}; the API server rejects duplicates and server-side apply merges by these keys` }
+            : { path: `${path}/${i}`, rule: 'schema/list-set', severity: 'error', message: `duplicate value ${key}, also item ${earlier}`, hint: 'this list is a set: remove the duplicate' },
+        );
+      });
+    }
+    if (node.items) value.forEach((item, i) => walk(node.items!, item, `${path}/${i}`, out, seen));
+  } else if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      const next = node.props?.[key] ?? node.additional;
+      if (next) walk(next, child, `${path}/${pointer(key)}`, out, seen);
+    }
+  }
+}
+
+/** `.spec.foo['bar.baz']` (a rule's fieldPath) as a JSON Pointer suffix. */
+function fieldPathToPointer(fieldPath: string): string {
+  return [...fieldPath.matchAll(/\.([^.[\]]+)|\[['"]([^'"]+)['"]\]|\[([0-9]+)\]/g)].map((m) => `/${pointer(m[1] ?? m[2] ?? m[3]!)}`).join('');
+}
