@@ -147,14 +147,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--crds <dir>', "apply Argo CD's CRDs from this directory first")
     .option('--helm-image <image>', `image of the in-cluster Helm job (default: ${DEFAULT_HELM_IMAGE})`)
     .option('--timeout <seconds>', 'how long to wait for the Argo CD install', (v) => Number(v))
+    .option('--secrets-from <file>', 'restore the secret inputs from this escrow (plinth secrets backup) before anything syncs')
+    .option('--identity <file>', 'age secret key for --secrets-from (default: $PLINTH_AGE_IDENTITY)')
     .action(async (options) => {
-      const result = await bootstrap(options, liveContext());
+      const result = await bootstrap(options, { ...liveContext(), env: io.env });
       if (globals.json) return void json(result);
       const c = colorsFor(io.stdout);
       out(
         [
           `${c.green('✓')} ${result.server}: Argo CD installed, root Application applied`,
           ...result.steps.map((s) => `  ${s.status === 'unchanged' ? c.dim('=') : c.green('+')} ${s.name} ${c.dim(s.status)}`),
+          ...(result.restoredSecrets ?? []).map((r) => `  ${c.green('+')} secret input ${r.name} ${c.dim(`restored: ${r.keys.join(', ')}`)}`),
           '',
           c.bold('Left to do:'),
           ...result.checklist.map((item) => `  [ ] ${item}`),

@@ -9,6 +9,10 @@ import { comparable } from '../kube/apply.ts';
 import type { LiveCluster } from '../kube/client.ts';
 import type { ConnectOptions } from '../kube/client.ts';
 import { readCrds, type LiveContext } from './live.ts';
+import { openBackup, restoreInto, type Written } from './secrets.ts';
+import { declarations } from '../secrets/declarations.ts';
+import { storeStatus } from '../secrets/status.ts';
+import { readStore } from '../secrets/store.ts';
 
 /** Helm runs inside the cluster, so bootstrapping needs neither helm nor chart downloads on the laptop. */
 export const DEFAULT_HELM_IMAGE = 'docker.io/alpine/helm:3.18.4';
@@ -20,6 +24,10 @@ export interface BootstrapOptions extends ConnectOptions {
   helmImage?: string;
   /** How long to wait for the Argo CD install, in seconds. */
   timeout?: number;
+  /** An escrow file from `plinth secrets backup`, restored before anything syncs. */
+  secretsFrom?: string;
+  /** The age secret key file for it; default: $PLINTH_AGE_IDENTITY. */
+  identity?: string;
 }
 
 export interface BootstrapStep {
@@ -32,6 +40,8 @@ export interface BootstrapResult {
   steps: BootstrapStep[];
   /** What a person still has to do, in order. */
   checklist: string[];
+  /** Secret inputs put back from --secrets-from (names and keys only). */
+  restoredSecrets?: Written[];
 }
 
 async function applyTracked(cluster: LiveCluster, object: K8sObject): Promise<BootstrapStep['status']> {
@@ -48,7 +58,7 @@ const describe = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ? `${o.meta
  * then the root Application. Safe to run again: everything is server-side applied, the job is named
  * after its inputs, and the temporary cluster-admin binding is removed once Argo CD is in.
  */
-export async function bootstrap(options: BootstrapOptions, ctx: LiveContext): Promise<BootstrapResult> {
+export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { env?: Record<string, string | undefined> }): Promise<BootstrapResult> {
   const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
   const tree = renderTree(resolved, ctx.registry);
   const argo = tree.objects.find((o) => o.file === 'apps/argo-cd.yaml')?.object;
@@ -60,8 +70,15 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext): Pr
       source.chart !== undefined && source.helm !== undefined,
   );
   if (!chart) throw new PlinthError('the argo-cd Application renders no Helm chart source', 'check components["argo-cd"] in the config');
+  // Decrypted before anything is installed, so a wrong identity stops bootstrap on an untouched cluster.
+  const escrow = options.secretsFrom ? await openBackup(options.secretsFrom, options.identity, { cwd: ctx.cwd, env: ctx.env ?? {} }) : undefined;
   const cluster = await ctx.connect(options);
   const steps: BootstrapStep[] = [];
+  let restoredSecrets: Written[] | undefined;
+  if (escrow) {
+    ctx.progress(`restoring ${escrow.size} secret inputs from ${options.secretsFrom}`);
+    restoredSecrets = (await restoreInto(cluster, escrow, tree)).restored;
+  }
   const step = async (object: K8sObject) => {
     ctx.progress(`applying ${describe(object)}`);
     steps.push({ name: describe(object), status: await applyTracked(cluster, object) });
@@ -139,14 +156,23 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext): Pr
   await step(root);
 
   const host = (chart.helm.valuesObject as { global?: { domain?: string } }).global?.domain;
-  const secrets = tree.components.flatMap((c) => c.secrets);
+  const declared = declarations(tree);
+  const store = storeStatus(declared, await readStore(cluster));
   const checklist = [
-    ...secrets.map((s) => `provide secret input ${s.name} (${s.keys.map((k) => k.key).join(', ')}): ${s.howToGet}`),
+    ...store.inputs
+      .filter((input) => input.status !== 'complete')
+      .map((input) => {
+        const keys = input.keys.filter((k) => k.status !== 'set').map((k) => k.key);
+        const how = declared.find((d) => d.name === input.name)!.howToGet;
+        return `provide secret input ${input.name} (${keys.join(', ')}): ${how}; then plinth secrets set ${input.name} ${keys[0]}`;
+      }),
+    ...(declared.length > 0 && store.missing === 0 ? [`all ${declared.length} secret inputs are in the store (plinth secrets check)`] : []),
+    ...(declared.length > 0 && !escrow ? ['once they are set, keep an encrypted escrow apart from the cluster: plinth secrets backup --to FILE --recipient age1...'] : []),
     `delegate ${resolved.config.domain} to OpenStack Designate (NS records at the parent zone), so external-dns and DNS01 work`,
     ...(host ? [`open https://${host} once the certificate is issued; the initial admin password is in secret argocd-initial-admin-secret`] : []),
     `watch the waves converge: plinth doctor (or kubectl -n ${namespace} get applications)`,
   ];
-  return { server: cluster.server, steps, checklist };
+  return { server: cluster.server, steps, checklist, ...(restoredSecrets && { restoredSecrets }) };
 }
 
 async function waitForJob(cluster: LiveCluster, job: K8sObject, timeoutMs: number): Promise<void> {
