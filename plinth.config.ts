@@ -41,6 +41,8 @@ export default defineCluster({
   },
   topics: [{ name: 'videos', partitions: 3 }],
   caches: [{ name: 'sessions' }],
+  // The seed's app. Each runs in one stage, `production`, promoted by Kargo on every new image (deploy on push).
+  // Stages share the declared database, cache and topics: add a stage only once its data may be shared too.
   apps: [
     {
       name: 'web',
@@ -49,7 +51,8 @@ export default defineCluster({
       replicas: 2,
       host: 'mswa.cis240470.projects.jetstream-cloud.org',
       cache: 'sessions',
-      stages: ['staging', 'production'],
+      // The backend-for-frontend talks to the API inside the cluster, not over the public internet.
+      calls: ['api'],
     },
     {
       name: 'api',
@@ -59,7 +62,6 @@ export default defineCluster({
       database: 'mswa',
       cache: 'sessions',
       topics: { produce: ['videos'] },
-      stages: ['staging', 'production'],
     },
     {
       name: 'video-worker',
@@ -67,7 +69,7 @@ export default defineCluster({
       database: 'mswa',
       topics: { consume: ['videos'] },
       scale: { topic: 'videos', minReplicas: 0, maxReplicas: 5, lagThreshold: 10 },
-      stages: ['staging', 'production'],
+      resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },
     },
   ],
 });

@@ -47,7 +47,7 @@ export function clusterWith(components: Record<string, unknown>): Record<string,
   if (!on('argo-cd') || !on('kargo')) config.apps = [];
   for (const app of config.apps) {
     if (!on('cloudnative-pg') || !on('clustersecret')) delete app.database;
-    if (!on('valkey')) delete app.cache;
+    if (!on('valkey') || !on('clustersecret')) delete app.cache;
     if (!on('redpanda')) app.topics = { produce: [], consume: [] };
     if (!on('redpanda') || !on('keda')) delete app.scale;
     if (!on('traefik') || !on('cert-manager') || !on('external-dns')) delete app.host;

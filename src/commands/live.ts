@@ -60,7 +60,8 @@ async function plan(options: LiveOptions, ctx: LiveContext) {
   const cluster = await ctx.connect(options);
   ctx.progress(`dry-running ${tree.objects.length + crds.length} objects against ${cluster.server}`);
   const phases = applyPhases(tree, crds);
-  return { cluster, plan: await planLive(cluster, phases, options) };
+  const deliveredElsewhere = tree.objects.filter((o) => o.promoted).map((o) => o.object);
+  return { cluster, plan: await planLive(cluster, phases, { ...options, deliveredElsewhere }) };
 }
 
 const report = ({ object: _object, ...change }: ObjectChange): ReportedChange => change;

@@ -28,6 +28,8 @@ export function declarationRequirements(config: ClusterConfig): Requirement[] {
     }
     if (app.database)
       requirements.push({ component: 'clustersecret', path: ['apps', i, 'database'], role: "copies the database credentials into the app's namespaces" });
+    if (app.cache)
+      requirements.push({ component: 'clustersecret', path: ['apps', i, 'cache'], role: "copies the cache password into the app's namespaces" });
     if (app.scale) requirements.push({ component: 'keda', path: ['apps', i, 'scale'], role: 'scales the app on the topic lag' });
   });
   return requirements;

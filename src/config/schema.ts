@@ -66,10 +66,13 @@ export const k8sObject = z.custom<K8sObject>(
   { error: 'must be a Kubernetes object with apiVersion, kind and metadata.name' },
 );
 
-const resources = z.strictObject({
-  cpu: quantity.optional(),
-  memory: quantity.optional(),
-});
+const compute = (cpu: string, memory: string) => z.strictObject({ cpu: quantity.default(cpu), memory: quantity.default(memory) }).default({ cpu, memory });
+
+const appResources = z
+  .strictObject({ requests: compute('100m', '128Mi'), limits: compute('1', '256Mi') })
+  .superRefine(requestsWithinLimits('limit', 'Kubernetes would refuse the Deployment'));
+
+const httpPath = z.string().regex(/^\/[^\s]*$/, { error: 'must be an HTTP path starting with "/", such as "/healthz"' });
 
 const postgresServer = z.strictObject({
   name: dnsLabel,
@@ -98,13 +101,17 @@ const cache = z.strictObject({
 });
 
 const app = z.strictObject({
-  name: dnsLabel,
+  name: dnsLabel.max(40, { error: 'must be at most 40 characters: it also names the app\'s Kargo project and Argo CD Applications' }),
   image: imageRepository,
+  /** Tags Kargo may promote, as a semver constraint (Masterminds syntax): "*" is every release. */
+  semver: z.string().min(1).default('*'),
   port: z.int().min(1).max(65535).default(8080),
   replicas: z.int().min(0).default(1),
   host: hostname.optional(),
   database: dnsLabel.optional(),
   cache: dnsLabel.optional(),
+  /** Other apps this one sends requests to (e.g. the BFF to the API): the only app-to-app traffic allowed. */
+  calls: z.array(dnsLabel).default([]),
   topics: z
     .strictObject({ produce: z.array(dnsLabel).default([]), consume: z.array(dnsLabel).default([]) })
     .default({ produce: [], consume: [] }),
@@ -118,7 +125,14 @@ const app = z.strictObject({
     .optional(),
   stages: z.array(dnsLabel).min(1).default(['production']),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' }), z.string()).default({}),
-  resources: resources.optional(),
+  resources: appResources.default({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } }),
+  probes: z
+    .strictObject({ liveness: httpPath.default('/healthz'), readiness: httpPath.default('/healthz') })
+    .default({ liveness: '/healthz', readiness: '/healthz' }),
+  /** Merged last into each stage's Deployment: the escape hatch for what the declaration does not cover. */
+  deployment: z.record(z.string(), z.unknown()).optional(),
+  /** Extra objects rendered into each stage beside the app (namespace defaults to the stage's). */
+  extraObjects: z.array(k8sObject).default([]),
 });
 
 /** Options every component accepts besides its own. */

@@ -255,6 +255,37 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
         });
       else hosts.set(app.host, i);
     }
+    const appNames = config.apps.map((a) => a.name);
+    app.calls.forEach((callee, j) => {
+      if (callee === app.name)
+        issues.push({ path: formatPath(['apps', i, 'calls', j]), message: `"${callee}" is the app itself`, hint: 'list only other apps it sends requests to' });
+      else reference(['apps', i, 'calls', j], callee, appNames, 'app', 'apps');
+      const target = config.apps.find((a) => a.name === callee);
+      const missing = target && app.stages.filter((stage) => !target.stages.includes(stage));
+      if (missing?.length)
+        issues.push({
+          path: formatPath(['apps', i, 'calls', j]),
+          message: `"${callee}" does not run in stage${missing.length > 1 ? 's' : ''} ${missing.map((s) => `"${s}"`).join(', ')}, where this app calls it`,
+          hint: `add ${missing.map((s) => `"${s}"`).join(', ')} to the stages of "${callee}"`,
+        });
+    });
+    app.stages.forEach((stage, j) => {
+      const application = `${app.name}-${stage}`;
+      if (application in config.components || stage === 'pipeline')
+        issues.push({
+          path: formatPath(['apps', i, 'stages', j]),
+          message: `the Argo CD Application "${application}" of this stage would collide with ${application in config.components ? `the component "${application}"` : "the app's pipeline"}`,
+          hint: 'rename the stage or the app',
+        });
+    });
+    app.extraObjects.forEach((object, j) => {
+      if (object.kind === 'Secret' && (object.data !== undefined || object.stringData !== undefined))
+        issues.push({
+          path: formatPath(['apps', i, 'extraObjects', j]),
+          message: `Secret "${object.metadata.name}" carries data, which would land in git`,
+          hint: 'declare the secret as an input and set it with `plinth secrets set`; External Secrets delivers it',
+        });
+    });
     const stages = new Set<string>();
     app.stages.forEach((stage, j) => {
       if (stages.has(stage))

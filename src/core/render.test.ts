@@ -22,6 +22,8 @@ describe('the default cluster (plinth.config.ts)', () => {
   it('renders the expected files', () => {
     expect([...tree.files.keys()]).toEqual([
       'README.md',
+      'apps/api-pipeline.yaml',
+      'apps/api-production.yaml',
       'apps/argo-cd.yaml',
       'apps/cert-manager.yaml',
       'apps/cloudnative-pg.yaml',
@@ -38,6 +40,10 @@ describe('the default cluster (plinth.config.ts)', () => {
       'apps/secret-generator.yaml',
       'apps/traefik.yaml',
       'apps/valkey.yaml',
+      'apps/video-worker-pipeline.yaml',
+      'apps/video-worker-production.yaml',
+      'apps/web-pipeline.yaml',
+      'apps/web-production.yaml',
       'bootstrap/root.yaml',
       'manifests/argo-cd/externalsecret-infra-repository.yaml',
       'manifests/cert-manager/clusterissuer-letsencrypt-prod.yaml',
@@ -47,6 +53,7 @@ describe('the default cluster (plinth.config.ts)', () => {
       'manifests/cloudnative-pg/namespace-databases.yaml',
       'manifests/cloudnative-pg/stringsecret-databases-pg-mswa.yaml',
       'manifests/clustersecret/clustersecret-pg-mswa.yaml',
+      'manifests/clustersecret/clustersecret-valkey-sessions.yaml',
       'manifests/designate-webhook/externalsecret-designate-credentials.yaml',
       'manifests/devpod/clusterrole-plinth-devpod.yaml',
       'manifests/eraser/configmap-plinth-excluded-images.yaml',
@@ -73,6 +80,47 @@ describe('the default cluster (plinth.config.ts)', () => {
       'manifests/redpanda/topic-videos.yaml',
       'manifests/valkey/stringsecret-valkey-sessions.yaml',
       'manifests/valkey/valkeycluster-sessions.yaml',
+      'workloads/api/pipeline/cluster-namespace-kargo-api.yaml',
+      'workloads/api/pipeline/cluster-project-kargo-api.yaml',
+      'workloads/api/pipeline/externalsecret-git-credentials.yaml',
+      'workloads/api/pipeline/projectconfig-kargo-api.yaml',
+      'workloads/api/pipeline/promotiontask-promote.yaml',
+      'workloads/api/pipeline/stage-production.yaml',
+      'workloads/api/pipeline/warehouse-api.yaml',
+      'workloads/api/stages/production/deployment-api.yaml',
+      'workloads/api/stages/production/kustomization.yaml',
+      'workloads/api/stages/production/networkpolicy-api.yaml',
+      'workloads/api/stages/production/poddisruptionbudget-api.yaml',
+      'workloads/api/stages/production/service-api.yaml',
+      'workloads/api/stages/production/serviceaccount-api.yaml',
+      'workloads/video-worker/pipeline/cluster-namespace-kargo-video-worker.yaml',
+      'workloads/video-worker/pipeline/cluster-project-kargo-video-worker.yaml',
+      'workloads/video-worker/pipeline/externalsecret-git-credentials.yaml',
+      'workloads/video-worker/pipeline/projectconfig-kargo-video-worker.yaml',
+      'workloads/video-worker/pipeline/promotiontask-promote.yaml',
+      'workloads/video-worker/pipeline/stage-production.yaml',
+      'workloads/video-worker/pipeline/warehouse-video-worker.yaml',
+      'workloads/video-worker/stages/production/deployment-video-worker.yaml',
+      'workloads/video-worker/stages/production/kustomization.yaml',
+      'workloads/video-worker/stages/production/networkpolicy-video-worker.yaml',
+      'workloads/video-worker/stages/production/poddisruptionbudget-video-worker.yaml',
+      'workloads/video-worker/stages/production/scaledobject-video-worker.yaml',
+      'workloads/video-worker/stages/production/service-video-worker.yaml',
+      'workloads/video-worker/stages/production/serviceaccount-video-worker.yaml',
+      'workloads/web/pipeline/cluster-namespace-kargo-web.yaml',
+      'workloads/web/pipeline/cluster-project-kargo-web.yaml',
+      'workloads/web/pipeline/externalsecret-git-credentials.yaml',
+      'workloads/web/pipeline/projectconfig-kargo-web.yaml',
+      'workloads/web/pipeline/promotiontask-promote.yaml',
+      'workloads/web/pipeline/stage-production.yaml',
+      'workloads/web/pipeline/warehouse-web.yaml',
+      'workloads/web/stages/production/deployment-web.yaml',
+      'workloads/web/stages/production/ingress-web.yaml',
+      'workloads/web/stages/production/kustomization.yaml',
+      'workloads/web/stages/production/networkpolicy-web.yaml',
+      'workloads/web/stages/production/poddisruptionbudget-web.yaml',
+      'workloads/web/stages/production/service-web.yaml',
+      'workloads/web/stages/production/serviceaccount-web.yaml',
     ]);
     for (const [file, content] of tree.files) if (file.endsWith('.yaml')) expect(content.startsWith(HEADER)).toBe(true);
   });
@@ -204,7 +252,9 @@ describe('against upstream facts', () => {
   it('renders Applications the Argo CD Application CRD accepts', async () => {
     const validate = await crdValidator('argo-cd/application-crd.yaml', 'v1alpha1');
     const applications = tree.objects.filter((o) => o.object.kind === 'Application');
-    expect(applications).toHaveLength(tree.components.length + 1);
+    // One per component, the root, and per app its pipeline and one per stage.
+    const appApplications = resolved.config.apps.reduce((n, app) => n + 1 + app.stages.length, 0);
+    expect(applications).toHaveLength(tree.components.length + 1 + appApplications);
     for (const { file, object } of applications) {
       expect(validate(object) ? [] : validate.errors, file).toEqual([]);
     }

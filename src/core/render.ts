@@ -5,12 +5,13 @@ import { compareStrings } from './compare.ts';
 import { deepMerge } from './merge.ts';
 import { CATALOGUE_FILE, renderCatalogue } from './catalogue.ts';
 import { HEADER, toYaml } from './yaml.ts';
+import { IN_CLUSTER, MANAGED_BY, SYNC_WAVE, syncPolicy } from './argo.ts';
+import { renderApps } from '../apps/index.ts';
+import { APP_LABEL } from '../apps/workload.ts';
 import type { ChartSource, ComponentId, HealthCheck, K8sObject, RenderContext, SecretInput } from './types.ts';
 
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'plinth' } as const;
 export const COMPONENT_LABEL = 'plinth.dev/component';
-export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
-export const IN_CLUSTER = 'https://kubernetes.default.svc';
+export { IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './argo.ts';
 
 /** API groups served by Kubernetes itself; anything else comes from a CRD that may not exist yet at dry-run. */
 const BUILT_IN_GROUPS = new Set([
@@ -25,6 +26,10 @@ export interface RenderedObject {
   /** The component that owns the object, or `bootstrap`/`apps` for Plinth's own Applications. */
   owner: ComponentId;
   object: K8sObject;
+  /** Sync wave of an app's own objects, which belong to no component. */
+  wave?: number;
+  /** Reaches the cluster through Kargo's rendered stage branch, never straight from this tree (src/apps). */
+  promoted?: true;
 }
 
 export interface RenderedComponent {
@@ -89,7 +94,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry): Rende
     const wave = graph.waves.get(id)!;
     const chart = component.chart?.(ctx);
     const own = [...(component.resources?.(ctx) ?? []), ...(enabled.common.extraObjects ?? [])];
-    for (const object of own) add(`manifests/${id}/${objectFileName(object, namespace)}`, id, ownedObject(object, id));
+    for (const object of own) add(`manifests/${id}/${objectFileName(object, namespace)}`, id, ownedObject(object, { [COMPONENT_LABEL]: id }));
 
     const application = componentApplication({
       id,
@@ -114,14 +119,36 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry): Rende
   }
   add('bootstrap/root.yaml', 'bootstrap', rootApplication(config.name, argoNamespace, config.git, `${root}/apps`));
 
+  const appWave = Math.max(0, ...graph.waves.values()) + 1;
+  const apps = renderApps({
+    cluster: config,
+    argoNamespace,
+    wave: appWave,
+    namespaceOf: (id) => config.components[id]?.common.namespace ?? registry[id]?.namespace ?? id,
+  });
+  for (const { file, owner, object, promoted } of apps.objects) {
+    const app = owner.startsWith('app:') ? owner.slice(4) : undefined;
+    objects.push({
+      file,
+      owner,
+      // The Applications are Argo CD's own kind, served before any app exists: labelled, never dry-run-skipped.
+      object: app ? ownedObject(object, { [APP_LABEL]: app }) : object,
+      ...(owner !== 'apps' && { wave: appWave }),
+      ...(promoted && { promoted }),
+    });
+  }
+
   const files = new Map<string, string>([[CATALOGUE_FILE, renderCatalogue(config, components)]]);
+  for (const { file, content } of apps.kustomizations) files.set(file, HEADER + toYaml(content));
   const owners = new Map<string, RenderedObject>();
   for (const entry of objects.sort((a, b) => compareStrings(a.file, b.file))) {
     const previous = owners.get(entry.file);
     if (previous) {
       throw new PlinthError(
         `${describeObject(entry.object)} and ${describeObject(previous.object)} would both be written to ${entry.file}`,
-        `rename one of them in components["${entry.owner}"]`,
+        entry.owner === 'apps' || entry.owner.startsWith('app:')
+          ? 'rename the app or the stage whose Application or object collides'
+          : `rename one of them in components["${entry.owner}"]`,
       );
     }
     owners.set(entry.file, entry);
@@ -130,7 +157,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry): Rende
   return { files: new Map([...files].sort(([a], [b]) => compareStrings(a, b))), objects, components };
 }
 
-function ownedObject(object: K8sObject, component: ComponentId): K8sObject {
+function ownedObject(object: K8sObject, ownerLabels: Record<string, string>): K8sObject {
   const annotations = { ...object.metadata.annotations };
   if (!BUILT_IN_GROUPS.has(groupOf(object.apiVersion))) {
     // The CRD usually arrives in the same sync (from the component's chart), after Argo CD's dry run.
@@ -140,7 +167,7 @@ function ownedObject(object: K8sObject, component: ComponentId): K8sObject {
     ...object,
     metadata: {
       ...object.metadata,
-      labels: { ...object.metadata.labels, ...MANAGED_BY, [COMPONENT_LABEL]: component },
+      labels: { ...object.metadata.labels, ...MANAGED_BY, ...ownerLabels },
       ...(Object.keys(annotations).length > 0 && { annotations }),
     },
   };
@@ -151,12 +178,6 @@ interface GitSource {
   revision: string;
   path: string;
 }
-
-const syncPolicy = (extraOptions: string[] = []) => ({
-  automated: { prune: true, selfHeal: true },
-  syncOptions: ['CreateNamespace=true', 'ServerSideApply=true', ...extraOptions],
-  retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
-});
 
 function componentApplication(input: {
   id: ComponentId;

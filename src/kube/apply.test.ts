@@ -29,7 +29,18 @@ describe('applyPhases', () => {
     expect(names(phases.at(-1)!)).toEqual(['Application/test-root']);
     const waveOf = (o: K8sObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? -1);
     const applicationWaves = phases.slice(2, -1).map((phase) => [...new Set(phase.filter((o) => o.kind === 'Application').map(waveOf))]);
-    expect(applicationWaves).toEqual([[0], [1]]);
+    // The apps' Applications come in the wave after the last component's.
+    expect(applicationWaves).toEqual([[0], [1], [2]]);
+  });
+
+  it("leaves the objects an app's stage branch delivers to Argo CD, and applies its pipeline after the components", () => {
+    const applied = phases.flat();
+    const promoted = tree.objects.filter((o) => o.promoted);
+    expect(promoted.length).toBeGreaterThan(0);
+    for (const { object } of promoted) expect(applied).not.toContain(object);
+    const warehouse = tree.objects.find((o) => o.object.kind === 'Warehouse')!.object;
+    const lastWave = phases.at(-2)!;
+    expect(lastWave).toContain(warehouse);
   });
 
   it('uses the namespace the render declares, with its labels, instead of a bare one', () => {

@@ -30,6 +30,8 @@ export interface LivePlan {
 export interface PlanOptions {
   prune?: boolean;
   allowDataLoss?: boolean;
+  /** Rendered objects that reach the cluster another way (an app's stage branch): applied by Argo CD, never pruned. */
+  deliveredElsewhere?: K8sObject[];
 }
 
 const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=plinth';
@@ -76,18 +78,19 @@ export function applyPhases(tree: RenderedTree, extra: K8sObject[] = []): K8sObj
   const byWave = new Map<number, K8sObject[]>();
   const last: K8sObject[] = [];
   const namespaces = new Map<string, K8sObject>();
+  const applied = tree.objects.filter((o) => !o.promoted);
   // A namespace the render declares itself (with its labels) replaces the bare one made for its objects.
-  for (const { object } of tree.objects) if (isNamespaceKind(object)) namespaces.set(object.metadata.name, object);
-  for (const { owner, object } of tree.objects) {
+  for (const { object } of applied) if (isNamespaceKind(object)) namespaces.set(object.metadata.name, object);
+  for (const { owner, object, wave: ownWave } of applied) {
     if (isNamespaceKind(object)) continue;
     if (owner === 'bootstrap') {
       last.push(object);
       continue;
     }
-    const wave = owner === 'apps' ? Number(object.metadata.annotations?.[SYNC_WAVE] ?? 0) : waveOf.get(owner) ?? 0;
+    const wave = ownWave ?? (owner === 'apps' ? Number(object.metadata.annotations?.[SYNC_WAVE] ?? 0) : waveOf.get(owner) ?? 0);
     byWave.set(wave, [...(byWave.get(wave) ?? []), object]);
   }
-  const objectNamespaces = tree.objects.map((o) => o.object.metadata.namespace).filter((n): n is string => !!n);
+  const objectNamespaces = applied.map((o) => o.object.metadata.namespace).filter((n): n is string => !!n);
   for (const name of [...objectNamespaces, ...tree.components.map((c) => c.namespace)])
     if (!namespaces.has(name)) namespaces.set(name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...MANAGED_BY } } });
   const waves = [...byWave.keys()].sort((a, b) => a - b).map((wave) => byWave.get(wave)!);
@@ -191,7 +194,8 @@ export async function planLive(cluster: LiveCluster, phases: K8sObject[][], opti
     }
   });
 
-  if (options.prune) changes.push(...(await pruneCandidates(cluster, all, options.allowDataLoss ?? false)));
+  if (options.prune)
+    changes.push(...(await pruneCandidates(cluster, all, options.deliveredElsewhere ?? [], options.allowDataLoss ?? false)));
   const order = new Map(all.map((o, i) => [describeObject(o), i]));
   changes.sort((a, b) => (order.get(a.ref) ?? Infinity) - (order.get(b.ref) ?? Infinity) || (a.ref < b.ref ? -1 : 1));
   return { phases, changes, blocked: changes.filter((c) => c.action === 'error') };
@@ -218,8 +222,13 @@ async function recordKinds(cluster: LiveCluster, kinds: Iterable<string>): Promi
 
 const kindKey = (o: { apiVersion: string; kind: string }) => `${o.apiVersion}/${o.kind}`;
 
-async function pruneCandidates(cluster: LiveCluster, desired: K8sObject[], allowDataLoss: boolean): Promise<ObjectChange[]> {
-  const wanted = new Set([...desired.map(describeObject), describeObject(INVENTORY)]);
+async function pruneCandidates(
+  cluster: LiveCluster,
+  desired: K8sObject[],
+  elsewhere: K8sObject[],
+  allowDataLoss: boolean,
+): Promise<ObjectChange[]> {
+  const wanted = new Set([...desired.map(describeObject), ...elsewhere.map(describeObject), describeObject(INVENTORY)]);
   const kinds = new Map(desired.map((o) => [kindKey(o), { apiVersion: o.apiVersion, kind: o.kind }]));
   for (const key of await recordedKinds(cluster)) {
     const slash = key.lastIndexOf('/');

@@ -95,7 +95,12 @@ describe('kargo', () => {
     expect(await customResourceProblems(tree.objects.filter((o) => o.owner === 'kargo' || o.file === 'apps/kargo.yaml'))).toEqual([]);
   });
 
-  it('declares the admin password hash as a secret input, with how to make one', () => {
+  it('asks for git push credentials only when there are apps to promote', () => {
+    const withoutApps = renderWith(registry, { ...platform(), 'external-dns': {}, kargo: {} }, (config) => (config.apps = []));
+    expect(withoutApps.components.find((c) => c.id === 'kargo')?.secrets.map((s) => s.name)).toEqual(['kargo-admin']);
+  });
+
+  it('declares the admin password hash and the git push credentials as secret inputs, with how to make them', () => {
     const component = render().components.find((c) => c.id === 'kargo')!;
     expect(component.secrets).toEqual([
       {
@@ -103,6 +108,15 @@ describe('kargo', () => {
         keys: [{ key: 'passwordHash', description: 'bcrypt hash of the password of Kargo\'s `admin` account' }],
         purpose: 'lets the team sign in to Kargo at https://kargo.example.org as admin; only the hash is stored',
         howToGet: 'pick a password and hash it: htpasswd -bnBC 10 "" PASSWORD | tr -d \':\\n\' (htpasswd is in apache2-utils / httpd-tools)',
+      },
+      {
+        name: 'kargo-git',
+        keys: [
+          { key: 'username', description: 'user (or bot) that pushes to the repository' },
+          { key: 'password', description: 'its access token, allowed to push branches' },
+        ],
+        purpose: "lets Kargo push each app's rendered stage branches (plinth/<app>/<stage>) to https://git.example.org/infra.git",
+        howToGet: 'create a fine-grained access token with "Contents: read and write" on the repository (GitHub: Settings > Developer settings)',
       },
     ]);
     expect(component.needs).toEqual(['argo-cd', 'cert-manager', 'external-secrets', 'secret-generator', 'traefik']);

@@ -13,6 +13,8 @@ import { defineComponent, type HealthCheck } from '../../core/types.ts';
 export const KARGO_CHART_OCI = 'oci://ghcr.io/akuity/kargo-charts';
 
 export const ADMIN_INPUT = 'kargo-admin';
+/** Credentials Kargo pushes each app's rendered stage branches with. */
+export const GIT_CREDENTIALS_INPUT = 'kargo-git';
 export const ADMIN_SECRET = 'kargo-admin';
 export const SIGNING_KEY_SECRET = 'kargo-token-signing-key';
 export const INGRESS_TLS_SECRET = 'kargo-api-ingress-cert';
@@ -94,6 +96,19 @@ export const kargo = defineComponent({
       purpose: `lets the team sign in to Kargo at https://${hostOf(options, cluster.domain)} as admin; only the hash is stored`,
       howToGet: 'pick a password and hash it: htpasswd -bnBC 10 "" PASSWORD | tr -d \':\\n\' (htpasswd is in apache2-utils / httpd-tools)',
     },
+    ...(cluster.apps.length > 0
+      ? [
+          {
+            name: GIT_CREDENTIALS_INPUT,
+            keys: [
+              { key: 'username', description: 'user (or bot) that pushes to the repository' },
+              { key: 'password', description: 'its access token, allowed to push branches' },
+            ],
+            purpose: `lets Kargo push each app's rendered stage branches (plinth/<app>/<stage>) to ${cluster.git.repoURL}`,
+            howToGet: 'create a fine-grained access token with "Contents: read and write" on the repository (GitHub: Settings > Developer settings)',
+          },
+        ]
+      : []),
   ],
   health: ({ namespace, options }) => {
     const deployment = (name: string, description: string): HealthCheck => ({ description, apiVersion: 'apps/v1', kind: 'Deployment', name, namespace });

@@ -3,7 +3,7 @@ import { dnsLabel, quantity, type CacheConfig, type ClusterConfig } from '../../
 import { generatedSecret } from '../../core/conventions.ts';
 import { defineComponent, type HealthCheck, type K8sObject } from '../../core/types.ts';
 
-const DEFAULT_NAMESPACE = 'valkey';
+export const VALKEY_NAMESPACE = 'valkey';
 export const VALKEY_PORT = 6379;
 /** The password field of a cache's generated Secret; the username is always `default`. */
 export const VALKEY_PASSWORD_KEY = 'password';
@@ -23,7 +23,7 @@ export interface CacheConnection {
 
 /** Where an app finds a declared cache and its credentials. */
 export function cacheConnection(cluster: Pick<ClusterConfig, 'components'>, cache: string): CacheConnection {
-  const namespace = cluster.components['valkey']?.common.namespace ?? DEFAULT_NAMESPACE;
+  const namespace = cluster.components['valkey']?.common.namespace ?? VALKEY_NAMESPACE;
   return {
     host: `${cache}.${namespace}.svc.cluster.local`,
     port: VALKEY_PORT,
@@ -88,7 +88,7 @@ function valkeyCluster(cache: CacheConfig, namespace: string, options: Options):
 export const valkey = defineComponent({
   id: 'valkey',
   description: 'Valkey: the valkey-operator and one ValkeyCluster per declared cache, with generated passwords',
-  namespace: DEFAULT_NAMESPACE,
+  namespace: VALKEY_NAMESPACE,
   needs: ['secret-generator'],
   options,
   chart: ({ namespace }) => ({
