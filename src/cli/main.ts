@@ -6,6 +6,7 @@ import { registry } from '../components/index.ts';
 import type { Context } from '../commands/context.ts';
 import { bootstrap, DEFAULT_HELM_IMAGE } from '../commands/bootstrap.ts';
 import { docs } from '../commands/docs.ts';
+import { expose } from '../commands/expose.ts';
 import { graph } from '../commands/graph.ts';
 import { apply, BlockedError, diff, type LiveContext, type ReportedChange } from '../commands/live.ts';
 import { render, type RenderResult } from '../commands/render.ts';
@@ -246,6 +247,21 @@ export async function main(argv: string[], io: Io): Promise<number> {
         else out(describeRestore(result, colorsFor(io.stdout)));
       });
   }
+
+  program
+    .command('expose')
+    .description("print an Ingress like the seed's example for a Service that is not a Plinth app: DNS record, HTTPS, certificate")
+    .argument('<service>', 'name of the Service to expose')
+    .requiredOption('--host <name>', 'public hostname, inside the cluster domain')
+    .option('-n, --namespace <ns>', "the Service's namespace", 'default')
+    .option('-p, --port <port>', 'the Service port', '80')
+    .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+    .action(async (service, options) => {
+      const result = await expose({ service, ...options }, context());
+      if (globals.json) return void json(result.ingress);
+      io.stdout.write(result.yaml);
+      if (io.stderr.isTTY) io.stderr.write(`${colorsFor(io.stderr).dim(result.hint)}\n`);
+    });
 
   program
     .command('docs')

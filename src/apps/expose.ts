@@ -1,0 +1,34 @@
+import { DEFAULT_CLUSTER_ISSUER, DEFAULT_INGRESS_CLASS, publicIngressAnnotations } from '../core/conventions.ts';
+import type { K8sObject } from '../core/types.ts';
+
+export interface ExposeInput {
+  service: string;
+  host: string;
+  namespace: string;
+  port: number;
+  clusterIssuer?: string;
+  ingressClassName?: string;
+}
+
+/** The seed's example Ingress for any Service: external-dns record, Traefik's websecure entrypoint, a Let's Encrypt certificate. */
+export function exposeIngress(input: ExposeInput): K8sObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      name: `${input.service}-ingress`,
+      namespace: input.namespace,
+      annotations: publicIngressAnnotations(input.host, input.clusterIssuer ?? DEFAULT_CLUSTER_ISSUER),
+    },
+    spec: {
+      ingressClassName: input.ingressClassName ?? DEFAULT_INGRESS_CLASS,
+      tls: [{ hosts: [input.host], secretName: `${input.service}-tls` }],
+      rules: [
+        {
+          host: input.host,
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: input.service, port: { number: input.port } } } }] },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { exposeIngress } from '../apps/expose.ts';
+import { dnsLabel, hostname } from '../config/schema.ts';
+import { loadCluster } from '../config/load.ts';
+import { toYaml } from '../core/yaml.ts';
+import type { K8sObject } from '../core/types.ts';
+import { UsageError } from '../errors.ts';
+import type { Context } from './context.ts';
+
+export interface ExposeOptions {
+  service: string;
+  host: string;
+  namespace?: string;
+  port?: string;
+  config?: string;
+}
+
+export interface ExposeResult {
+  ingress: K8sObject;
+  yaml: string;
+  /** Where to put it so Argo CD syncs it: a component's extraObjects in the config. */
+  hint: string;
+}
+
+/**
+ * An Ingress exactly like the seed's example, for a Service that is not a Plinth app. The config gives the
+ * domain the host must sit in (external-dns publishes nothing else) and the issuer.
+ */
+export async function expose(options: ExposeOptions, ctx: Context): Promise<ExposeResult> {
+  if (!dnsLabel.safeParse(options.service).success)
+    throw new UsageError(`"${options.service}" is not a Service name`, 'give the name of the Service to expose, e.g. "grafana"');
+  if (!hostname.safeParse(options.host).success)
+    throw new UsageError(`--host "${options.host}" is not a DNS hostname`, 'give a name such as "status.example.org", without scheme or path');
+  const namespace = options.namespace ?? 'default';
+  if (!dnsLabel.safeParse(namespace).success) throw new UsageError(`--namespace "${namespace}" is not a namespace name`);
+  const port = Number(options.port ?? 80);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError(`--port "${options.port}" is not a port number`, 'give the Service port, 1 to 65535');
+  const { config } = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  if (options.host !== config.domain && !options.host.endsWith(`.${config.domain}`))
+    throw new UsageError(
+      `--host "${options.host}" is outside the cluster domain "${config.domain}", so external-dns would not publish it`,
+      `use a name under the domain, e.g. "${options.service}.${config.domain}"`,
+    );
+  const ingress = exposeIngress({ service: options.service, host: options.host, namespace, port });
+  return {
+    ingress,
+    yaml: toYaml(ingress),
+    hint: 'add it to a component\'s extraObjects in the config (e.g. components.traefik.extraObjects) so Argo CD syncs it, or kubectl apply it',
+  };
+}

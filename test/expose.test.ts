@@ -1,0 +1,59 @@
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.ts';
+
+const DOMAIN = 'cis240470.projects.jetstream-cloud.org';
+
+describe('plinth expose', () => {
+  it("prints the seed's example Ingress for Argo CD's server, field for field", async () => {
+    const result = await runCli(['expose', 'argocd-server', '--host', `argocd.${DOMAIN}`, '--namespace', 'argocd']);
+    expect(result.code).toBe(0);
+    const ingress = parse(result.stdout);
+    // The seed names its example argocd-ingress with secret argocd-tls; Plinth derives both from the Service.
+    expect(ingress).toEqual({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: {
+        name: 'argocd-server-ingress',
+        namespace: 'argocd',
+        annotations: {
+          'external-dns.alpha.kubernetes.io/hostname': `argocd.${DOMAIN}`,
+          'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure',
+          'cert-manager.io/cluster-issuer': 'letsencrypt-prod',
+        },
+      },
+      spec: {
+        ingressClassName: 'traefik',
+        tls: [{ hosts: [`argocd.${DOMAIN}`], secretName: 'argocd-server-tls' }],
+        rules: [
+          {
+            host: `argocd.${DOMAIN}`,
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'argocd-server', port: { number: 80 } } } }] },
+          },
+        ],
+      },
+    });
+  });
+
+  it('takes the port and prints JSON with --json', async () => {
+    const result = await runCli(['--json', 'expose', 'grafana', '--host', `grafana.${DOMAIN}`, '-n', 'monitoring', '-p', '3000']);
+    expect(result.code).toBe(0);
+    const ingress = JSON.parse(result.stdout);
+    expect(ingress.metadata.namespace).toBe('monitoring');
+    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'grafana', port: { number: 3000 } });
+  });
+
+  it('refuses a host outside the cluster domain, a bad port and a missing host, with exit code 2', async () => {
+    const outside = await runCli(['expose', 'web', '--host', 'web.example.com']);
+    expect(outside.code).toBe(2);
+    expect(outside.stdout).toBe('');
+    expect(outside.stderr).toContain(`is outside the cluster domain "${DOMAIN}"`);
+    expect(outside.stderr).toContain(`web.${DOMAIN}`);
+    const port = await runCli(['expose', 'web', '--host', `web.${DOMAIN}`, '--port', 'http']);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--port "http" is not a port number');
+    const missing = await runCli(['expose', 'web']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '--host <name>' not specified");
+  });
+});
