@@ -97,7 +97,7 @@ export async function readManifests(paths: string[], cwd: string): Promise<ReadM
       try {
         value = load(doc.text, { filename: file });
       } catch (error) {
-        const line = error instanceof YAMLException ? doc.start + error.mark.line : doc.start;
+        const line = error instanceof YAMLException ? doc.start + (error.mark?.line ?? 0) : doc.start;
         const reason = error instanceof YAMLException ? error.reason : (error as Error).message;
         out.findings.push({ file, document: i + 1, object: `document ${i + 1}`, path: '', rule: 'input/yaml', severity: 'error', message: `invalid YAML at ${file}:${line}: ${reason}`, hint: 'fix the YAML syntax; nothing in this document was validated' });
         return;

@@ -195,7 +195,7 @@ describe('built-in kinds', () => {
       'error schema /metadata/labes',
       'warning schema/scope /metadata/namespace',
     ]);
-    expect(paths(await upstream.check({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'x' } }))).toEqual(['schema /metadata/name']);
+    expect(paths(await upstream.check({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'x' } } as unknown as K8sObject))).toEqual(['schema /metadata/name']);
   });
 
   it('reports a kind without a schema, and the versions that do serve it', async () => {
