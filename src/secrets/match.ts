@@ -7,7 +7,9 @@ import type { Declaration } from './declarations.ts';
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 
 const didYouMean = (input: string, candidates: string[], noun: string): string => {
-  const match = closest(input, candidates);
+  // A truncated name (OS_REGION for OS_REGION_NAME) is too far for edit distance, but plainly meant.
+  const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(input.toLowerCase()));
+  const match = closest(input, candidates) ?? (input.length >= 3 && prefixed.length === 1 ? prefixed[0] : undefined);
   return match ? `did you mean "${match}"?` : `declared ${noun}s: ${[...candidates].sort().join(', ') || '(none)'}`;
 };
 

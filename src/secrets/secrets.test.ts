@@ -122,6 +122,9 @@ describe('resolveTarget', () => {
     expect(error.message).toBe('secret input "kargo-admin" declares no key "passwordhash"');
     expect(error.hint).toBe('did you mean "passwordHash"? (--force writes it anyway)');
     expect(usageError(() => resolveTarget(declared, 'designate-credentials', 'OS_AUTH_UR')).hint).toBe('did you mean "OS_AUTH_URL"? (--force writes it anyway)');
+    // Too far for edit distance, but the start of exactly one key.
+    expect(usageError(() => resolveTarget(declared, 'designate-credentials', 'OS_REGION')).hint).toBe('did you mean "OS_REGION_NAME"? (--force writes it anyway)');
+    expect(usageError(() => resolveTarget(declared, 'designate-credentials', 'OS_APPLICATION')).hint).toMatch(/^declared keys: /);
   });
 
   it('writes an undeclared name or key only when forced, and never an invalid one', () => {
@@ -155,7 +158,7 @@ describe('planEnvImport (.env mapping)', () => {
     expect(plan.values.get('kargo-admin')!.get('passwordHash')).toBe('$2y$10$abc');
     expect(plan.unknown).toEqual([
       { variable: 'designate-credential.OS_REGION_NAME', message: 'no enabled component declares secret input "designate-credential"', hint: 'did you mean "designate-credentials"?' },
-      { variable: 'kargo-admin.password', message: 'secret input "kargo-admin" declares no key "password"', hint: 'declared keys: passwordHash' },
+      { variable: 'kargo-admin.password', message: 'secret input "kargo-admin" declares no key "password"', hint: 'did you mean "passwordHash"?' },
       {
         variable: 'GITHUB_TOKEN',
         message: 'GITHUB_TOKEN does not name a secret input',
