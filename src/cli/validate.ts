@@ -1,0 +1,40 @@
+import type { PullResult } from '../validate/schema/pull.ts';
+import type { ValidateReport } from '../validate/report.ts';
+import type { Colors } from './output.ts';
+
+/** Text output of `plinth validate`: findings grouped by file and object, then a summary line. */
+export function describeValidate(report: ValidateReport, c: Colors, showInfo: boolean): string {
+  const mark = { error: c.red('✗'), warning: c.yellow('!'), info: c.dim('i') };
+  const lines: string[] = [];
+  let lastFile = '';
+  let lastObject = '';
+  const shown = report.findings.filter((f) => showInfo || f.severity !== 'info');
+  for (const f of shown) {
+    if (f.file !== lastFile) {
+      if (lines.length) lines.push('');
+      lines.push(c.bold(f.file));
+      lastFile = f.file;
+      lastObject = '';
+    }
+    if (f.object !== lastObject) {
+      lines.push(`  ${f.object}${f.document > 1 ? c.dim(` (document ${f.document})`) : ''}`);
+      lastObject = f.object;
+    }
+    lines.push(`    ${mark[f.severity]} ${f.path || '/'}: ${f.message} ${c.dim(`[${f.rule}]`)}`);
+    if (f.hint) lines.push(`      ${c.dim(`hint: ${f.hint}`)}`);
+  }
+  if (lines.length) lines.push('');
+  const hiddenInfo = report.infos && !showInfo ? c.dim(` (--info lists them)`) : '';
+  const counts = `${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'}, ${report.infos} rule${report.infos === 1 ? '' : 's'} not evaluated${hiddenInfo}`;
+  const what = `${report.objects} object${report.objects === 1 ? '' : 's'} in ${report.files} file${report.files === 1 ? '' : 's'}`;
+  lines.push(`${report.failed ? c.red('✗') : c.green('✓')} ${what} from ${report.source}: ${counts}${report.strict ? ' (strict: warnings fail)' : ''}`);
+  return lines.join('\n');
+}
+
+export function describePull(result: PullResult, c: Colors): string {
+  const downloaded = result.files.filter((f) => f.status === 'downloaded');
+  return [
+    ...downloaded.map((f) => `  ${c.green('+')} ${f.file} ${c.dim(`(${Math.round(f.bytes / 1024)} KiB)`)}`),
+    `${c.green('✓')} ${result.files.length} CRD files in ${result.dir}: ${downloaded.length} downloaded, ${result.files.length - downloaded.length} already up to date`,
+  ].join('\n');
+}
