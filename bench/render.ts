@@ -3,7 +3,7 @@
  * Not a test: figures vary with the machine, so nothing here asserts.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -66,6 +66,21 @@ try {
   measure('render + 1,000 extra objects', [BIN, 'render', '--out', join(work, 'large')], work, { ms: 5000, rssMb: 500 });
   // A second run over an existing tree compares every file instead of writing it.
   measure('re-render 1,000 (all unchanged)', [BIN, 'render', '--out', join(work, 'large')], work, { ms: 5000, rssMb: 500 });
+
+  // 1,000 golden-path apps in two stages each: about 20,000 files (workloads, pipelines, Applications).
+  const apps = Array.from({ length: 1000 }, (_, i) => ({
+    name: `app-${String(i).padStart(4, '0')}`,
+    image: `ghcr.io/example/app-${i}`,
+    stages: ['staging', 'production'],
+    ...(i % 2 === 0 && { host: `app-${i}.${config.domain}` }),
+    ...(i % 3 === 0 && { database: config.postgres.databases[0].name }),
+    ...(i % 4 === 0 && { cache: config.caches[0].name }),
+    ...(i % 5 === 0 && { topics: { consume: [config.topics[0].name] }, scale: { topic: config.topics[0].name, maxReplicas: 4 } }),
+  }));
+  const appsDir = join(work, 'apps');
+  mkdirSync(appsDir);
+  writeFileSync(join(appsDir, 'plinth.config.json'), JSON.stringify({ ...config, apps }));
+  measure('render 1,000 apps x 2 stages', [BIN, 'render', '--out', join(appsDir, 'tree')], appsDir, { ms: 5000, rssMb: 500 });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { PlinthError } from '../errors.ts';
 import { isRenderedFile } from './yaml.ts';
@@ -13,6 +14,7 @@ export interface TreePlan {
 export const isStale = (plan: TreePlan): boolean => plan.create.length + plan.update.length + plan.delete.length > 0;
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
+
 
 async function listFiles(dir: string): Promise<string[]> {
   let entries;
@@ -35,14 +37,14 @@ async function listFiles(dir: string): Promise<string[]> {
 export async function planTree(outDir: string, files: ReadonlyMap<string, string>): Promise<TreePlan> {
   const plan: TreePlan = { create: [], update: [], delete: [], unchanged: [] };
   const existing = new Set(await listFiles(outDir));
+  // Synchronous on purpose: for tens of thousands of small files the thread pool's round trips cost more than the reads.
+  const current = new Map<string, string>();
+  for (const path of existing) if (files.has(path) || /\.(ya?ml|md)$/.test(path)) current.set(path, readFileSync(join(outDir, path), 'utf8'));
   for (const [path, content] of files) {
-    if (!existing.has(path)) {
-      plan.create.push(path);
-      continue;
-    }
-    const current = await readFile(join(outDir, path), 'utf8');
-    if (current === content) plan.unchanged.push(path);
-    else if (isRenderedFile(current)) plan.update.push(path);
+    const onDisk = current.get(path);
+    if (onDisk === undefined) plan.create.push(path);
+    else if (onDisk === content) plan.unchanged.push(path);
+    else if (isRenderedFile(onDisk)) plan.update.push(path);
     else
       throw new PlinthError(
         `${join(outDir, path)} exists and was not written by plinth; refusing to overwrite it`,
@@ -50,34 +52,41 @@ export async function planTree(outDir: string, files: ReadonlyMap<string, string
       );
   }
   for (const path of [...existing].sort()) {
-    if (files.has(path) || !/\.(ya?ml|md)$/.test(path)) continue;
-    const current = await readFile(join(outDir, path), 'utf8');
-    if (isRenderedFile(current)) plan.delete.push(path);
+    if (files.has(path) || !current.has(path)) continue;
+    if (isRenderedFile(current.get(path)!)) plan.delete.push(path);
   }
   return plan;
 }
 
 /**
- * Applies a plan in two phases: every new content is first written beside its target, and only when all
- * writes succeeded are they renamed into place; so a failure while writing leaves the previous tree intact.
+ * Applies a plan so that a failure part way leaves the previous tree intact: new files are written in place
+ * (and removed again on failure), changed files are first written beside their target and renamed into place
+ * only when every write succeeded. Synchronous: for thousands of small files it is several times faster here.
  */
 export async function writeTree(outDir: string, files: ReadonlyMap<string, string>, plan: TreePlan): Promise<void> {
+  const created: string[] = [];
   const staged: { temp: string; target: string }[] = [];
   const suffix = `.plinth-${process.pid}-${Date.now()}.tmp`;
   try {
-    for (const path of [...plan.create, ...plan.update]) {
+    for (const dir of new Set([...plan.create, ...plan.update].map((path) => dirname(join(outDir, path))))) mkdirSync(dir, { recursive: true });
+    for (const path of plan.create) {
+      const target = join(outDir, path);
+      writeFileSync(target, files.get(path)!, { flag: 'wx' });
+      created.push(target);
+    }
+    for (const path of plan.update) {
       const target = join(outDir, path);
       const temp = join(dirname(target), `.${path.split('/').pop()}${suffix}`);
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(temp, files.get(path)!, { flag: 'wx' });
+      writeFileSync(temp, files.get(path)!, { flag: 'wx' });
       staged.push({ temp, target });
     }
   } catch (error) {
-    await Promise.all(staged.map(({ temp }) => rm(temp, { force: true })));
+    for (const file of [...created, ...staged.map((s) => s.temp)]) rmSync(file, { force: true });
+    await removeEmptyDirs(outDir, plan.create);
     throw error;
   }
-  for (const { temp, target } of staged) await rename(temp, target);
-  for (const path of plan.delete) await rm(join(outDir, path), { force: true });
+  for (const { temp, target } of staged) renameSync(temp, target);
+  for (const path of plan.delete) rmSync(join(outDir, path), { force: true });
   await removeEmptyDirs(outDir, plan.delete);
 }
 
