@@ -1,0 +1,51 @@
+import type { ClusterConfig } from '../../config/schema.ts';
+import { compareStrings } from '../../core/compare.ts';
+import type { Finding, Subject } from '../finding.ts';
+import { buildIndex } from './context.ts';
+import { kargoRule } from './kargo.ts';
+import { policyRules } from './policies.ts';
+import {
+  appRefsRule, certificateIssuerRule, databaseClusterRule, ingressDomainRule, ingressIssuerRule, kedaRule, secretStoreRule,
+} from './refs.ts';
+import { clusterSecretSourceRule, podSecretRule, secretIndex } from './secrets.ts';
+
+export { POLICIES, type Policy, type PolicyName } from './policies.ts';
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compareStrings(a.file, b.file) ||
+    a.document - b.document ||
+    compareStrings(a.path, b.path) ||
+    compareStrings(a.rule, b.rule) ||
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+    compareStrings(a.object, b.object) ||
+    compareStrings(a.message, b.message)
+  );
+}
+
+/**
+ * Cross-references between objects (`ref/*`) and platform policies (`policy/*`), from the objects alone;
+ * `cluster`, when the objects are a config's render, only sharpens hints into config paths (`apps[1].resources`)
+ * and lets Ingress hosts be checked against `domain` when no external-dns is rendered. Pure, and linear in
+ * the number of objects: every lookup goes through indexes built once.
+ */
+export function checkRules(subjects: Subject[], options: { cluster?: ClusterConfig } = {}): Finding[] {
+  const index = buildIndex(subjects, options.cluster);
+  const secrets = secretIndex(index);
+  const findings = [
+    ...ingressDomainRule(index),
+    ...ingressIssuerRule(index),
+    ...certificateIssuerRule(index),
+    ...secretStoreRule(index),
+    ...appRefsRule(index),
+    ...databaseClusterRule(index),
+    ...kedaRule(index),
+    ...kargoRule(index),
+    ...podSecretRule(index, secrets),
+    ...clusterSecretSourceRule(index, secrets),
+    ...policyRules(index),
+  ];
+  return findings.sort(compareFindings);
+}
