@@ -136,7 +136,7 @@ export async function importEnv(file: string, options: ImportOptions, ctx: LiveC
     result.written.push({ name, keys: [...values.keys()].sort(), action: await writeInput(cluster, name, values) });
   }
   const store = await readStore(cluster);
-  result.missing = plan.missing.map((m) => ({ ...m, inStore: (store.get(m.name)?.get(m.key) ?? '').trim() !== '' }));
+  result.missing = plan.missing.map((m) => ({ ...m, inStore: (store.get(m.name)?.get(m.key)?.toString('utf8') ?? '').trim() !== '' }));
   return result;
 }
 

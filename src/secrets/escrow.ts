@@ -8,6 +8,7 @@ const FORMAT = 'plinth-secrets-backup/v1';
 interface Payload {
   format: typeof FORMAT;
   namespace: string;
+  /** Input name -> key -> value in base64, as in a Secret's `data`: binary values survive unchanged. */
   inputs: Record<string, Record<string, string>>;
 }
 
@@ -49,7 +50,9 @@ export async function encryptBackup(contents: StoreContents, namespace: string, 
   const payload: Payload = {
     format: FORMAT,
     namespace,
-    inputs: Object.fromEntries([...contents].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, keys]) => [name, Object.fromEntries(keys)])),
+    inputs: Object.fromEntries(
+      [...contents].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, keys]) => [name, Object.fromEntries([...keys].map(([k, v]) => [k, v.toString('base64')]))]),
+    ),
   };
   return encrypter.encrypt(JSON.stringify(payload));
 }
@@ -81,5 +84,5 @@ export async function decryptBackup(file: Uint8Array, identities: string[], from
   }
   if (payload.format !== FORMAT || typeof payload.inputs !== 'object' || payload.inputs === null)
     throw new PlinthError(`${from} is not a Plinth secrets backup (format ${String(payload.format)})`, 'restore a file written by plinth secrets backup');
-  return new Map(Object.entries(payload.inputs).map(([name, keys]) => [name, new Map(Object.entries(keys))]));
+  return new Map(Object.entries(payload.inputs).map(([name, keys]) => [name, new Map(Object.entries(keys).map(([k, v]) => [k, Buffer.from(v, 'base64')]))]));
 }

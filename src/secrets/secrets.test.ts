@@ -190,10 +190,11 @@ describe('planEnvImport (.env mapping)', () => {
 
 describe('storeStatus', () => {
   it('tells missing, incomplete, empty, undeclared keys and unknown inputs apart', () => {
+    const bytes = (entries: [string, string][]) => new Map(entries.map(([k, v]) => [k, Buffer.from(v)]));
     const contents = new Map([
-      ['argocd-repo-credentials', new Map([['token', 'x']])],
-      ['designate-credentials', new Map([['OS_AUTH_URL', 'u'], ['OS_REGION_NAME', '  '], ['OS_PASSWORD', 'old']])],
-      ['old-input', new Map([['k', 'v']])],
+      ['argocd-repo-credentials', bytes([['token', 'x']])],
+      ['designate-credentials', bytes([['OS_AUTH_URL', 'u'], ['OS_REGION_NAME', '  '], ['OS_PASSWORD', 'old']])],
+      ['old-input', bytes([['k', 'v']])],
     ]);
     const status = storeStatus(declared, contents);
     expect(status.inputs.map((i) => [i.name, i.status])).toEqual([
@@ -219,10 +220,13 @@ describe('escrow', () => {
   it('round-trips the store through age, and refuses the wrong identity', async () => {
     const identity = await generateIdentity();
     const recipient = await identityToRecipient(identity);
-    const contents = new Map([['kargo-admin', new Map([['passwordHash', 'SENTINEL-ESCROW-1']])], ['x', new Map([['a', 'ü\nline2'], ['b', '']])]]);
+    const contents = new Map([
+      ['kargo-admin', new Map([['passwordHash', Buffer.from('SENTINEL-ESCROW-1')]])],
+      ['x', new Map([['a', Buffer.from('ü\nline2')], ['b', Buffer.alloc(0)], ['binary', Buffer.from([0xff, 0x00, 0xfe, 0x80])]])],
+    ]);
     const file = await encryptBackup(contents, 'plinth-secrets', [recipient]);
     expect(new TextDecoder().decode(file).startsWith('age-encryption.org/v1\n')).toBe(true);
-    expect(Buffer.from(file).includes('SENTINEL-ESCROW-1')).toBe(false);
+    for (const form of ['SENTINEL-ESCROW-1', Buffer.from('SENTINEL-ESCROW-1').toString('base64')]) expect(Buffer.from(file).includes(form)).toBe(false);
     expect(await decryptBackup(file, [identity], 'b.age')).toEqual(contents);
 
     const other = await generateIdentity();

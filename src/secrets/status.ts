@@ -31,7 +31,7 @@ export function storeStatus(declared: Declaration[], contents: StoreContents): S
     const stored = contents.get(declaration.name);
     const keys = declaration.keys.map(({ key }): KeyStatus => {
       const value = stored?.get(key);
-      return { key, status: value === undefined ? 'missing' : value.trim() === '' ? 'empty' : 'set' };
+      return { key, status: value === undefined ? 'missing' : value.toString('utf8').trim() === '' ? 'empty' : 'set' };
     });
     const names = new Set(declaration.keys.map((k) => k.key));
     return {

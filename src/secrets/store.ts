@@ -9,8 +9,8 @@ import { KubeError, type LiveCluster, type ObjectRef } from '../kube/client.ts';
  */
 export const INPUT_LABEL = 'plinth.dev/secret-input';
 
-/** Values of the inputs in the store, by input name and key. Held in memory only. */
-export type StoreContents = Map<string, Map<string, string>>;
+/** Values of the inputs in the store, by input name and key, as bytes (a Secret may hold binary data). Held in memory only. */
+export type StoreContents = Map<string, Map<string, Buffer>>;
 
 const secretRef = (name: string): ObjectRef => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: SECRETS_NAMESPACE } });
 
@@ -25,7 +25,7 @@ export async function readStore(cluster: LiveCluster): Promise<StoreContents> {
   for (const secret of await cluster.list('v1', 'Secret', { namespace: SECRETS_NAMESPACE })) {
     if (!isInputSecret(secret)) continue;
     const data = (secret.data ?? {}) as Record<string, string>;
-    contents.set(secret.metadata.name, new Map(Object.entries(data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')])));
+    contents.set(secret.metadata.name, new Map(Object.entries(data).map(([key, value]) => [key, Buffer.from(value, 'base64')])));
   }
   return contents;
 }
@@ -45,10 +45,10 @@ export async function ensureStoreNamespace(cluster: LiveCluster, rendered: K8sOb
  * create when the Secret is new. Server-side apply would not do: a second apply by the same field manager
  * without the first key would delete it.
  */
-export async function writeInput(cluster: LiveCluster, name: string, values: Map<string, string>): Promise<'created' | 'updated'> {
-  const data = Object.fromEntries([...values].map(([key, value]) => [key, Buffer.from(value, 'utf8').toString('base64')]));
+export async function writeInput(cluster: LiveCluster, name: string, values: Map<string, string | Buffer>): Promise<'created' | 'updated'> {
+  const data = Object.fromEntries([...values].map(([key, value]) => [key, Buffer.from(value).toString('base64')]));
   const labels = { [INPUT_LABEL]: name };
-  return redacted(values.values(), async () => {
+  return redacted([...values.values()].map((v) => v.toString()), async () => {
     for (let attempt = 0; ; attempt++) {
       if (await cluster.mergePatch(secretRef(name), { metadata: { labels }, data })) return 'updated';
       try {

@@ -53,7 +53,9 @@ const parse = (result: CliResult) => JSON.parse(result.stdout);
 const secretRef = (name: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: SECRETS_NAMESPACE } });
 const decoded = (secret: K8sObject | undefined) =>
   Object.fromEntries(Object.entries((secret?.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-const storeOf = async (live: LiveCluster) => Object.fromEntries([...(await readStore(live))].map(([name, keys]) => [name, Object.fromEntries(keys)]));
+/** The store as raw base64 data, so a changed byte anywhere shows. */
+const storeOf = async (live: LiveCluster) =>
+  Object.fromEntries([...(await readStore(live))].map(([name, keys]) => [name, Object.fromEntries([...keys].map(([k, v]) => [k, v.toString('base64')]))]));
 
 let identityFile: string;
 let identity: string;
@@ -192,7 +194,12 @@ describe('plinth secrets on a live cluster', () => {
 
   it('check passes once every declared key is set, and reports stale keys and unknown Secrets', async () => {
     const { live } = first;
-    await live.create({ ...secretRef('retired-input'), type: 'Opaque', data: { old: Buffer.from(value('retired')).toString('base64') } });
+    // Made by hand (kubectl create secret generic --from-file), with a binary key the escrow must carry unchanged.
+    await live.create({
+      ...secretRef('retired-input'),
+      type: 'Opaque',
+      data: { old: Buffer.from(value('retired')).toString('base64'), blob: Buffer.from([0xff, 0x00, 0xfe, 0x80]).toString('base64') },
+    });
     const declared = parse(await cli(['secrets', 'list', '--json'])).inputs as { name: string; keys: { key: string }[] }[];
     const stillMissing = parse(await cli(['secrets', 'check', '--json'])).inputs.filter((i: { status: string }) => i.status !== 'complete');
     expect(stillMissing.length).toBeGreaterThan(0);
@@ -208,12 +215,12 @@ describe('plinth secrets on a live cluster', () => {
     expect(result).toMatchObject({ ok: true, missing: 0, stale: 2, problems: [] });
     expect(result.inputs.map((i: { name: string }) => i.name)).toEqual(declared.map((d) => d.name));
     expect(result.inputs.find((i: { name: string }) => i.name === 'designate-credentials').undeclaredKeys).toEqual(['OS_PASSWORD']);
-    expect(result.unknown).toEqual([{ name: 'retired-input', keys: ['old'] }]);
+    expect(result.unknown).toEqual([{ name: 'retired-input', keys: ['blob', 'old'] }]);
     const text = await cli(['secrets', 'check']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`0 missing, 2 stale`);
     expect(text.stdout).toContain('! key OS_PASSWORD is not declared (stale?)');
-    expect(text.stdout).toContain('! retired-input  in the store, declared by no enabled component (keys: old)');
+    expect(text.stdout).toContain('! retired-input  in the store, declared by no enabled component (keys: blob, old)');
   });
 
   it('backs the store up encrypted to an age recipient, in a file of mode 0600', async () => {
@@ -264,6 +271,7 @@ describe('plinth secrets on a live cluster', () => {
     const expected = await storeOf(first.live);
     expect(result.restoredSecrets.map((r: { name: string }) => r.name)).toEqual(Object.keys(expected).sort());
     expect(await storeOf(fresh)).toEqual(expected);
+    expect(expected['retired-input']!.blob).toBe('/wD+gA==');
     // Nothing is left to provide: the checklist says so instead of listing inputs.
     expect(result.checklist.some((item: string) => item.startsWith('provide secret input'))).toBe(false);
     expect(result.checklist).toContain(`all ${parse(await cli(['secrets', 'list', '--json'])).inputs.length} secret inputs are in the store (plinth secrets check)`);
