@@ -273,6 +273,43 @@ export async function main(argv: string[], io: Io): Promise<number> {
       else io.stdout.write(result.markdown);
     });
 
+  program
+    .command('validate')
+    .description('check a render or manifests against Kubernetes and CRD schemas, cross-references and policies')
+    .argument('[paths...]', 'manifest files or directories (default: the render of the cluster definition)')
+    .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+    .addOption(new Option('-o, --output <format>', 'table, json, junit or sarif (--json means json)').choices(['table', 'json', 'junit', 'sarif'] as const).default('table' as const))
+    .option('--strict', 'exit 1 on warnings too, not only on errors')
+    .option('--info', 'table output: also list the CEL rules that could not be evaluated')
+    .option('--schemas <dir>', 'schemas directory, CRDs under its crds/ (default: $PLINTH_SCHEMAS_DIR, else the cache of plinth schemas pull)')
+    .action(async (paths, options) => {
+      // Loaded on use: the schema compiler, YAML reader and CEL are not needed by other commands.
+      const { validate } = await import('../commands/validate.ts');
+      const { toJunit, toSarif } = await import('../validate/report.ts');
+      const result = await validate({ ...options, paths }, { ...context(), env: io.env });
+      const output = globals.json ? 'json' : options.output;
+      if (output === 'json') json(result.report);
+      else if (output === 'junit') io.stdout.write(toJunit(result.report, result.subjects));
+      else if (output === 'sarif') json(toSarif(result.report, result.lines, version()));
+      else out((await import('./validate.ts')).describeValidate(result.report, colorsFor(io.stdout), options.info === true));
+      if (result.report.failed) exitCode = 1;
+    });
+
+  program
+    .command('schemas')
+    .description('manage the schemas plinth validate reads')
+    .command('pull')
+    .description('download the CRDs of the pinned chart versions into the schemas cache, checked against their pinned SHA-256')
+    .option('--out <dir>', 'schemas directory to fill (default: $PLINTH_SCHEMAS_DIR, else ~/.cache/plinth/schemas)')
+    .option('--from <url>', 'a mirror serving <component>/<file> instead of the upstream release URLs')
+    .option('--component <id...>', 'only these components (e.g. cert-manager keda)')
+    .action(async (options) => {
+      const { schemasPull } = await import('../commands/validate.ts');
+      const result = await schemasPull(options, { ...context(), env: io.env });
+      if (globals.json) json(result);
+      else out((await import('./validate.ts')).describePull(result, colorsFor(io.stdout)));
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -17,7 +17,7 @@ export function describeValidate(report: ValidateReport, c: Colors, showInfo: bo
       lastObject = '';
     }
     if (f.object !== lastObject) {
-      lines.push(`  ${f.object}${f.document > 1 ? c.dim(` (document ${f.document})`) : ''}`);
+      lines.push(`  ${f.object}${f.document > 1 && !f.object.startsWith('document ') ? c.dim(` (document ${f.document})`) : ''}`);
       lastObject = f.object;
     }
     lines.push(`    ${mark[f.severity]} ${f.path || '/'}: ${f.message} ${c.dim(`[${f.rule}]`)}`);

@@ -37,15 +37,16 @@ async function manifestFiles(paths: string[], cwd: string): Promise<string[]> {
  * Splits a YAML stream at `---` lines, keeping each document's first line. js-yaml reads a stream
  * several times faster than the yaml package, but it does not say where each document starts.
  */
-function splitDocuments(text: string): { start: number; text: string }[] {
-  const docs: { start: number; text: string }[] = [];
+function splitDocuments(text: string): { start: number; first: number; text: string }[] {
+  const docs: { start: number; first: number; text: string }[] = [];
   const lines = text.split('\n');
   let start = 0;
   for (let i = 0; i <= lines.length; i++) {
     if (i < lines.length && !/^---(\s|$)/.test(lines[i]!)) continue;
     const body = lines.slice(start, i).join('\n');
     // Only documents with content count; a comment-only header or a trailing `---` is none.
-    if (/^[ \t]*[^#\s]/m.test(body)) docs.push({ start: start + 1, text: body });
+    const content = body.split('\n').findIndex((l) => /^[ \t]*[^#\s]/.test(l));
+    if (content >= 0) docs.push({ start: start + 1, first: start + content + 1, text: body });
     if (i < lines.length) {
       lines[i] = lines[i]!.replace(/^---/, '   '); // `--- {inline}` keeps content on the separator line
       start = i;
@@ -91,7 +92,7 @@ export async function readManifests(paths: string[], cwd: string): Promise<ReadM
       continue;
     }
     const docs = splitDocuments(text);
-    out.lines.set(file, docs.map((d) => d.start));
+    out.lines.set(file, docs.map((d) => d.first));
     docs.forEach((doc, i) => {
       let value: unknown;
       try {

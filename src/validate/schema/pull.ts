@@ -31,7 +31,8 @@ const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('h
 function describeFailure(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : ''}`;
-  return (error as Error).message;
+  if ((error as Error).name === 'TimeoutError') return 'timed out';
+  return cause?.message ?? (error as Error).message;
 }
 
 /**

@@ -1,0 +1,92 @@
+import { dirname, join, relative, resolve } from 'node:path';
+import { loadCluster } from '../config/load.ts';
+import { renderTree } from '../core/render.ts';
+import { UsageError } from '../errors.ts';
+import type { ClusterConfig } from '../config/schema.ts';
+import type { Finding, Subject } from '../validate/finding.ts';
+import { readManifests } from '../validate/documents.ts';
+import { validateSubjects } from '../validate/index.ts';
+import { summarize, type ValidateReport } from '../validate/report.ts';
+import { sortFindings } from '../validate/schema-findings.ts';
+import { clientVersion } from '../validate/schema/builtin.ts';
+import { cacheDir, openSchemaRegistry, schemasDir } from '../validate/schema/registry.ts';
+import { pullSchemas, type PullResult } from '../validate/schema/pull.ts';
+import type { Context } from './context.ts';
+
+export interface ValidateOptions {
+  config?: string;
+  /** Manifest files or directories; without them, the render of the config is validated. */
+  paths?: string[];
+  /** Schemas directory (CRDs under its crds/); default $PLINTH_SCHEMAS_DIR or the pulled cache. */
+  schemas?: string;
+  /** Warnings fail the run too. */
+  strict?: boolean;
+}
+
+export interface ValidateResult {
+  report: ValidateReport;
+  subjects: Subject[];
+  /** File -> line where each document starts, for SARIF. */
+  lines: Map<string, number[]>;
+}
+
+export type ValidateContext = Context & { env?: Record<string, string | undefined> };
+
+export async function validate(options: ValidateOptions, ctx: ValidateContext): Promise<ValidateResult> {
+  const env = ctx.env ?? process.env;
+  const paths = options.paths ?? [];
+  if (options.config && paths.length) throw new UsageError('pass either --config or manifest paths, not both', 'plinth validate --config plinth.config.ts, or plinth validate rendered/');
+  const dir = options.schemas ? resolve(ctx.cwd, options.schemas) : schemasDir(env);
+  const schemas = await openSchemaRegistry({ schemasDir: dir, cacheDir: cacheDir(env) });
+  let subjects: Subject[];
+  let lines = new Map<string, number[]>();
+  let source: string;
+  let files: number;
+  const findings: Finding[] = [];
+  let cluster: ClusterConfig | undefined;
+  if (paths.length) {
+    ctx.progress(`reading ${paths.join(', ')}`);
+    const read = await readManifests(paths, ctx.cwd);
+    ({ subjects, lines, files } = read);
+    findings.push(...read.findings);
+    source = paths.join(' ');
+  } else {
+    const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+    ctx.progress(`rendering ${relative(ctx.cwd, resolved.file) || resolved.file}`);
+    const tree = renderTree(resolved, ctx.registry);
+    const root = relative(ctx.cwd, join(dirname(resolved.file), resolved.config.git.path)) || '.';
+    subjects = tree.objects.map(({ file, object }) => ({ file: join(root, file), document: 1, object }));
+    source = relative(ctx.cwd, resolved.file) || resolved.file;
+    files = tree.files.size;
+    cluster = resolved.config;
+  }
+  ctx.progress(`validating ${subjects.length} objects`);
+  findings.push(...(await validateSubjects(subjects, { schemas, ...(cluster ? { cluster } : {}) })));
+  const strict = options.strict ?? false;
+  const sorted = sortFindings(findings);
+  return {
+    report: {
+      source,
+      files,
+      objects: subjects.length,
+      ...summarize(sorted, strict),
+      strict,
+      findings: sorted,
+      schemas: { crds: schemas.crdsDir, crdVersions: schemas.crdCount, builtin: `@kubernetes/client-node ${await clientVersion()}` },
+    },
+    subjects,
+    lines,
+  };
+}
+
+export interface SchemasPullOptions {
+  out?: string;
+  from?: string;
+  component?: string[];
+}
+
+export async function schemasPull(options: SchemasPullOptions, ctx: ValidateContext): Promise<PullResult> {
+  const out = options.out ? resolve(ctx.cwd, options.out) : schemasDir(ctx.env ?? process.env);
+  ctx.progress(`pulling CRDs into ${out}`);
+  return pullSchemas({ out, ...(options.from ? { from: options.from } : {}), ...(options.component ? { components: options.component } : {}) });
+}

@@ -1,0 +1,249 @@
+import { createServer, type Server } from 'node:http';
+import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir, UPSTREAM } from './helpers.ts';
+
+const env = (cache: string) => ({ PLINTH_SCHEMAS_DIR: UPSTREAM, PLINTH_CACHE_DIR: cache });
+
+/** A minimal XML reader: enough to prove the JUnit output is well-formed and to count its elements. */
+function parseXml(text: string): { name: string; attrs: Record<string, string>; children: any[] } {
+  const root = { name: '#root', attrs: {}, children: [] as any[] };
+  const stack = [root];
+  const body = text.replace(/^<\?xml[^?]*\?>\s*/, '');
+  const token = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|([^<]+)/g;
+  let consumed = 0;
+  for (const m of body.matchAll(token)) {
+    if (m.index !== consumed) throw new Error(`not XML at ${m.index}: ${body.slice(consumed, consumed + 40)}`);
+    consumed = m.index + m[0].length;
+    if (m[5] !== undefined) {
+      if (/[<>]|&(?!(amp|lt|gt|quot|apos);)/.test(m[5])) throw new Error(`bad text: ${m[5]}`);
+      continue;
+    }
+    const [, close, name, attrText, selfClose] = m;
+    if (close) {
+      if (stack.pop()!.name !== name) throw new Error(`mismatched </${name}>`);
+      continue;
+    }
+    const attrs = Object.fromEntries([...attrText!.matchAll(/([\w:-]+)="([^"]*)"/g)].map((a) => [a[1], a[2]]));
+    const element = { name: name!, attrs, children: [] };
+    stack.at(-1)!.children.push(element);
+    if (!selfClose) stack.push(element);
+  }
+  if (consumed !== body.length || stack.length !== 1) throw new Error('unterminated XML');
+  return root.children[0];
+}
+
+let dir: string;
+let cache: string;
+beforeAll(async () => {
+  dir = await tempDir();
+  cache = await tempDir();
+  await writeFile(
+    join(dir, 'good.yaml'),
+    [
+      '# a comment header',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: settings, namespace: apps}',
+      'data: {mode: fast}',
+      '---',
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata: {name: apps}',
+      '',
+    ].join('\n'),
+  );
+  await writeFile(
+    join(dir, 'bad.yaml'),
+    [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: broken, namespace: apps}',
+      'dta: {mode: fast}',
+      '---',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata: {name: web, namespace: apps}',
+      'spec:',
+      '  ports: [{port: "80"}]',
+      '---',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: [unclosed',
+      '---',
+      'metadata: {name: nokind}',
+      '',
+    ].join('\n'),
+  );
+});
+
+describe('plinth validate on manifests', () => {
+  it('exits 0 on valid manifests and says what it checked', async () => {
+    const result = await runCli(['validate', join(dir, 'good.yaml')], { env: env(cache) });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/✓ 2 objects in 1 file from .*good\.yaml: 0 errors, 0 warnings/);
+  });
+
+  it('exits 1 and reports each finding with file, document, object, path, rule, message and hint', async () => {
+    const result = await runCli(['validate', join(dir, 'bad.yaml'), '--json'], { env: env(cache) });
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    const brief = report.findings.map((f: any) => `${f.document} ${f.object} ${f.path} ${f.rule}`);
+    expect(brief).toEqual([
+      '1 ConfigMap/apps/broken /dta schema',
+      '2 Service/apps/web /spec/ports/0/port schema',
+      '3 document 3  input/yaml',
+      '4 document 4 /apiVersion input/no-kind',
+    ]);
+    expect(report.findings[0]).toMatchObject({ message: 'unknown field "dta"', hint: expect.stringContaining('did you mean "data"?') });
+    expect(report.findings[1].message).toBe('must be integer (found string "80")');
+    expect(report.findings[2].message).toMatch(/^invalid YAML at .*bad\.yaml:14: /);
+    expect(report).toMatchObject({ objects: 2, files: 1, errors: 4, failed: true });
+  });
+
+  it('prints a table grouped by file and object, with hints', async () => {
+    const result = await runCli(['validate', dir], { env: env(cache) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('  ConfigMap/apps/broken\n    ✗ /dta: unknown field "dta" [schema]\n      hint: did you mean "data"?');
+    expect(result.stdout).toMatch(/✗ 4 objects in 2 files from .*: 4 errors, 0 warnings/);
+  });
+
+  it('fails on warnings only with --strict', async () => {
+    const file = join(await tempDir(), 'ns.yaml');
+    await writeFile(file, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: apps, namespace: default}\n');
+    const lenient = await runCli(['validate', file], { env: env(cache) });
+    expect(lenient.code).toBe(0);
+    expect(lenient.stdout).toContain('! /metadata/namespace: Namespace is cluster-scoped');
+    const strict = await runCli(['validate', file, '--strict'], { env: env(cache) });
+    expect(strict.code).toBe(1);
+  });
+
+  it('reports a kind with no schema anywhere, and validates custom resources against CRDs beside them', async () => {
+    const local = await tempDir();
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gadgets.example.org' },
+      spec: { group: 'example.org', scope: 'Namespaced', names: { kind: 'Gadget', plural: 'gadgets' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }] },
+    };
+    await writeFile(join(local, 'gadget.yaml'), 'apiVersion: example.org/v1\nkind: Gadget\nmetadata: {name: g, namespace: apps}\nspec: {size: big}\n');
+    const alone = JSON.parse((await runCli(['validate', join(local, 'gadget.yaml'), '--json'], { env: env(cache) })).stdout);
+    expect(alone.findings.map((f: any) => f.rule)).toEqual(['schema/unknown-kind']);
+    await writeFile(join(local, 'crd.json'), JSON.stringify(crd));
+    const withCrd = JSON.parse((await runCli(['validate', local, '--json'], { env: env(cache) })).stdout);
+    expect(withCrd.findings.map((f: any) => `${f.path} ${f.rule}`)).toEqual(['/spec/size schema']);
+  });
+
+  it('junit: well-formed XML, a suite per file, a case per object, failures counted', async () => {
+    const result = await runCli(['validate', dir, '--output', 'junit'], { env: env(cache) });
+    expect(result.code).toBe(1);
+    const suites = parseXml(result.stdout);
+    expect(suites.name).toBe('testsuites');
+    expect(suites.attrs).toMatchObject({ tests: '6', failures: '4' });
+    const bad = suites.children.find((s: any) => s.attrs.name.endsWith('bad.yaml'));
+    expect(bad.attrs).toMatchObject({ tests: '4', failures: '4' });
+    expect(bad.children.map((c: any) => c.attrs.name)).toEqual(['ConfigMap/apps/broken', 'Service/apps/web', 'document 3', 'document 4']);
+    expect(bad.children[0].children[0]).toMatchObject({ name: 'failure', attrs: { type: 'schema', message: '/dta: unknown field &quot;dta&quot;' } });
+    const good = suites.children.find((s: any) => s.attrs.name.endsWith('good.yaml'));
+    expect(good.attrs).toMatchObject({ tests: '2', failures: '0' });
+  });
+
+  it('sarif: version 2.1.0, a rule per id, results with ruleId, level and the document line', async () => {
+    const result = await runCli(['validate', dir, '--output', 'sarif'], { env: env(cache) });
+    const sarif = JSON.parse(result.stdout);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.$schema).toContain('sarif-2.1.0');
+    const run = sarif.runs[0];
+    expect(run.tool.driver.name).toBe('plinth');
+    expect(run.tool.driver.rules.map((r: any) => r.id)).toEqual(['input/no-kind', 'input/yaml', 'schema']);
+    expect(run.results).toHaveLength(4);
+    const service = run.results.find((r: any) => r.message.text.startsWith('Service/apps/web'));
+    expect(service).toMatchObject({ ruleId: 'schema', level: 'error' });
+    expect(service.locations[0].physicalLocation.artifactLocation.uri).toMatch(/bad\.yaml$/);
+    expect(service.locations[0].physicalLocation.region.startLine).toBe(6);
+    expect(service.locations[0].logicalLocations[0].fullyQualifiedName).toBe('Service/apps/web/spec/ports/0/port');
+  });
+
+  it('usage errors exit 2: a missing path, or --config with paths', async () => {
+    const missing = await runCli(['validate', join(dir, 'nope.yaml')], { env: env(cache) });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.yaml: no such file or directory');
+    const both = await runCli(['validate', '--config', 'plinth.config.ts', dir], { env: env(cache) });
+    expect(both.code).toBe(2);
+    expect((await runCli(['validate', dir, '--output', 'xml'], { env: env(cache) })).code).toBe(2);
+  });
+
+  it('validates the render of a config in memory, writing nothing', async () => {
+    const result = await runCli(['validate', '--json'], { env: env(cache) });
+    const report = JSON.parse(result.stdout);
+    expect(report.source).toBe('plinth.config.ts');
+    expect(report.objects).toBeGreaterThan(10);
+    expect(report.findings.filter((f: any) => f.rule.startsWith('schema') && f.severity !== 'info')).toEqual([]);
+    expect(report.findings.filter((f: any) => f.rule === 'schema/cel-unevaluated').length).toBe(report.infos);
+  });
+});
+
+describe('plinth schemas pull', () => {
+  let server: Server;
+  let base: string;
+  let corrupt = false;
+  beforeAll(async () => {
+    server = createServer(async (req, res) => {
+      try {
+        const body = await readFile(join(UPSTREAM, 'crds', decodeURIComponent(req.url!.replace(/^\/crds\//, ''))));
+        res.end(corrupt ? Buffer.concat([body, Buffer.from('\n# changed\n')]) : body);
+      } catch {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/crds`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('downloads the pinned CRDs from a mirror, then finds them up to date', async () => {
+    const out = await tempDir();
+    const first = await runCli(['schemas', 'pull', '--from', base, '--out', out, '--component', 'cert-manager', 'keda'], { env: { PLINTH_CACHE_DIR: cache } });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/✓ 12 CRD files in .*crds: 12 downloaded, 0 already up to date/);
+    expect((await stat(join(out, 'crds', 'cert-manager', 'cert-manager.io_certificates.yaml'))).size).toBeGreaterThan(1000);
+    const again = await runCli(['schemas', 'pull', '--from', base, '--out', out, '--component', 'cert-manager', 'keda', '--json'], { env: { PLINTH_CACHE_DIR: cache } });
+    expect(JSON.parse(again.stdout).files.every((f: any) => f.status === 'unchanged')).toBe(true);
+    // What was pulled serves validation.
+    const cert = join(out, 'cert.yaml');
+    await writeFile(cert, 'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: apps}\nspec: {secretName: s, issuerRef: {name: i}, dnsName: [a]}\n');
+    const checked = JSON.parse((await runCli(['validate', cert, '--schemas', out, '--json'], { env: { PLINTH_CACHE_DIR: cache } })).stdout);
+    expect(checked.findings.filter((f: any) => f.rule === 'schema').map((f: any) => f.path)).toEqual(['/spec/dnsName']);
+  });
+
+  it('refuses a file that differs from the pinned release, keeping what is there', async () => {
+    const out = await tempDir();
+    await mkdir(join(out, 'crds', 'keda'), { recursive: true });
+    corrupt = true;
+    try {
+      const result = await runCli(['schemas', 'pull', '--from', base, '--out', out, '--component', 'keda'], { env: { PLINTH_CACHE_DIR: cache } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('content differs from the pinned release');
+      await expect(stat(join(out, 'crds', 'keda', 'keda.sh_scaledobjects.yaml'))).rejects.toThrow();
+    } finally {
+      corrupt = false;
+    }
+  });
+
+  it('says clearly which URL it could not reach, and why', async () => {
+    // A port that was just free: nothing listens there.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const unreachable = `http://127.0.0.1:${port}/crds`;
+    const result = await runCli(['schemas', 'pull', '--from', unreachable, '--out', await tempDir(), '--component', 'keda'], { env: { PLINTH_CACHE_DIR: cache } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: could not download 6 of 6 CRD files');
+    expect(result.stderr).toContain(`${unreachable}/keda/keda.sh_scaledobjects.yaml: ECONNREFUSED`);
+    expect(result.stderr).toContain(`hint: check that ${unreachable} serves <component>/<file>`);
+  });
+});
