@@ -30,10 +30,15 @@ const value = (n: string) => {
   return v;
 };
 
-/** A config with the inputs of argo-cd, designate-webhook, external-dns and kargo, and a DevPod member. */
+/**
+ * Every registered component, so every input and every Role/ClusterRole Plinth can render is in play:
+ * CloudNativePG with backups (one more input) and a DevPod member.
+ */
 const dir = await tempDir('plinth-secrets-');
 const home = await tempDir('plinth-secrets-home-');
 const config = minimalCluster();
+for (const id of Object.keys(registry)) config.components[id] ??= {};
+config.components['cloudnative-pg'] = { backup: { destinationPath: 's3://pg-backups/test', endpointURL: 'https://s3.example.org' } };
 config.components.devpod = { members: ['alice'] };
 await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config, null, 2));
 /** Files the test itself writes into the config directory: the user's, not Plinth's. */
@@ -66,6 +71,7 @@ describe('plinth secrets on a live cluster', () => {
     expect(result.code).toBe(0);
     const { inputs, problems } = parse(result);
     expect(problems).toEqual([]);
+    expect(inputs.map((i: { name: string }) => i.name)).toEqual(expect.arrayContaining(['argocd-repo-credentials', 'designate-credentials', 'grafana-discord-webhook', 'kargo-admin', 'postgres-backup-s3']));
     const designate = inputs.find((i: { name: string }) => i.name === 'designate-credentials');
     expect(designate.components).toEqual(['designate-webhook', 'external-dns']);
     expect(designate.consumers.map((c: { ref: string }) => c.ref)).toEqual([
