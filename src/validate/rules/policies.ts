@@ -310,7 +310,13 @@ function scaledMaximum(index: Index): Map<string, number> {
 function pdbPolicy(index: Index): Finding[] {
   const out: Finding[] = [];
   const scaled = scaledMaximum(index);
-  const pdbs = index.ofKind('policy', 'PodDisruptionBudget');
+  const pdbs = new Map<string, Item[]>();
+  for (const pdb of index.ofKind('policy', 'PodDisruptionBudget')) {
+    const key = pdb.namespace ?? '';
+    const group = pdbs.get(key);
+    if (group) group.push(pdb);
+    else pdbs.set(key, [pdb]);
+  }
   for (const workload of [...index.ofKind('apps', 'Deployment'), ...index.ofKind('apps', 'StatefulSet')]) {
     const spec = asObj((workload.object as unknown as Obj).spec);
     const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
@@ -318,7 +324,7 @@ function pdbPolicy(index: Index): Finding[] {
     const most = Math.max(replicas, ceiling ?? 0);
     if (most <= 1) continue;
     const labels = asObj(asObj(asObj(spec.template).metadata).labels) as Record<string, string>;
-    const here = pdbs.filter((p) => p.namespace === workload.namespace);
+    const here = pdbs.get(workload.namespace ?? '') ?? [];
     if (here.some((p) => selects(asObj((p.object as unknown as Obj).spec).selector, labels))) continue;
     if (optedOut(workload, 'pdb')) continue;
     const where = configPath(workload, index.cluster);

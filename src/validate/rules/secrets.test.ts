@@ -126,6 +126,9 @@ describe('ref/clustersecret-source', () => {
   it('does not count the ClusterSecret itself as its source, and reports an invalid pattern', () => {
     const self = clusterSecret('db', ['.*'], { name: 'db', namespace: 'databases' });
     expect(only(run([self]), 'ref/clustersecret-source').map((f) => f.severity)).toEqual(['warning']);
+    // Nor as a producer in its own source namespace, for a pod there.
+    const inSource = deployment('api', 'databases', { containers: [goodContainer('api', { envFrom: [{ secretRef: { name: 'db' } }] })] });
+    expect(only(run([self, inSource]), 'ref/secret').map((f) => f.severity)).toEqual(['warning']);
     const invalid = clusterSecret('db', ['(unclosed'], { name: 'db', namespace: 'databases' });
     expect(only(run([stringSecret('db', 'databases'), invalid]), 'ref/clustersecret-source')).toMatchObject([{ severity: 'error', path: '/matchNamespace' }]);
   });
