@@ -1,106 +1,48 @@
-import { createHash } from 'node:crypto';
-import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { parseAllDocuments } from 'yaml';
+import { loadAll } from 'js-yaml';
+import type { K8sObject } from '../src/core/types.ts';
+import { FORMATS } from '../src/validate/schema/formats.ts';
+import { cacheDir, openSchemaRegistry, type SchemaRegistry } from '../src/validate/schema/registry.ts';
+import { rootToAjv } from '../src/validate/schema/structural.ts';
 import { UPSTREAM } from './helpers.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-/**
- * Kubernetes prunes fields a structural schema does not name, which hides typos; for checking what
- * we render, every object schema that lists its properties is closed unless it preserves unknown fields.
- */
-function closeObjects(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(closeObjects);
-  if (typeof schema !== 'object' || schema === null) return schema;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) out[key] = closeObjects(value);
-  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
-    out.additionalProperties = false;
-  }
-  return out;
-}
-
 function newAjv(): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors: true });
+  const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
   addFormats(ajv);
   ajv.addFormat('int32', true).addFormat('int64', true).addFormat('byte', true);
-  // Kubernetes durations are Go's (`1h30m`), not ISO 8601 as in ajv-formats.
-  ajv.addFormat('duration', /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/);
+  for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, format as RegExp);
   return ajv;
 }
 
-function compileCrdSchema(schema: unknown): ValidateFunction {
-  const closed = closeObjects(schema) as Record<string, unknown>;
-  // metadata is validated by the API server itself, and apiVersion and kind are always accepted,
-  // whether or not the CRD schema lists them.
-  const root = closed.properties as Record<string, unknown>;
-  root.metadata = { type: 'object' };
-  root.apiVersion ??= { type: 'string' };
-  root.kind ??= { type: 'string' };
-  return newAjv().compile(closed);
-}
-
+/** A CRD version's schema compiled the way plinth validate reads it (unknown fields rejected, metadata checked). */
 export async function crdValidator(file: string, version: string): Promise<ValidateFunction> {
-  const docs = parseAllDocuments(await readFile(join(UPSTREAM, 'crds', file), 'utf8'));
-  const crd = docs.map((d) => d.toJS()).find((d) => d?.kind === 'CustomResourceDefinition');
-  return compileCrdSchema(crd.spec.versions.find((v: { name: string }) => v.name === version).schema.openAPIV3Schema);
+  const crd = (loadAll(await readFile(join(UPSTREAM, 'crds', file), 'utf8')) as any[]).find((d) => d?.kind === 'CustomResourceDefinition');
+  return newAjv().compile(rootToAjv(crd.spec.versions.find((v: { name: string }) => v.name === version).schema.openAPIV3Schema));
 }
 
-interface CrdVersion {
-  file: string;
-  schema: unknown;
-}
-
-let crdIndex: Promise<Map<string, CrdVersion>> | undefined;
-
-/** Every served CRD version under the upstream crds directory, keyed by `group/version/Kind`. */
-function loadCrdIndex(): Promise<Map<string, CrdVersion>> {
-  crdIndex ??= (async () => {
-    const index = new Map<string, CrdVersion>();
-    const root = join(UPSTREAM, 'crds');
-    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.yaml')).sort();
-    // Parsing every CRD takes seconds; each test file needs the index, so it is kept on disk by content stamp.
-    const stamps = await Promise.all(files.map(async (f) => `${f}:${(await stat(join(root, f))).size}:${(await stat(join(root, f))).mtimeMs}`));
-    const cache = join(tmpdir(), `plinth-crd-index-${createHash('sha256').update(root + stamps.join()).digest('hex').slice(0, 16)}.json`);
-    try {
-      return new Map(JSON.parse(await readFile(cache, 'utf8')) as [string, CrdVersion][]);
-    } catch {
-      // not cached yet
-    }
-    for (const file of files) {
-      for (const doc of parseAllDocuments(await readFile(join(root, file), 'utf8'))) {
-        const crd = doc.toJS();
-        if (crd?.kind !== 'CustomResourceDefinition') continue;
-        for (const version of crd.spec.versions ?? []) {
-          if (version.served === false || !version.schema?.openAPIV3Schema) continue;
-          index.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, { file, schema: version.schema.openAPIV3Schema });
-        }
-      }
-    }
-    await writeFile(`${cache}.${process.pid}`, JSON.stringify([...index]));
-    await rename(`${cache}.${process.pid}`, cache);
-    return index;
-  })();
-  return crdIndex;
-}
-
-const compiled = new Map<string, ValidateFunction>();
+let registry: Promise<SchemaRegistry> | undefined;
 
 /**
- * Checks a custom resource against the upstream CRD of its apiVersion and kind, with unknown fields
- * rejected. Returns the problems found, or a single problem when no CRD serves that kind.
+ * Checks a custom resource with plinth validate's schema registry (upstream CRDs, CEL rules, list-map
+ * keys, metadata), and returns its errors worded as ajv words them, or one when no CRD serves the kind.
  */
 export async function checkCustomResource(object: { apiVersion: string; kind: string }): Promise<string[]> {
-  const key = `${object.apiVersion}/${object.kind}`;
-  const crd = (await loadCrdIndex()).get(key);
-  if (!crd) return [`no upstream CRD serves ${key}`];
-  let validate = compiled.get(key);
-  if (!validate) compiled.set(key, (validate = compileCrdSchema(crd.schema)));
-  return validate(object) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
+  registry ??= openSchemaRegistry({ schemasDir: UPSTREAM, cacheDir: cacheDir() });
+  const problems = await (await registry).check(object as K8sObject);
+  return problems
+    .filter((p) => p.severity === 'error')
+    .map((p) =>
+      p.rule === 'schema/unknown-kind'
+        ? `no upstream CRD serves ${object.apiVersion}/${object.kind}`
+        : p.ajv
+          ? `${p.ajv.instancePath || '/'} ${p.ajv.message} ${JSON.stringify(p.ajv.params)}`
+          : `${p.path || '/'} ${p.message} [${p.rule}]`,
+    );
 }
 
 export async function valuesValidator(file: string): Promise<ValidateFunction> {
