@@ -266,6 +266,11 @@ describe('plinth secrets on a live cluster', () => {
     expect(wrong.stderr).toContain('store.age was not encrypted to the given identity');
     expect(wrong.stderr).not.toContain(other);
     expect(await fresh.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SECRETS_NAMESPACE } })).toBeUndefined();
+    // bootstrap decrypts first: with the wrong key it stops before touching the cluster.
+    const wrongBootstrap = await cli(['bootstrap', '--secrets-from', 'store.age', '--identity', 'other-key.txt'], { kubeconfig: second.kubeconfig });
+    expect(wrongBootstrap.code).toBe(1);
+    expect(wrongBootstrap.stderr).toContain('store.age was not encrypted to the given identity');
+    expect(await fresh.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } })).toBeUndefined();
 
     const bootstrap = await cli(
       ['bootstrap', '--crds', join(UPSTREAM, 'crds'), '--timeout', '180', '--secrets-from', 'store.age', '--identity', 'escrow-key.txt', '--json'],
