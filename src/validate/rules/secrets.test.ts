@@ -55,12 +55,13 @@ describe('ref/secret: producers in the pod namespace', () => {
     expect(rest).toEqual([]);
     expect(f).toMatchObject({ rule: 'ref/secret', severity: 'warning', path: '/spec/template/spec/containers/0/env/0/valueFrom/secretKeyRef/name' });
     expect(f!.message).toBe('nothing in the objects produces Secret "db" in namespace "prod"');
+    expect(f!.hint).toContain('a ClusterSecret matching "prod"');
   });
 
   it('fails a Secret produced only in another namespace: a producer there does not count', () => {
     const [f] = refs(run([stringSecret('db', 'databases'), reader('db')]));
     expect(f).toMatchObject({ rule: 'ref/secret', severity: 'error' });
-    expect(f!.message).toContain('produced in "databases" but not in namespace "prod"');
+    expect(f!.message).toContain('produced in namespace "databases" but not in namespace "prod"');
   });
 
   it('applies ClusterSecret namespace patterns: anchored at the start, avoidNamespaces, default all', () => {
@@ -70,6 +71,14 @@ describe('ref/secret: producers in the pod namespace', () => {
     expect(refs(run([stringSecret('db', 'databases'), clusterSecret('db', ['rod'], source), reader('db')])).map((f) => f.severity)).toEqual(['error']);
     expect(refs(run([stringSecret('db', 'databases'), clusterSecret('db', undefined, source), reader('db')]))).toEqual([]);
     expect(refs(run([stringSecret('db', 'databases'), clusterSecret('db', undefined, source, ['prod']), reader('db')])).map((f) => f.severity)).toEqual(['error']);
+  });
+
+  it('pairs manifests that set no namespace with each other, not with a namespaced producer', () => {
+    const bare = (o: ReturnType<typeof obj>) => ({ ...o, metadata: { name: o.metadata.name } });
+    const local = bare(deployment('api', 'x', { containers: [goodContainer('api', { envFrom: [{ secretRef: { name: 'db' } }] })] }));
+    expect(refs(run([bare(stringSecret('db', 'x')), local]))).toEqual([]);
+    const [f] = refs(run([stringSecret('db', 'prod'), local]));
+    expect(f).toMatchObject({ severity: 'error', message: 'Secret "db" is produced in namespace "prod" but not in the namespace of the manifests without one, where it is read' });
   });
 
   it('follows envFrom, projected volumes and image pull secrets, and skips optional references', () => {

@@ -47,6 +47,9 @@ function namespacePatterns(value: unknown, fallbackAll: boolean): RegExp[] | und
   return out;
 }
 
+/** A namespace for messages; '' is the namespace of manifests that set none. */
+const nsName = (namespace: string): string => (namespace ? `namespace ${quote(namespace)}` : 'the namespace of the manifests without one');
+
 export interface SecretIndex {
   /** Producers of the Secret `name` in `namespace`; `exclude` leaves one object out (a ClusterSecret's own copy). */
   producers(namespace: string, name: string, exclude?: Item): Producer[];
@@ -64,7 +67,9 @@ export function secretIndex(index: Index): SecretIndex {
   const byKey = new Map<string, Producer[]>();
   const names = new Map<string, Set<string>>();
   const add = (namespace: string | undefined, name: string | undefined, producer: Producer) => {
-    if (!namespace || !name) return;
+    if (!name) return;
+    // Manifests without a namespace share the one they will be applied to: '' stands for it.
+    namespace ??= '';
     const key = `${namespace}/${name}`;
     let producers = byKey.get(key);
     if (!producers) byKey.set(key, (producers = []));
@@ -148,7 +153,7 @@ export function secretIndex(index: Index): SecretIndex {
       for (const cs of clusterSecrets) {
         if (cs.item === exclude || cs.item.name !== name) continue;
         if (cs.source === `${namespace}/${name}`) continue;
-        if (cs.match.some((r) => r.test(namespace)) && !cs.avoid.some((r) => r.test(namespace)))
+        if (namespace !== '' && cs.match.some((r) => r.test(namespace)) && !cs.avoid.some((r) => r.test(namespace)))
           found.push({ item: cs.item, what: `ClusterSecret ${cs.item.name}`, keys: cs.keys });
       }
       return found;
@@ -213,8 +218,8 @@ function checkRef(
   if (producers.length === 0) {
     const elsewhere = secrets.elsewhere(ref.name).filter((ns) => ns !== namespace);
     if (elsewhere.length > 0)
-      return [finding(item, ref.path, rule, 'error', `Secret ${quote(ref.name)} is produced in ${list(elsewhere)} but not in namespace ${quote(namespace)}, where it is read`, hints.elsewhere)];
-    return [finding(item, ref.path, rule, 'warning', `nothing in the objects produces Secret ${quote(ref.name)} in namespace ${quote(namespace)}`, hints.missing)];
+      return [finding(item, ref.path, rule, 'error', `Secret ${quote(ref.name)} is produced in ${elsewhere.map(nsName).join(', ')} but not in ${nsName(namespace)}, where it is read`, hints.elsewhere)];
+    return [finding(item, ref.path, rule, 'warning', `nothing in the objects produces Secret ${quote(ref.name)} in ${nsName(namespace)}`, hints.missing)];
   }
   const wanted = ref.keys ?? (ref.key ? [ref.key] : []);
   const out: Finding[] = [];
@@ -225,7 +230,7 @@ function checkRef(
     out.push(
       finding(
         item, ref.path.replace(/\/name$/, ref.key ? '/key' : '/keys'), 'ref/secret-key', 'error',
-        `Secret ${quote(ref.name)} in ${quote(namespace)} has no key ${quote(key)}: ${producers.map((p) => p.what).join(', ')} writes ${offered.length > 0 ? list(offered) : 'no keys'}`,
+        `Secret ${quote(ref.name)} in ${nsName(namespace)} has no key ${quote(key)}: ${producers.map((p) => p.what).join(', ')} writes ${offered.length > 0 ? list(offered) : 'no keys'}`,
         hints.key,
       ),
     );
@@ -238,17 +243,17 @@ export function podSecretRule(index: Index, secrets: SecretIndex): Finding[] {
   const out: Finding[] = [];
   for (const workload of workloads(index)) {
     const pod = podSpecOf(workload);
-    if (!pod || !workload.namespace) continue;
+    if (!pod) continue;
     const where = configPath(workload, index.cluster);
     for (const ref of podSecretRefs(pod)) {
       if (ref.optional) continue;
-      const ns = workload.namespace;
+      const ns = workload.namespace ?? '';
       out.push(
         ...checkRef(secrets, workload, ns, ref, 'ref/secret', {
           missing: where.app
             ? `the app's Secrets come from its database and cache declarations: check postgres.databases, caches and ${where.app}.deployment`
-            : `produce it in ${quote(ns)} (an ExternalSecret, a StringSecret, or a ClusterSecret matching ${quote(ns)}); if an operator creates it, ignore this warning`,
-          elsewhere: `copy it into ${quote(ns)} with a ClusterSecret (matchNamespace: ["^${ns}$"]) or produce it there`,
+            : `produce it in ${nsName(ns)} (an ExternalSecret, a StringSecret${ns ? `, or a ClusterSecret matching ${quote(ns)}` : ''}); if an operator creates it, ignore this warning`,
+          elsewhere: ns ? `copy it into ${quote(ns)} with a ClusterSecret (matchNamespace: ["^${ns}$"]) or produce it there` : 'set the namespace of the workload, or produce the Secret beside it',
           key: `use one of the keys the producer writes, or add ${quote(ref.key ?? '')} to it`,
         }),
       );
