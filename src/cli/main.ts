@@ -7,6 +7,7 @@ import type { Context } from '../commands/context.ts';
 import { bootstrap, DEFAULT_HELM_IMAGE } from '../commands/bootstrap.ts';
 import { docs } from '../commands/docs.ts';
 import { expose } from '../commands/expose.ts';
+import { accessList, offboard, onboard } from '../commands/access.ts';
 import { graph } from '../commands/graph.ts';
 import { apply, BlockedError, diff, type LiveContext, type ReportedChange } from '../commands/live.ts';
 import { render, type RenderResult } from '../commands/render.ts';
@@ -246,6 +247,73 @@ export async function main(argv: string[], io: Io): Promise<number> {
         if (globals.json) json(result);
         else out(describeRestore(result, colorsFor(io.stdout)));
       });
+  }
+
+  {
+    const CONFIG = ['-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)'] as const;
+    const KUBECONFIG = ['--kubeconfig <file>', 'admin kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)'] as const;
+    const CONTEXT = ['--context <name>', 'kubeconfig context to use'] as const;
+    program
+        .command('onboard')
+        .description("give a member DevPod access: their namespace, a least-privilege role there, and a kubeconfig (mode 0600)")
+        .argument('<name>', 'member name (a DNS label)')
+        .option('-n, --namespace <ns>', "the member's namespace (default: devpod-<name>)")
+        .option('--ttl <duration>', 'lifetime of the token, e.g. 720h, 8h', '720h')
+        .option('-o, --out <file>', 'where to write the kubeconfig (default: ./<name>.kubeconfig)')
+        .option(...CONFIG)
+        .option(...KUBECONFIG)
+        .option(...CONTEXT)
+    .action(async (name, options) => {
+      const result = await onboard(name, options, liveContext());
+      // The token stays in the kubeconfig file: it is never printed, in text or JSON.
+      if (globals.json) return void json(result);
+      const c = colorsFor(io.stdout);
+      out(
+        [
+          `${c.green('✓')} ${result.member} can use namespace ${result.namespace} until ${result.expiresAt}`,
+          `  kubeconfig: ${result.kubeconfig} (mode 0600; hand it over privately)`,
+          '  DevPod, on the member\'s machine:',
+          `    ${result.devpod}`,
+        ].join('\n'),
+      );
+    });
+    program
+        .command('offboard')
+        .description("revoke a member's access: every token of their ServiceAccount stops working")
+        .argument('<name>', 'member name')
+        .option('-n, --namespace <ns>', "the member's namespace (default: devpod-<name>)")
+        .option('--delete-namespace', "also delete the member's namespace and everything running in it")
+        .option(...KUBECONFIG)
+        .option(...CONTEXT)
+    .action(async (name, options) => {
+      const result = await offboard(name, options, liveContext());
+      if (globals.json) return void json(result);
+      const c = colorsFor(io.stdout);
+      out(
+        `${c.green('✓')} ${result.member}: ${result.revoked ? 'access revoked' : 'no access left'}` +
+          (result.namespaceDeleted ? `, namespace ${result.namespace} deleted` : ''),
+      );
+    });
+    const access = program.command('access').description('who has DevPod access to the cluster');
+    access
+      .command('list')
+      .description('members with access: namespace, since when, token expiry')
+      .option(...KUBECONFIG)
+      .option(...CONTEXT)
+      .action(async (options) => {
+      const entries = await accessList(options, liveContext());
+      if (globals.json) return void json(entries);
+      const c = colorsFor(io.stdout);
+      out(
+        table(
+          [
+            ['MEMBER', 'NAMESPACE', 'SINCE', 'TOKEN EXPIRES'],
+            ...entries.map((e) => [c.bold(e.member), e.namespace, e.since, e.expiresAt ? (e.expired ? c.red(`${e.expiresAt} (expired)`) : e.expiresAt) : '-']),
+          ],
+          c,
+        ),
+      );
+    });
   }
 
   program

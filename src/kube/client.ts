@@ -36,6 +36,10 @@ export interface LiveCluster {
    */
   mergePatch(ref: ObjectRef, patch: Record<string, unknown>): Promise<K8sObject | undefined>;
   isNamespaced(apiVersion: string, kind: string): Promise<boolean>;
+  /** POST to a subresource of an object, e.g. a ServiceAccount's `token` (TokenRequest). */
+  createSubresource(ref: ObjectRef, subresource: string, body: unknown): Promise<Record<string, unknown>>;
+  /** The cluster's CA bundle as the kubeconfig gives it (PEM), for kubeconfigs handed to others. */
+  certificateAuthority(): string | undefined;
 }
 
 export interface ObjectRef {
@@ -213,6 +217,15 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
     },
     async isNamespaced(apiVersion, kind) {
       return (await resource(apiVersion, kind)).namespaced;
+    },
+    async createSubresource(ref, subresource, body) {
+      const response = await call(`${subresource} of ${describe(ref)}`, 'POST', `${await objectPath(ref)}/${subresource}`, body);
+      return response.body as Record<string, unknown>;
+    },
+    certificateAuthority() {
+      const ca = tls.ca;
+      if (ca === undefined) return undefined;
+      return Buffer.isBuffer(ca) ? ca.toString('utf8') : Array.isArray(ca) ? ca.map(String).join('\n') : String(ca);
     },
   };
 }

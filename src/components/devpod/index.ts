@@ -35,7 +35,7 @@ export const DEVPOD_RULES: readonly PolicyRule[] = [
 const computeResources = (cpu: string, memory: string) =>
   z.strictObject({ cpu: quantity.default(cpu), memory: quantity.default(memory) }).prefault({});
 
-const memberName = dnsLabel.max(63 - MEMBER_PREFIX.length, {
+export const memberName = dnsLabel.max(63 - MEMBER_PREFIX.length, {
   error: `must be at most ${63 - MEMBER_PREFIX.length} characters, so "${MEMBER_PREFIX}<member>" stays a valid namespace name`,
 });
 
@@ -78,8 +78,7 @@ const namespaceSelector = (name: string) => ({ namespaceSelector: { matchLabels:
  * Everything a member needs in the cluster: their namespace with its quota, default limits and isolation,
  * and a service account bound to the DevPod role there. `plinth onboard` mints the kubeconfig from it.
  */
-export function memberNamespaceObjects(member: string, options: DevpodOptions): K8sObject[] {
-  const namespace = memberNamespace(member);
+export function memberNamespaceObjects(member: string, options: DevpodOptions, namespace = memberNamespace(member)): K8sObject[] {
   const labels = { [MEMBER_LABEL]: member };
   const { quota, containerDefaults } = options;
   return [
