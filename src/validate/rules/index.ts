@@ -7,7 +7,7 @@ import { policyRules } from './policies.ts';
 import {
   appRefsRule, certificateIssuerRule, databaseClusterRule, ingressDomainRule, ingressIssuerRule, kedaRule, secretStoreRule,
 } from './refs.ts';
-import { clusterSecretSourceRule, podSecretRule, secretIndex } from './secrets.ts';
+import { clusterSecretSourceRule, ingressTlsSecretRule, podSecretRule, secretIndex } from './secrets.ts';
 
 export { POLICIES, type Policy, type PolicyName } from './policies.ts';
 
@@ -44,6 +44,7 @@ export function checkRules(subjects: Subject[], options: { cluster?: ClusterConf
     ...kedaRule(index),
     ...kargoRule(index),
     ...podSecretRule(index, secrets),
+    ...ingressTlsSecretRule(index, secrets),
     ...clusterSecretSourceRule(index, secrets),
     ...policyRules(index),
   ];

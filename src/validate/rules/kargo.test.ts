@@ -69,7 +69,7 @@ describe('ref/kargo-stage-app', () => {
     expect(kargo(run([...apps, promote, stage([taskStep()])]))).toEqual([]);
     const unauthorized = [application('api-production'), application('web-production', 'kargo-api:production')];
     const [f] = kargo(run([...unauthorized, promote, stage([taskStep([{ name: 'app', value: 'api' }])])]));
-    expect(f).toMatchObject({ severity: 'error', path: '/spec/promotionTemplate/spec/steps/0/name' });
+    expect(f).toMatchObject({ severity: 'error', path: '/spec/promotionTemplate/spec/steps/0/task' });
     expect(f!.message).toContain('(argocd-update step of PromotionTask "promote")');
   });
 

@@ -128,7 +128,9 @@ export function kargoRule(index: Index): Finding[] {
       const apps = asList(config.apps);
       apps.forEach((a, ai) => {
         const app = asObj(a);
-        const at = via ? path : `${path}/config/apps/${ai}`;
+        // A task's step lives in the task: point at the Stage step that invokes it.
+        const at = via ? `${path}/task` : `${path}/config/apps/${ai}`;
+        const field = (key: string) => (via ? at : `${at}/${key}`);
         const rawName = app.name;
         if (typeof rawName !== 'string') {
           out.push(finding(stage, at, 'ref/kargo-stage-app', 'info', `argocd-update app ${ai}${from} not checked: it selects Applications by labels, not by name`));
@@ -138,7 +140,7 @@ export function kargoRule(index: Index): Finding[] {
         const namespace = typeof app.namespace === 'string' ? resolveExpression(app.namespace, scope) : { value: DEFAULT_ARGOCD_NAMESPACE };
         if ('unresolved' in name || 'unresolved' in namespace) {
           const what = 'unresolved' in name ? name.unresolved : (namespace as { unresolved: string }).unresolved;
-          out.push(finding(stage, `${at}/${'unresolved' in name ? 'name' : 'namespace'}`, 'ref/kargo-stage-app', 'info', `argocd-update app ${quote(rawName)}${from} not checked: cannot resolve ${what}`));
+          out.push(finding(stage, field('unresolved' in name ? 'name' : 'namespace'), 'ref/kargo-stage-app', 'info', `argocd-update app ${quote(rawName)}${from} not checked: cannot resolve ${what}`));
           return;
         }
         const application = index.get('argoproj.io', 'Application', namespace.value, name.value);
@@ -147,7 +149,7 @@ export function kargoRule(index: Index): Finding[] {
           const candidates = index.ofKind('argoproj.io', 'Application').filter((x) => x.namespace === namespace.value).map((x) => x.name);
           out.push(
             finding(
-              stage, `${at}/name`, 'ref/kargo-stage-app', 'error',
+              stage, field('name'), 'ref/kargo-stage-app', 'error',
               `Stage ${quote(wanted)} updates Argo CD Application ${quote(`${namespace.value}/${name.value}`)}${from}, which is not in the objects${didYouMean(name.value, candidates)}`,
               where.app ? `check ${where.app}.stages: each stage renders its Application beside the pipeline` : `add the Application ${quote(name.value)} to namespace ${quote(namespace.value)} with annotation ${AUTHORIZED_STAGE}: ${quote(wanted)}, or fix the app name`,
             ),
@@ -158,7 +160,7 @@ export function kargoRule(index: Index): Finding[] {
         if (authorized === wanted) return;
         out.push(
           finding(
-            stage, `${at}/name`, 'ref/kargo-stage-app', 'error',
+            stage, field('name'), 'ref/kargo-stage-app', 'error',
             authorized === undefined
               ? `Argo CD Application ${quote(`${namespace.value}/${name.value}`)} does not authorize Stage ${quote(wanted)}${from}: it has no ${AUTHORIZED_STAGE} annotation, so Kargo refuses to update it`
               : `Argo CD Application ${quote(`${namespace.value}/${name.value}`)} authorizes ${quote(authorized)}, not Stage ${quote(wanted)}${from}, so Kargo refuses to update it`,

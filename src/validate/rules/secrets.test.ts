@@ -142,3 +142,20 @@ describe('ref/clustersecret-source', () => {
     expect(only(run([stringSecret('db', 'databases'), invalid]), 'ref/clustersecret-source')).toMatchObject([{ severity: 'error', path: '/matchNamespace' }]);
   });
 });
+
+describe('ref/secret for Ingress TLS', () => {
+  const ingress = (annotations?: Record<string, string>, namespace = 'prod') =>
+    obj('networking.k8s.io/v1', 'Ingress', 'web', namespace, { spec: { tls: [{ hosts: ['a.example.org'], secretName: 'web-tls' }], rules: [{ host: 'a.example.org' }] } }, annotations);
+
+  it('passes a TLS Secret cert-manager issues from the annotation or a Certificate', () => {
+    expect(only(run([ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' })]), 'ref/secret')).toEqual([]);
+    const cert = obj('cert-manager.io/v1', 'Certificate', 'web', 'prod', { spec: { secretName: 'web-tls', issuerRef: { name: 'x', kind: 'ClusterIssuer' } } });
+    expect(only(run([cert, ingress()]), 'ref/secret')).toEqual([]);
+  });
+
+  it('warns when nothing issues it, and fails a Certificate in another namespace', () => {
+    expect(only(run([ingress()]), 'ref/secret')).toMatchObject([{ severity: 'warning', path: '/spec/tls/0/secretName' }]);
+    const cert = obj('cert-manager.io/v1', 'Certificate', 'web', 'other', { spec: { secretName: 'web-tls', issuerRef: { name: 'x', kind: 'ClusterIssuer' } } });
+    expect(only(run([cert, ingress()]), 'ref/secret')).toMatchObject([{ severity: 'error' }]);
+  });
+});

@@ -262,6 +262,29 @@ export function podSecretRule(index: Index, secrets: SecretIndex): Finding[] {
   return out;
 }
 
+/**
+ * `ref/secret` for an Ingress's TLS Secrets: cert-manager issues them when an issuer annotation or a
+ * Certificate asks; otherwise the router serves its default certificate and browsers refuse it.
+ */
+export function ingressTlsSecretRule(index: Index, secrets: SecretIndex): Finding[] {
+  const out: Finding[] = [];
+  for (const ingress of index.ofKind('networking.k8s.io', 'Ingress')) {
+    const ns = ingress.namespace ?? '';
+    asList(asObj((ingress.object as unknown as Obj).spec).tls).forEach((tls, i) => {
+      const name = str(asObj(tls).secretName);
+      if (!name) return;
+      out.push(
+        ...checkRef(secrets, ingress, ns, { name, path: `/spec/tls/${i}/secretName` }, 'ref/secret', {
+          missing: `add the annotation cert-manager.io/cluster-issuer (e.g. "letsencrypt-prod") so cert-manager issues ${quote(name)}, or a Certificate with secretName ${quote(name)}`,
+          elsewhere: `issue the certificate in ${nsName(ns)}: an Ingress serves TLS Secrets of its own namespace only`,
+          key: '',
+        }),
+      );
+    });
+  }
+  return out;
+}
+
 /** `ref/clustersecret-source`: a ClusterSecret copying from `data.valueFrom.secretKeyRef` has a source to copy. */
 export function clusterSecretSourceRule(index: Index, secrets: SecretIndex): Finding[] {
   const out: Finding[] = [];
