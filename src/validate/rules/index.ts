@@ -1,7 +1,7 @@
 import type { ClusterConfig } from '../../config/schema.ts';
 import { compareStrings } from '../../core/compare.ts';
 import type { Finding, Subject } from '../finding.ts';
-import { buildIndex } from './context.ts';
+import { buildIndex, configPath, describe, type Index } from './context.ts';
 import { kargoRule } from './kargo.ts';
 import { policyRules } from './policies.ts';
 import {
@@ -48,5 +48,24 @@ export function checkRules(subjects: Subject[], options: { cluster?: ClusterConf
     ...clusterSecretSourceRule(index, secrets),
     ...policyRules(index),
   ];
-  return findings.sort(compareFindings);
+  return withComponentHints(findings, index).sort(compareFindings);
+}
+
+/**
+ * With a config, a finding on a component's object says which component renders it, unless its hint
+ * already names the config field to change.
+ */
+function withComponentHints(findings: Finding[], index: Index): Finding[] {
+  if (!index.cluster) return findings;
+  const owners = new Map<string, string>();
+  for (const item of index.items) {
+    const { component } = configPath(item, index.cluster);
+    if (component) owners.set(`${item.file}\u0000${item.document}\u0000${describe(item)}`, component);
+  }
+  return findings.map((f) => {
+    const component = owners.get(`${f.file}\u0000${f.document}\u0000${f.object}`);
+    if (!component || f.hint?.includes('components[')) return f;
+    const note = `it is rendered by ${component}: change it through that component's options, values or extraObjects`;
+    return { ...f, hint: f.hint ? `${f.hint}; ${note}` : note };
+  });
 }

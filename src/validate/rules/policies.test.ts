@@ -56,6 +56,17 @@ describe('policy/resources', () => {
   });
 });
 
+describe('hints with a config', () => {
+  it('name the component that renders an object', () => {
+    const cluster = { domain: 'example.org', apps: [], components: { grafana: { options: {}, common: {} } }, postgres: { servers: [], databases: [] } } as unknown as ClusterConfig;
+    const owned = deployment('d', 'grafana', { containers: [container({ resources: {} })], labels: { 'plinth.dev/component': 'grafana' } });
+    const hints = only(run([owned], cluster), 'policy/resources').map((f) => f.hint);
+    expect(hints).toHaveLength(2);
+    for (const hint of hints) expect(hint).toContain('it is rendered by components["grafana"]');
+    expect(only(run([owned]), 'policy/resources').map((f) => f.hint).join()).not.toContain('components[');
+  });
+});
+
 describe('opt-outs', () => {
   const bare = container({ resources: {} });
 
