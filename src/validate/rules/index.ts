@@ -2,7 +2,7 @@ import type { ClusterConfig } from '../../config/schema.ts';
 import { compareStrings } from '../../core/compare.ts';
 import type { Finding, Subject } from '../finding.ts';
 import { buildIndex, configPath, describe, type Index } from './context.ts';
-import { kargoRule } from './kargo.ts';
+import { kargoFreightRule, kargoRule } from './kargo.ts';
 import { policyRules } from './policies.ts';
 import {
   appRefsRule, certificateIssuerRule, databaseClusterRule, ingressDomainRule, ingressIssuerRule, kedaRule, secretStoreRule,
@@ -43,6 +43,7 @@ export function checkRules(subjects: Subject[], options: { cluster?: ClusterConf
     ...databaseClusterRule(index),
     ...kedaRule(index),
     ...kargoRule(index),
+    ...kargoFreightRule(index),
     ...podSecretRule(index, secrets),
     ...ingressTlsSecretRule(index, secrets),
     ...clusterSecretSourceRule(index, secrets),

@@ -15,7 +15,7 @@ const update = (apps: unknown[]) => ({ uses: 'argocd-update', config: { apps } }
 const task = (name: string, steps: unknown[], vars: unknown[] = [], kind = 'PromotionTask', namespace: string | undefined = 'kargo-api') =>
   obj('kargo.akuity.io/v1alpha1', kind, name, kind === 'PromotionTask' ? namespace : undefined, { spec: { vars, steps } });
 
-const kargo = (findings: ReturnType<typeof run>) => findings.filter((f) => f.rule.startsWith('ref/kargo'));
+const kargo = (findings: ReturnType<typeof run>) => findings.filter((f) => f.rule === 'ref/kargo-stage-app' || f.rule === 'ref/kargo-promotion-task');
 
 describe('resolveExpression', () => {
   const scope = { vars: new Map([['app', 'api'], ['name', '${{ vars.app }}-${{ ctx.stage }}'], ['loop', '${{ vars.loop }}']]), stage: 'production', project: 'kargo-api' };
@@ -95,5 +95,23 @@ describe('ref/kargo-stage-app', () => {
       ['info', '/spec/promotionTemplate/spec/steps/1'],
     ]);
     expect(findings.every((f) => f.message.includes('not checked'))).toBe(true);
+  });
+});
+
+describe('ref/kargo-freight', () => {
+  const warehouse = (namespace: string) => obj('kargo.akuity.io/v1alpha1', 'Warehouse', 'api', namespace, { spec: { subscriptions: [] } });
+  const freight = (requestedFreight: unknown[]) => obj('kargo.akuity.io/v1alpha1', 'Stage', 'production', 'kargo-api', { spec: { requestedFreight } });
+
+  it('passes a Warehouse and an upstream Stage of the same project', () => {
+    const upstream = obj('kargo.akuity.io/v1alpha1', 'Stage', 'staging', 'kargo-api', { spec: { requestedFreight: [] } });
+    expect(only(run([warehouse('kargo-api'), upstream, freight([{ origin: { kind: 'Warehouse', name: 'api' }, sources: { stages: ['staging'] } }])]), 'ref/kargo-freight')).toEqual([]);
+  });
+
+  it('fails a Warehouse of another project and an unknown upstream Stage', () => {
+    const findings = only(run([warehouse('kargo-web'), freight([{ origin: { kind: 'Warehouse', name: 'api' }, sources: { stages: ['stagin'] } }])]), 'ref/kargo-freight');
+    expect(findings.map((f) => [f.severity, f.path])).toEqual([
+      ['error', '/spec/requestedFreight/0/origin/name'],
+      ['error', '/spec/requestedFreight/0/sources/stages/0'],
+    ]);
   });
 });

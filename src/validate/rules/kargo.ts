@@ -173,4 +173,39 @@ export function kargoRule(index: Index): Finding[] {
   return out;
 }
 
+/** `ref/kargo-freight`: a Stage requests Freight from a Warehouse and upstream Stages of its own project. */
+export function kargoFreightRule(index: Index): Finding[] {
+  const out: Finding[] = [];
+  for (const stage of index.ofKind(KARGO, 'Stage')) {
+    const where = configPath(stage, index.cluster);
+    asList(asObj((stage.object as unknown as Obj).spec).requestedFreight).forEach((r, i) => {
+      const request = asObj(r);
+      const origin = asObj(request.origin);
+      const name = str(origin.name);
+      if (name && (str(origin.kind) ?? 'Warehouse') === 'Warehouse' && !index.get(KARGO, 'Warehouse', stage.namespace, name)) {
+        const here = index.ofKind(KARGO, 'Warehouse').filter((w) => w.namespace === stage.namespace).map((w) => w.name);
+        out.push(
+          finding(
+            stage, `/spec/requestedFreight/${i}/origin/name`, 'ref/kargo-freight', 'error',
+            `Warehouse ${quote(name)} is not in the Stage's project namespace ${quote(stage.namespace ?? '')}${didYouMean(name, here)}`,
+            where.app ? `the app's pipeline renders its Warehouse beside the Stage: check ${where.app}` : `add the Warehouse to namespace ${quote(stage.namespace ?? '')}, or fix origin.name`,
+          ),
+        );
+      }
+      asList(asObj(request.sources).stages).forEach((upstream, j) => {
+        if (typeof upstream !== 'string' || index.get(KARGO, 'Stage', stage.namespace, upstream)) return;
+        const here = index.ofKind(KARGO, 'Stage').filter((x) => x.namespace === stage.namespace).map((x) => x.name);
+        out.push(
+          finding(
+            stage, `/spec/requestedFreight/${i}/sources/stages/${j}`, 'ref/kargo-freight', 'error',
+            `upstream Stage ${quote(upstream)} is not in project ${quote(stage.namespace ?? '')}${didYouMean(upstream, here)}`,
+            where.app ? `check ${where.app}.stages` : 'name a Stage of the same project, or take Freight directly from the Warehouse (sources.direct: true)',
+          ),
+        );
+      });
+    });
+  }
+  return out;
+}
+
 export type { Item };
