@@ -211,6 +211,14 @@ describe('ref/scaledobject-target and ref/scaledobject-topic', () => {
     expect(only(findings, 'ref/scaledobject-topic')[0]!.message).toContain('did you mean "videos"');
   });
 
+  it('looks the target up by the kind and group of scaleTargetRef', () => {
+    const sts = obj('apps/v1', 'StatefulSet', 'worker', 'prod', { spec: { template: { spec: { containers: [] } } } });
+    const target = (ref: Record<string, string>) => obj('keda.sh/v1alpha1', 'ScaledObject', 'worker', 'prod', { spec: { scaleTargetRef: ref, triggers: [] } });
+    expect(only(run([sts, target({ name: 'worker', kind: 'StatefulSet', apiVersion: 'apps/v1' })]), 'ref/scaledobject-target')).toEqual([]);
+    expect(only(run([sts, target({ name: 'worker' })]), 'ref/scaledobject-target')).toHaveLength(1);
+    expect(only(run([sts, target({ name: 'worker', kind: 'StatefulSet', apiVersion: 'example.org/v1' })]), 'ref/scaledobject-target')).toHaveLength(1);
+  });
+
   it('reports a kafka trigger without a topic as not checked', () => {
     expect(only(run([topic, deployment('worker', 'prod'), scaled('prod', 'worker')]), 'ref/scaledobject-topic').map((f) => f.severity)).toEqual(['info']);
   });

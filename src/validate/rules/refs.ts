@@ -1,7 +1,7 @@
 import { load } from 'js-yaml';
 import type { Finding } from '../finding.ts';
 import {
-  asList, asObj, configPath, didYouMean, finding, isObj, list, pointer, quote, str,
+  asList, asObj, configPath, didYouMean, finding, groupOf, isObj, list, pointer, quote, str,
   type Index, type Item, type Obj,
 } from './context.ts';
 
@@ -384,7 +384,7 @@ export function kedaRule(index: Index): Finding[] {
       const ref = asObj(spec.scaleTargetRef);
       const name = str(ref.name);
       const kind = str(ref.kind) ?? 'Deployment';
-      const group = (str(ref.apiVersion) ?? 'apps/v1').split('/').length > 1 ? (str(ref.apiVersion) ?? 'apps/v1').split('/')[0]! : '';
+      const group = groupOf(str(ref.apiVersion) ?? 'apps/v1');
       if (name && !index.get(group, kind, scaler.namespace, name)) {
         const here = index.ofKind(group, kind).filter((d) => d.namespace === scaler.namespace).map((d) => d.name);
         const elsewhere = index.namespacesOf(group, kind, name);
