@@ -40,6 +40,15 @@ export interface LiveCluster {
   createSubresource(ref: ObjectRef, subresource: string, body: unknown): Promise<Record<string, unknown>>;
   /** The cluster's CA bundle as the kubeconfig gives it (PEM), for kubeconfigs handed to others. */
   certificateAuthority(): string | undefined;
+  /**
+   * Lists objects as metadata only (PartialObjectMetadataList): for existence checks on kinds whose
+   * content must not be read, such as Secrets.
+   */
+  listMetadata(apiVersion: string, kind: string, options?: { namespace?: string }): Promise<K8sObject[]>;
+  /** JSON merge patch of the `status` subresource, as a controller writes status. */
+  mergePatchStatus(ref: ObjectRef, patch: Record<string, unknown>): Promise<K8sObject | undefined>;
+  /** HTTP requests sent so far, discovery included: for tests and benchmarks that bound them. */
+  requestCount(): number;
 }
 
 export interface ObjectRef {
@@ -85,8 +94,16 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
   await kc.applyToHTTPSOptions(tls);
   const { agent: _agent, ...connection } = tls;
 
-  const send = (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: unknown }> =>
+  let requests = 0;
+  const send = (
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+    accept = 'application/json',
+  ): Promise<{ status: number; body: unknown }> =>
     new Promise((resolve, reject) => {
+      requests++;
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
         {
@@ -98,7 +115,7 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
           method,
           headers: {
             ...(connection.headers as Record<string, string>),
-            Accept: 'application/json',
+            Accept: accept,
             ...(payload !== undefined && { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) }),
           },
           timeout: 20_000,
@@ -130,8 +147,8 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
     const message = typeof status === 'object' ? status?.message : status;
     return new KubeError(response.status, `${what}: ${message || `HTTP ${response.status}`}`, typeof status === 'object' ? status?.reason : undefined);
   };
-  const call = async (what: string, method: string, path: string, body?: unknown, contentType?: string) => {
-    const response = await send(method, path, body, contentType);
+  const call = async (what: string, method: string, path: string, body?: unknown, contentType?: string, accept?: string) => {
+    const response = await send(method, path, body, contentType, accept);
     if (response.status >= 200 && response.status < 300) return response;
     throw failure(what, response);
   };
@@ -221,6 +238,34 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
     async createSubresource(ref, subresource, body) {
       const response = await call(`${subresource} of ${describe(ref)}`, 'POST', `${await objectPath(ref)}/${subresource}`, body);
       return response.body as Record<string, unknown>;
+    },
+    async listMetadata(apiVersion, kind, { namespace } = {}) {
+      const items: K8sObject[] = [];
+      let continueToken = '';
+      do {
+        const query = new URLSearchParams({ limit: '500', ...(continueToken && { continue: continueToken }) });
+        const response = await call(
+          `list ${kind} metadata`,
+          'GET',
+          `${await collectionPath(apiVersion, kind, namespace)}?${query}`,
+          undefined,
+          undefined,
+          'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1',
+        );
+        const page = response.body as { items: { metadata: K8sObject['metadata'] }[]; metadata?: { continue?: string } };
+        for (const item of page.items) items.push({ apiVersion, kind, metadata: item.metadata });
+        continueToken = page.metadata?.continue ?? '';
+      } while (continueToken);
+      return items;
+    },
+    async mergePatchStatus(ref, patch) {
+      const response = await send('PATCH', `${await objectPath(ref)}/status`, patch, 'application/merge-patch+json');
+      if (response.status === 404) return undefined;
+      if (response.status >= 300) throw failure(`patch status of ${describe(ref)}`, response);
+      return response.body as K8sObject;
+    },
+    requestCount() {
+      return requests;
     },
     certificateAuthority() {
       const ca = tls.ca;
