@@ -21,7 +21,7 @@ const tree = render();
 const file = (t: RenderedTree, path: string) => {
   const content = t.files.get(path);
   expect(content, path).toBeDefined();
-  return parse(content!, { version: '1.1' }) as Record<string, any>;
+  return parse(content!) as Record<string, any>;
 };
 const object = (path: string) => file(tree, path);
 const issues = (config: Record<string, any>) => {
