@@ -247,3 +247,15 @@ describe('plinth schemas pull', () => {
     expect(result.stderr).toContain(`hint: check that ${unreachable} serves <component>/<file>`);
   });
 });
+
+describe('plinth validate on a rendered tree', () => {
+  it('finds the written default tree clean, kustomizations of app stages included as build input only', async () => {
+    const out = await tempDir();
+    expect((await runCli(['render', '--out', out])).code).toBe(0);
+    const result = await runCli(['validate', out, '--json'], { env: env(cache) });
+    const report = JSON.parse(result.stdout);
+    expect(report.findings.filter((f: any) => f.severity === 'error'), result.stderr).toEqual([]);
+    expect(result.code).toBe(0);
+    expect(report.findings.some((f: any) => f.file.endsWith('kustomization.yaml'))).toBe(false);
+  });
+});

@@ -70,6 +70,8 @@ export function subjectsOf(file: string, document: number, value: unknown, out: 
     out.findings.push({ ...where, path: `/${missing[0]}`, rule: 'input/no-kind', severity: 'error', message: `document ${document} has no ${missing.join(' or ')}`, hint: 'every Kubernetes object needs apiVersion and kind, e.g. apiVersion: v1, kind: ConfigMap' });
     return;
   }
+  // A kustomization (as in each app stage's folder) is build input for kustomize, never sent to a cluster.
+  if (value.apiVersion.startsWith('kustomize.config.k8s.io/')) return;
   // `kind: List` (kubectl get -o yaml) holds the objects in items.
   if (value.kind === 'List' && Array.isArray(value.items)) {
     for (const item of value.items) subjectsOf(file, document, item, out);
