@@ -14,7 +14,7 @@ import { render, type RenderResult } from '../commands/render.ts';
 import * as secrets from '../commands/secrets.ts';
 import { readSecret } from '../secrets/prompt.ts';
 import { describeBackup, describeCheck, describeImport, describeList, describeRestore, describeSet } from './secrets.ts';
-import { ConfigError, PlinthError } from '../errors.ts';
+import { ConfigError, PlinthError, UsageError } from '../errors.ts';
 import { formatIssues, table, useColor, type Colors, type Stream } from './output.ts';
 
 export interface Io {
@@ -376,6 +376,44 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const result = await schemasPull(options, { ...context(), env: io.env });
       if (globals.json) json(result);
       else out((await import('./validate.ts')).describePull(result, colorsFor(io.stdout)));
+    });
+
+  program
+    .command('doctor')
+    .description('which features of the live cluster work, which are broken, and why (cause chains); exit 1 if any check fails')
+    .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('--watch [seconds]', 're-run every N seconds (default 10) and redraw, until interrupted')
+    .option('--report <file>', 'also write a self-contained HTML report to this file')
+    .action(async (options) => {
+      // Loaded on use: only doctor needs the assessors and the report.
+      const { doctor, watchDoctor } = await import('../commands/doctor.ts');
+      const { describeDoctor } = await import('./doctor.ts');
+      const { htmlReport } = await import('../health/report.ts');
+      const { writeFile } = await import('node:fs/promises');
+      const { resolve } = await import('node:path');
+      const { watch, report, ...connect } = options;
+      const show = async (result: Awaited<ReturnType<typeof doctor>>) => {
+        if (report) await writeFile(resolve(io.cwd, report), htmlReport(result));
+        if (globals.json) io.stdout.write(`${JSON.stringify(result, null, watch === undefined ? 2 : undefined)}\n`);
+        else {
+          if (watch !== undefined && io.stdout.isTTY) io.stdout.write('\u001b[2J\u001b[H');
+          out(describeDoctor(result, colorsFor(io.stdout)));
+        }
+        exitCode = result.status === 'fail' ? 1 : 0;
+      };
+      if (watch === undefined) return void (await show(await doctor(connect, liveContext())));
+      const seconds = watch === true ? 10 : Number(watch);
+      if (!(seconds > 0)) throw new UsageError(`--watch takes a number of seconds, not "${watch}"`, 'e.g. --watch 5');
+      const stop = new AbortController();
+      const interrupt = () => stop.abort();
+      process.once('SIGINT', interrupt);
+      try {
+        await watchDoctor(connect, liveContext(), { intervalMs: seconds * 1000, signal: stop.signal, onResult: show });
+      } finally {
+        process.off('SIGINT', interrupt);
+      }
     });
 
   try {

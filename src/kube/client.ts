@@ -26,7 +26,7 @@ export interface LiveCluster {
   /** Server-side apply with field manager `plinth`, taking ownership of conflicting fields. */
   apply(object: K8sObject, options?: { dryRun?: boolean }): Promise<K8sObject>;
   get(ref: ObjectRef): Promise<K8sObject | undefined>;
-  list(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string }): Promise<K8sObject[]>;
+  list(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string; fieldSelector?: string }): Promise<K8sObject[]>;
   delete(ref: ObjectRef): Promise<void>;
   /** Creates an object (POST); for kinds that are requests rather than state, such as SubjectAccessReview. */
   create(object: K8sObject): Promise<K8sObject>;
@@ -200,11 +200,16 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
       if (response.status !== 200) throw failure(`get ${describe(ref)}`, response);
       return response.body as K8sObject;
     },
-    async list(apiVersion, kind, { namespace, labelSelector } = {}) {
+    async list(apiVersion, kind, { namespace, labelSelector, fieldSelector } = {}) {
       const items: K8sObject[] = [];
       let continueToken = '';
       do {
-        const query = new URLSearchParams({ limit: '500', ...(labelSelector && { labelSelector }), ...(continueToken && { continue: continueToken }) });
+        const query = new URLSearchParams({
+          limit: '500',
+          ...(labelSelector && { labelSelector }),
+          ...(fieldSelector && { fieldSelector }),
+          ...(continueToken && { continue: continueToken }),
+        });
         const response = await call(`list ${kind}`, 'GET', `${await collectionPath(apiVersion, kind, namespace)}?${query}`);
         const page = response.body as { items: K8sObject[]; metadata?: { continue?: string } };
         for (const item of page.items) items.push({ ...item, apiVersion, kind });

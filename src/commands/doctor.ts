@@ -1,0 +1,86 @@
+import { loadCluster } from '../config/load.ts';
+import { renderTree } from '../core/render.ts';
+import { diagnose, kindsToRead, summarize, type Feature, type Summary } from '../health/doctor.ts';
+import { takeSnapshot } from '../health/snapshot.ts';
+import { worstStatus, type CheckStatus } from '../health/status.ts';
+import type { ConnectOptions } from '../kube/client.ts';
+import type { LiveContext } from './live.ts';
+
+export interface DoctorOptions extends ConnectOptions {
+  config?: string;
+}
+
+export interface DoctorContext extends LiveContext {
+  /** The clock certificates' expiry is measured against; injected so tests can move it. */
+  now?: () => Date;
+}
+
+export interface DoctorResult {
+  cluster: string;
+  server: string;
+  generatedAt: string;
+  /** Worst check status: `fail` means exit code 1. */
+  status: CheckStatus;
+  summary: Summary;
+  features: Feature[];
+  /** API requests this run sent, and how long it took. */
+  requests: number;
+  durationMs: number;
+}
+
+export interface DoctorSession {
+  run(): Promise<DoctorResult>;
+}
+
+/** Renders the config and connects once; each run then takes one snapshot of the cluster and diagnoses it. */
+export async function openDoctor(options: DoctorOptions, ctx: DoctorContext): Promise<DoctorSession> {
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  const tree = renderTree(resolved, ctx.registry);
+  const argoNamespace = resolved.config.components['argo-cd']?.common.namespace ?? ctx.registry['argo-cd']?.namespace ?? 'argocd';
+  const cluster = await ctx.connect(options);
+  const kinds = kindsToRead(tree);
+  return {
+    async run() {
+      const started = performance.now();
+      const before = cluster.requestCount();
+      const now = ctx.now?.() ?? new Date();
+      ctx.progress(`reading ${kinds.list.length} kinds from ${cluster.server}`);
+      const snapshot = await takeSnapshot(cluster, kinds.list, kinds.probe, now);
+      const features = diagnose(tree, snapshot, argoNamespace);
+      return {
+        cluster: resolved.config.name,
+        server: cluster.server,
+        generatedAt: now.toISOString(),
+        status: worstStatus(features.map((f) => f.status)),
+        summary: summarize(features),
+        features,
+        requests: cluster.requestCount() - before,
+        durationMs: Math.round(performance.now() - started),
+      };
+    },
+  };
+}
+
+export async function doctor(options: DoctorOptions, ctx: DoctorContext): Promise<DoctorResult> {
+  return (await openDoctor(options, ctx)).run();
+}
+
+/** Runs doctor every `intervalMs` until the signal aborts, handing each result over as it comes. */
+export async function watchDoctor(
+  options: DoctorOptions,
+  ctx: DoctorContext,
+  watch: { intervalMs: number; signal: AbortSignal; onResult: (result: DoctorResult) => void | Promise<void> },
+): Promise<DoctorResult | undefined> {
+  const session = await openDoctor(options, ctx);
+  let last: DoctorResult | undefined;
+  while (!watch.signal.aborted) {
+    last = await session.run();
+    await watch.onResult(last);
+    if (watch.signal.aborted) break;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, watch.intervalMs);
+      watch.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+  return last;
+}

@@ -1,0 +1,312 @@
+import type { RenderedTree } from '../core/render.ts';
+import { groupOf } from '../core/render.ts';
+import type { HealthCheck, K8sObject } from '../core/types.ts';
+import { APP_LABEL, STAGE_LABEL } from '../apps/workload.ts';
+import { kindKey } from './assess.ts';
+import { DEFAULT_KNOWLEDGE, describeRef, explain, type CauseStep, type Knowledge, type Node } from './causes.ts';
+import type { KindRef, Snapshot } from './snapshot.ts';
+import { statusOf, worstStatus, type CheckStatus, type Health } from './status.ts';
+
+export interface DoctorCheck {
+  name: string;
+  /** The object checked, Kind/namespace/name. */
+  ref?: string;
+  status: CheckStatus;
+  health?: Health;
+  message: string;
+  hint?: string;
+  /** From the object checked to its root cause; only for a check that does not pass. */
+  chain?: CauseStep[];
+}
+
+export interface Feature {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  checks: DoctorCheck[];
+}
+
+export interface Summary {
+  pass: number;
+  warn: number;
+  fail: number;
+  skip: number;
+}
+
+/** Which operator reconciles each API group: the component that ships the CRDs and runs the controller. */
+const CONTROLLER_OF_GROUP: Record<string, string> = {
+  'cert-manager.io': 'cert-manager',
+  'acme.cert-manager.io': 'cert-manager',
+  'external-secrets.io': 'external-secrets',
+  'postgresql.cnpg.io': 'cloudnative-pg',
+  'keda.sh': 'keda',
+  'kargo.akuity.io': 'kargo',
+  'cluster.redpanda.com': 'redpanda',
+  'secretgenerator.mittwald.de': 'secret-generator',
+  'clustersecret.io': 'clustersecret',
+  'eraser.sh': 'eraser',
+  'argoproj.io': 'argo-cd',
+  'grafana.integreatly.org': 'grafana',
+  'valkey.io': 'valkey',
+};
+
+/** Objects no check reads but cause chains follow; each kind is listed once. */
+const CHAIN_KINDS: KindRef[] = [
+  { apiVersion: 'v1', kind: 'Node' },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
+  { apiVersion: 'v1', kind: 'Secret', metadataOnly: true },
+  { apiVersion: 'v1', kind: 'Event', fieldSelector: 'type=Warning' },
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet' },
+  { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+  { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
+  { apiVersion: 'cert-manager.io/v1', kind: 'Certificate' },
+  { apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest' },
+  { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer' },
+  { apiVersion: 'acme.cert-manager.io/v1', kind: 'Order' },
+  { apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge' },
+  { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' },
+  { apiVersion: 'external-secrets.io/v1', kind: 'ClusterSecretStore' },
+  { apiVersion: 'secretgenerator.mittwald.de/v1alpha1', kind: 'StringSecret' },
+  { apiVersion: 'clustersecret.io/v1', kind: 'ClusterSecret' },
+  { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster' },
+  { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Database' },
+  { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' },
+  { apiVersion: 'kargo.akuity.io/v1alpha1', kind: 'Warehouse' },
+  { apiVersion: 'kargo.akuity.io/v1alpha1', kind: 'Stage' },
+  { apiVersion: 'kargo.akuity.io/v1alpha1', kind: 'Promotion' },
+  { apiVersion: 'cluster.redpanda.com/v1alpha2', kind: 'Redpanda' },
+  { apiVersion: 'eraser.sh/v1', kind: 'ImageJob' },
+];
+
+/** Kinds doctor lists (once each, cluster-wide) and kinds it only asks discovery about (is the CRD installed?). */
+export function kindsToRead(tree: RenderedTree): { list: KindRef[]; probe: KindRef[] } {
+  const list = new Map<string, KindRef>(CHAIN_KINDS.map((k) => [kindKey(k.apiVersion, k.kind), k]));
+  for (const component of tree.components)
+    for (const check of component.health) if (!list.has(kindKey(check.apiVersion, check.kind))) list.set(kindKey(check.apiVersion, check.kind), { apiVersion: check.apiVersion, kind: check.kind });
+  const probe = new Map<string, KindRef>();
+  for (const { object } of tree.objects)
+    if (!BUILT_IN.has(groupOf(object.apiVersion)) && !list.has(kindKey(object.apiVersion, object.kind)))
+      probe.set(kindKey(object.apiVersion, object.kind), { apiVersion: object.apiVersion, kind: object.kind });
+  return { list: [...list.values()], probe: [...probe.values()] };
+}
+
+const BUILT_IN = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io', 'apiregistration.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io']);
+
+export function knowledgeOf(tree: RenderedTree, argoNamespace: string): Knowledge {
+  const controllers: Knowledge['controllers'] = new Map();
+  for (const [group, id] of Object.entries(CONTROLLER_OF_GROUP)) {
+    const component = tree.components.find((c) => c.id === id);
+    const deployment = component?.health.find((h) => h.kind === 'Deployment' || h.kind === 'StatefulSet');
+    if (component && deployment?.kind === 'Deployment') controllers.set(group, { name: deployment.name, namespace: deployment.namespace ?? component.namespace, component: id });
+  }
+  const lb = tree.components.flatMap((c) => c.health).find((h) => h.kind === 'Service' && h.apiVersion === 'v1' && /load balancer/i.test(h.description));
+  return { ...DEFAULT_KNOWLEDGE, argoNamespace, controllers, ...(lb?.namespace && { ingressService: { name: lb.name, namespace: lb.namespace } }) };
+}
+
+const refNode = (snapshot: Snapshot, apiVersion: string, kind: string, name: string, namespace?: string): Node => ({
+  apiVersion,
+  kind,
+  name,
+  namespace,
+  object: snapshot.get(apiVersion, kind, name, namespace),
+});
+
+/** A check of one object: its health, and when it is not healthy, the chain to its root cause. */
+function objectCheck(name: string, n: Node, snapshot: Snapshot, knowledge: Knowledge): DoctorCheck {
+  const chain = explain(n, snapshot, knowledge);
+  const [self] = chain;
+  const root = chain[chain.length - 1]!;
+  const status = statusOf(self!.health);
+  const check: DoctorCheck = { name, ref: describeRef(n), status, health: self!.health, message: self!.message };
+  if (status === 'pass') return check;
+  if (chain.length > 1) check.message = `${self!.message}; root cause: ${root.ref}: ${root.message}`;
+  check.hint = root.hint;
+  check.chain = chain;
+  return check;
+}
+
+function healthCheck(check: HealthCheck, snapshot: Snapshot, knowledge: Knowledge): DoctorCheck {
+  if (snapshot.served(check.apiVersion, check.kind) === false)
+    return { name: check.description, ref: describeRef(check), status: 'skip', message: `${check.kind} is not served: see "CRDs installed"` };
+  return objectCheck(check.description, refNode(snapshot, check.apiVersion, check.kind, check.name, check.namespace), snapshot, knowledge);
+}
+
+const crdKinds = (objects: K8sObject[], checks: HealthCheck[]) => {
+  const kinds = new Map<string, { apiVersion: string; kind: string }>();
+  for (const o of [...objects, ...checks]) if (!BUILT_IN.has(groupOf(o.apiVersion))) kinds.set(kindKey(o.apiVersion, o.kind), { apiVersion: o.apiVersion, kind: o.kind });
+  return [...kinds.values()];
+};
+
+function feature(id: string, title: string, checks: DoctorCheck[]): Feature {
+  return { id, title, status: worstStatus(checks.map((c) => c.status)), checks };
+}
+
+const GiB = 1024 ** 3;
+const quantityBytes = (q: string | undefined): number | undefined => {
+  const m = q?.match(/^(\d+(?:\.\d+)?)([KMGTE]i?|)$/);
+  if (!m) return undefined;
+  const units: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12, E: 1e18, Ki: 1024, Mi: 1024 ** 2, Gi: GiB, Ti: 1024 ** 4, Ei: 1024 ** 6 };
+  return Number(m[1]) * units[m[2]!]!;
+};
+/** Share of a node's disk taken by images at which doctor warns, and fails: the seed's nodes filled up with two 32 GB images. */
+export const DISK_WARN = 0.7;
+export const DISK_FAIL = 0.85;
+
+function diskCheck(node: K8sObject): DoctorCheck {
+  const status = (node.status ?? {}) as { capacity?: Record<string, string>; images?: { names?: string[]; sizeBytes?: number }[] };
+  const capacity = quantityBytes(status.capacity?.['ephemeral-storage']);
+  const images = status.images ?? [];
+  const ref = describeRef({ kind: 'Node', name: node.metadata.name });
+  if (!capacity || images.length === 0) return { name: `disk of ${node.metadata.name}`, ref, status: 'skip', message: 'the kubelet reports no image sizes or disk capacity' };
+  const used = images.reduce((sum, i) => sum + (i.sizeBytes ?? 0), 0);
+  const share = used / capacity;
+  const largest = [...images].sort((a, b) => (b.sizeBytes ?? 0) - (a.sizeBytes ?? 0)).slice(0, 3);
+  const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+  const message = `images take ${gb(used)} of ${gb(capacity)} (${Math.round(share * 100)}%); largest: ${largest
+    .map((i) => `${(i.names ?? []).find((n) => !n.includes('@')) ?? i.names?.[0] ?? '?'} (${gb(i.sizeBytes ?? 0)})`)
+    .join(', ')}`;
+  const verdict: CheckStatus = share >= DISK_FAIL ? 'fail' : share >= DISK_WARN ? 'warn' : 'pass';
+  return {
+    name: `disk of ${node.metadata.name}`,
+    ref,
+    status: verdict,
+    message,
+    ...(verdict !== 'pass' && {
+      hint: `remove unused images before the kubelet starts evicting pods: check that Eraser's ImageJobs succeed (kubectl get imagejobs), and look at the largest images above`,
+    }),
+  };
+}
+
+const currentFreight = (stage: K8sObject | undefined): string | undefined => {
+  const history = ((stage?.status as any)?.freightHistory ?? []) as { items?: Record<string, { name?: string }> }[];
+  return Object.values(history[0]?.items ?? {})[0]?.name;
+};
+
+/** The features of the cluster and the checks of each, from the render and a snapshot of the live cluster. */
+export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace = 'argocd'): Feature[] {
+  const knowledge = knowledgeOf(tree, argoNamespace);
+  const features: Feature[] = [];
+  const appApplications = new Set(tree.objects.filter((o) => o.owner.startsWith('app:')).map((o) => o.owner.slice(4)));
+
+  for (const component of tree.components) {
+    const checks: DoctorCheck[] = [];
+    const owned = tree.objects.filter((o) => o.owner === component.id).map((o) => o.object);
+    const kinds = crdKinds(owned, component.health);
+    const missing = kinds.filter((k) => snapshot.served(k.apiVersion, k.kind) === false);
+    const application = tree.objects.find((o) => o.owner === 'apps' && o.file === `apps/${component.id}.yaml`)?.object;
+    if (kinds.length > 0) {
+      if (missing.length === 0) checks.push({ name: 'CRDs installed', status: 'pass', message: `${kinds.map((k) => k.kind).join(', ')} served` });
+      else {
+        const check: DoctorCheck = {
+          name: 'CRDs installed',
+          status: 'fail',
+          message: `the cluster serves no ${missing.map((k) => `${k.kind} (${k.apiVersion})`).join(', ')}`,
+          hint: `the ${component.id} chart installs these CRDs: check the Argo CD Application ${component.id} (kubectl -n ${argoNamespace} get application ${component.id})`,
+        };
+        if (application) {
+          const chain = explain(refNode(snapshot, application.apiVersion, application.kind, application.metadata.name, application.metadata.namespace), snapshot, knowledge);
+          if (chain[0]!.health !== 'Healthy') check.chain = chain;
+        }
+        checks.push(check);
+      }
+    }
+    if (application)
+      checks.push(objectCheck('synced by Argo CD', refNode(snapshot, application.apiVersion, application.kind, application.metadata.name, application.metadata.namespace), snapshot, knowledge));
+    for (const check of component.health) checks.push(healthCheck(check, snapshot, knowledge));
+    features.push(feature(component.id, component.description, checks));
+  }
+
+  // Public HTTPS, end to end: each host's Ingress has an address and a valid, not-near-expiry certificate.
+  const hostChecks: DoctorCheck[] = [];
+  for (const { object } of tree.objects) {
+    if (object.kind !== 'Ingress') continue;
+    const spec = (object.spec ?? {}) as { tls?: { hosts?: string[]; secretName?: string }[]; rules?: { host?: string }[] };
+    const hosts = [...new Set([...(spec.rules ?? []).map((r) => r.host), ...(spec.tls ?? []).flatMap((t) => t.hosts ?? [])].filter(Boolean) as string[])];
+    const n = refNode(snapshot, 'networking.k8s.io/v1', 'Ingress', object.metadata.name, object.metadata.namespace);
+    for (const host of hosts) {
+      const tls = (spec.tls ?? []).find((t) => t.hosts?.includes(host));
+      const check = objectCheck(`https://${host}`, n, snapshot, knowledge);
+      if (!tls) {
+        hostChecks.push({ ...check, status: 'fail', message: `${host} is served without TLS`, hint: 'add tls to the Ingress (Plinth apps and expose do this)' });
+        continue;
+      }
+      // An Ingress with an address can still serve a broken certificate: follow the certificate too.
+      if (check.status === 'pass' && n.object) {
+        const certificate = snapshot
+          .list('cert-manager.io/v1', 'Certificate')
+          .find((c) => c.metadata.namespace === n.namespace && (c.spec as { secretName?: string })?.secretName === tls.secretName);
+        const cert = objectCheck(
+          `https://${host}`,
+          certificate ? refNode(snapshot, certificate.apiVersion, certificate.kind, certificate.metadata.name, certificate.metadata.namespace) : refNode(snapshot, 'cert-manager.io/v1', 'Certificate', tls.secretName ?? host, n.namespace),
+          snapshot,
+          knowledge,
+        );
+        if (cert.status !== 'pass') {
+          hostChecks.push({ ...cert, ref: check.ref, message: `TLS for ${host} not ready: ${cert.message}`, chain: [{ ref: check.ref!, health: 'Degraded', message: `serves ${host} with the TLS Secret ${tls.secretName}` }, ...(cert.chain ?? [])] });
+          continue;
+        }
+        hostChecks.push({ ...check, message: `${check.message}; certificate ${cert.message}` });
+        continue;
+      }
+      hostChecks.push(check);
+    }
+  }
+  if (hostChecks.length) features.push(feature('public-https', 'public hosts: DNS name, load-balancer address, valid certificate', hostChecks));
+
+  // Golden-path apps: each stage's pipeline promoted the latest Freight and its Application is Synced and Healthy.
+  for (const app of appApplications) {
+    const checks: DoctorCheck[] = [];
+    const objects = tree.objects
+      .filter((o) => o.owner === `app:${app}` || (o.owner === 'apps' && o.object.metadata.labels?.[APP_LABEL] === app))
+      .map((o) => o.object);
+    const warehouse = objects.find((o) => o.kind === 'Warehouse');
+    const stages = objects.filter((o) => o.kind === 'Stage');
+    const latest = warehouse && ((snapshot.get(warehouse.apiVersion, 'Warehouse', warehouse.metadata.name, warehouse.metadata.namespace)?.status as any)?.lastFreightID as string | undefined);
+    if (warehouse) checks.push(objectCheck('Warehouse discovers new images', refNode(snapshot, warehouse.apiVersion, 'Warehouse', warehouse.metadata.name, warehouse.metadata.namespace), snapshot, knowledge));
+    stages.forEach((stage, index) => {
+      const n = refNode(snapshot, stage.apiVersion, 'Stage', stage.metadata.name, stage.metadata.namespace);
+      const check = objectCheck(`stage ${stage.metadata.name}: promoted the latest Freight`, n, snapshot, knowledge);
+      const current = currentFreight(n.object);
+      if (check.status === 'pass') {
+        if (!latest) Object.assign(check, { status: 'warn', message: 'the Warehouse has found no Freight yet', hint: 'push an image tag that matches the semver constraint' });
+        else if (current !== latest && index === 0)
+          Object.assign(check, {
+            status: 'warn',
+            message: `runs Freight ${current?.slice(0, 7) ?? '(none)'}, the latest is ${latest.slice(0, 7)}: auto-promotion has not run`,
+            hint: `kubectl describe stage ${stage.metadata.name} -n ${stage.metadata.namespace}; check the ProjectConfig's auto-promotion and the Promotions in ${stage.metadata.namespace}`,
+          });
+        else if (current !== latest) check.message = `runs Freight ${current?.slice(0, 7) ?? '(none)'}; the latest ${latest.slice(0, 7)} waits for a manual promotion`;
+        else check.message = `runs the latest Freight ${latest.slice(0, 7)}`;
+      }
+      checks.push(check);
+    });
+    for (const application of objects.filter((o) => o.kind === 'Application'))
+      checks.push(objectCheck(`Application ${application.metadata.name} Synced and Healthy`, refNode(snapshot, application.apiVersion, 'Application', application.metadata.name, application.metadata.namespace), snapshot, knowledge));
+    for (const o of objects.filter((x) => x.kind === 'Deployment' || x.kind === 'ScaledObject')) {
+      const stage = o.metadata.labels?.[STAGE_LABEL] ?? o.metadata.namespace;
+      const what = o.kind === 'Deployment' ? 'workload available' : 'autoscaler (KEDA) ready';
+      checks.push(objectCheck(`stage ${stage}: ${what}`, refNode(snapshot, o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace), snapshot, knowledge));
+    }
+    features.push(feature(`app:${app}`, `app ${app}: Kargo pipeline, Argo CD, workload`, checks));
+  }
+
+  // Nodes: conditions, and disk taken by images (the seed's Eraser incident).
+  const nodeChecks: DoctorCheck[] = [];
+  for (const n of snapshot.list('v1', 'Node')) {
+    nodeChecks.push(objectCheck(`${n.metadata.name} Ready, no pressure`, refNode(snapshot, 'v1', 'Node', n.metadata.name), snapshot, knowledge));
+    nodeChecks.push(diskCheck(n));
+  }
+  const job = [...snapshot.list('eraser.sh/v1', 'ImageJob')].sort((a, b) => String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')))[0];
+  if (job) nodeChecks.push(objectCheck('last Eraser image cleanup', refNode(snapshot, job.apiVersion, 'ImageJob', job.metadata.name), snapshot, knowledge));
+  features.push(feature('nodes', 'nodes: Ready, memory and disk pressure, disk taken by images', nodeChecks.length ? nodeChecks : [{ name: 'nodes', status: 'fail', message: 'the cluster reports no nodes' }]));
+  return features;
+}
+
+export function summarize(features: Feature[]): Summary {
+  const summary: Summary = { pass: 0, warn: 0, fail: 0, skip: 0 };
+  for (const f of features) for (const c of f.checks) summary[c.status]++;
+  return summary;
+}
