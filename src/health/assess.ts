@@ -314,6 +314,15 @@ const grafana: Assessor = (object, status) => {
   return is('Progressing', status.stage ? `${status.stage}: ${status.stageStatus ?? ''}`.trim() : 'not reconciled yet');
 };
 
+/** Valkey operator: a `state` summary beside its conditions. */
+const valkeyCluster: Assessor = (object, status) => {
+  const detail = `${status.readyShards ?? 0}/${status.shards ?? '?'} shards ready${status.message ? `: ${status.message}` : ''}`;
+  if (status.state === 'Ready') return ok(detail);
+  if (status.state === 'Degraded' || status.state === 'Failed') return is('Degraded', `${status.state}: ${detail}`);
+  if (status.state) return is('Progressing', `${status.state}: ${detail}`);
+  return byReady(object);
+};
+
 /** Objects that have no status worth reading: their existence is their health. */
 const exists: Assessor = () => ok('exists');
 
@@ -357,6 +366,7 @@ const ASSESSORS: Record<string, Assessor> = {
   'secretgenerator.mittwald.de/BasicAuth': stringSecret,
   'secretgenerator.mittwald.de/SSHKeyPair': stringSecret,
   'clustersecret.io/ClusterSecret': clusterSecret,
+  'valkey.io/ValkeyCluster': valkeyCluster,
   'eraser.sh/ImageJob': imageJob,
   'eraser.sh/ImageList': imageList,
   'grafana.integreatly.org/Grafana': grafana,

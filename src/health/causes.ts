@@ -36,6 +36,8 @@ export interface Knowledge {
   argoNamespace: string;
   /** The controller Deployment of each API group's operator, from the components' health declarations. */
   controllers: Map<string, { name: string; namespace: string; component: string }>;
+  /** The Deployment behind each DNS01 webhook solver group, from the component that declares both. */
+  webhooks?: Map<string, { name: string; namespace: string }>;
   /** The Service that gives Ingresses their address (Traefik's, type LoadBalancer). */
   ingressService?: { name: string; namespace: string };
   /** Namespace of the secret inputs and the ClusterSecretStore that serves them. */
@@ -162,8 +164,13 @@ export function dependencies(n: Node, snapshot: Snapshot, knowledge: Knowledge):
       if (webhook?.groupName) {
         const apiService = snapshot.get('apiregistration.k8s.io/v1', 'APIService', `v1alpha1.${webhook.groupName}`);
         const service = (apiService?.spec as { service?: { name: string; namespace: string } } | undefined)?.service;
+        const declared = knowledge.webhooks?.get(webhook.groupName);
+        const solvers = service ? backends(snapshot, service.namespace, service.name) : [];
+        const known = declared && snapshot.get('apps/v1', 'Deployment', declared.name, declared.namespace);
+        if (known && !solvers.includes(known)) solvers.push(known);
+        if (declared && !known) deps.push(node(snapshot, 'apps/v1', 'Deployment', declared.name, declared.namespace, 'runs the DNS01 webhook'));
         // The solver's credentials first: a webhook without them fails every challenge, whether or not its API answers.
-        for (const d of service ? backends(snapshot, service.namespace, service.name) : []) {
+        for (const d of solvers) {
           for (const secret of podSecrets((d.spec as any)?.template))
             deps.push(node(snapshot, 'v1', 'Secret', secret, d.metadata.namespace, `credentials of the DNS01 webhook ${d.metadata.name}`));
           deps.push(of(d, 'runs the DNS01 webhook'));
@@ -344,6 +351,8 @@ export function explain(start: Node, snapshot: Snapshot, knowledge: Knowledge, m
     seen.add(describeRef(current));
     steps.push({ node: current, assessment });
     if (assessment.health === 'Healthy') break;
+    // A kind the cluster does not serve is its own root cause: nothing behind it can help before its CRD exists.
+    if (!current.object && snapshot.served(current.apiVersion, current.kind) === false) break;
     const candidates: { d: Node; a: Assessment }[] = dependencies(current, snapshot, knowledge)
       .filter((d) => !seen.has(describeRef(d)))
       .map((d) => ({ d, a: assessNode(d, snapshot) }))

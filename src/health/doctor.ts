@@ -102,8 +102,14 @@ export function knowledgeOf(tree: RenderedTree, argoNamespace: string): Knowledg
     const deployment = component?.health.find((h) => h.kind === 'Deployment' || h.kind === 'StatefulSet');
     if (component && deployment?.kind === 'Deployment') controllers.set(group, { name: deployment.name, namespace: deployment.namespace ?? component.namespace, component: id });
   }
+  const webhooks: NonNullable<Knowledge['webhooks']> = new Map();
+  for (const component of tree.components) {
+    const api = component.health.find((h) => h.kind === 'APIService' && h.name.startsWith('v1alpha1.'));
+    const deployment = component.health.find((h) => h.kind === 'Deployment');
+    if (api && deployment) webhooks.set(api.name.slice('v1alpha1.'.length), { name: deployment.name, namespace: deployment.namespace ?? component.namespace });
+  }
   const lb = tree.components.flatMap((c) => c.health).find((h) => h.kind === 'Service' && h.apiVersion === 'v1' && /load balancer/i.test(h.description));
-  return { ...DEFAULT_KNOWLEDGE, argoNamespace, controllers, ...(lb?.namespace && { ingressService: { name: lb.name, namespace: lb.namespace } }) };
+  return { ...DEFAULT_KNOWLEDGE, argoNamespace, controllers, webhooks, ...(lb?.namespace && { ingressService: { name: lb.name, namespace: lb.namespace } }) };
 }
 
 const refNode = (snapshot: Snapshot, apiVersion: string, kind: string, name: string, namespace?: string): Node => ({
