@@ -304,6 +304,23 @@ describe("an app's Kargo pipeline", () => {
 });
 
 describe('app declarations that cannot work', () => {
+  it('names the path of each undeclared database, cache and topic', () => {
+    const bad = issues(
+      twoStageCluster((c) => {
+        c.apps[0].cache = 'session';
+        c.apps[1].database = 'ap';
+        c.apps[1].topics.produce = ['video'];
+        c.apps[2].topics.consume = ['videos', 'audio'];
+      }),
+    );
+    expect(bad).toEqual([
+      { path: 'apps[0].cache', message: 'cache "session" is not declared', hint: 'declare it in caches or did you mean "sessions"?' },
+      { path: 'apps[1].database', message: 'database "ap" is not declared', hint: 'declare it in postgres.databases or did you mean "app"?' },
+      { path: 'apps[1].topics.produce[0]', message: 'topic "video" is not declared', hint: 'declare it in topics or did you mean "videos"?' },
+      { path: 'apps[2].topics.consume[1]', message: 'topic "audio" is not declared', hint: 'declare it in topics, or use one that is declared: videos' },
+    ]);
+  });
+
   it('names the path of a callee that is not declared, the app itself, or not in the stage', () => {
     expect(issues(twoStageCluster((c) => (c.apps[0].calls = ['apj'])))).toEqual([
       { path: 'apps[0].calls[0]', message: 'app "apj" is not declared', hint: 'declare it in apps or did you mean "api"?' },

@@ -215,7 +215,11 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
     issues.push({
       path: formatPath(path),
       message: `${noun} "${name}" is not declared`,
-      hint: declared.length ? `declare it in ${collection} or ${suggestion(name, declared, noun)}` : `declare it in ${collection}`,
+      hint: !declared.length
+        ? `declare it in ${collection}`
+        : suggestion(name, declared, noun).startsWith('did you mean')
+          ? `declare it in ${collection} or ${suggestion(name, declared, noun)}`
+          : `declare it in ${collection}, or use one that is declared: ${[...declared].sort().join(', ')}`,
     });
   };
   const hosts = new Map<string, number>();
