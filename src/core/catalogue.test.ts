@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { registry } from '../components/index.ts';
 import { resolveCluster } from '../config/validate.ts';
 import { clusterWith } from '../../test/components.ts';
+import { minimalCluster } from '../../test/helpers.ts';
 import { renderTree } from './render.ts';
 import { MARKDOWN_HEADER } from './yaml.ts';
 
@@ -34,5 +35,24 @@ describe('the catalogue page', () => {
 
   it('explains each secret input without any value', () => {
     expect(page).toContain('| `argocd-repo-credentials` | `token` | `argo-cd` |');
+  });
+});
+
+describe('the catalogue page of a cluster with apps', () => {
+  const config = minimalCluster();
+  config.apps[0].stages = ['staging', 'production'];
+  config.apps[0].calls = ['api'];
+  config.apps[1].stages = ['staging', 'production'];
+  const page = renderTree(resolveCluster(config, registry), registry).files.get('README.md')!;
+
+  it('lists each app with its stages in promotion order, host, what it uses and how it scales', () => {
+    expect(page).toContain('| `web` | `ghcr.io/example/web` | `staging` → `production` | web.example.org | cache `sessions`, app `api` | - |');
+    expect(page).toContain('| `api` | `ghcr.io/example/api` | `staging` → `production` | - | database `app`, topic `videos` | - |');
+    expect(page).toContain('| `worker` | `ghcr.io/example/worker` | `production` | - | topic `videos` | lag of `videos` > 10, 0–3 replicas |');
+  });
+
+  it('has no apps section when there are none', () => {
+    const bare = renderTree(resolveCluster({ ...config, apps: [] }, registry), registry).files.get('README.md')!;
+    expect(bare).not.toContain('## Apps');
   });
 });

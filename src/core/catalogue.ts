@@ -44,6 +44,26 @@ export function renderCatalogue(config: ClusterConfig, components: readonly Rend
     ...components.flatMap((c) => c.needs.map((need) => `  ${nodeId(need)} --> ${nodeId(c.id)}`)),
     '```',
   ];
+  if (config.apps.length > 0) {
+    lines.push(
+      '',
+      '## Apps',
+      '',
+      "Each stage runs from its own branch `plinth/<app>/<stage>`, which Kargo renders at every promotion; the first stage is promoted automatically.",
+      '',
+      '| app | image | stages | public host | uses | scaled on |',
+      '|---|---|---|---|---|---|',
+      ...config.apps.map((app) => {
+        const uses = [
+          app.database && `database \`${app.database}\``,
+          app.cache && `cache \`${app.cache}\``,
+          ...[...new Set([...app.topics.produce, ...app.topics.consume])].map((t) => `topic \`${t}\``),
+          ...app.calls.map((c) => `app \`${c}\``),
+        ].filter(Boolean);
+        return `| \`${app.name}\` | \`${app.image}\` | ${app.stages.map((s) => `\`${s}\``).join(' → ')} | ${app.host ?? '-'} | ${uses.join(', ') || '-'} | ${app.scale ? `lag of \`${app.scale.topic}\` > ${app.scale.lagThreshold}, ${app.scale.minReplicas}–${app.scale.maxReplicas} replicas` : '-'} |`;
+      }),
+    );
+  }
   // One input can serve several components (one OpenStack credential for external-dns and DNS01).
   const secrets = new Map<string, { input: RenderedComponent['secrets'][number]; users: string[] }>();
   for (const c of components)
