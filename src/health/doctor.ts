@@ -195,7 +195,7 @@ const currentFreight = (stage: K8sObject | undefined): string | undefined => {
 export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace = 'argocd'): Feature[] {
   const knowledge = knowledgeOf(tree, argoNamespace);
   const features: Feature[] = [];
-  const appApplications = new Set(tree.objects.filter((o) => o.owner.startsWith('app:')).map((o) => o.owner.slice(4)));
+  const appApplications = [...new Set(tree.objects.filter((o) => o.owner.startsWith('app:')).map((o) => o.owner.slice(4)))].sort();
 
   for (const component of tree.components) {
     const checks: DoctorCheck[] = [];

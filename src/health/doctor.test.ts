@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { registry } from '../components/index.ts';
+import { loadCluster } from '../config/load.ts';
+import { renderTree } from '../core/render.ts';
+import type { K8sObject } from '../core/types.ts';
+import { REPO } from '../../test/helpers.ts';
+import { FREIGHT, healthyNode, healthyWorld, withStatuses } from '../../test/health-world.ts';
+import { diagnose, kindsToRead, summarize, type Feature } from './doctor.ts';
+import { snapshotOf } from './snapshot.ts';
+
+const NOW = new Date('2026-06-01T00:00:00Z');
+const tree = renderTree(await loadCluster(REPO, undefined, registry), registry);
+const world = () => [...withStatuses(healthyWorld(tree, NOW, { apiServices: true })), healthyNode('worker-0')];
+const failing = (features: Feature[]) => features.flatMap((f) => f.checks.filter((c) => c.status === 'fail').map((c) => `${f.id}: ${c.name}: ${c.message}`));
+const check = (features: Feature[], feature: string, name: string) => features.find((f) => f.id === feature)?.checks.find((c) => c.name === name);
+const replace = (objects: K8sObject[], kind: string, name: string, change: (o: K8sObject) => K8sObject | undefined) =>
+  objects.flatMap((o) => (o.kind === kind && o.metadata.name === name ? [change(o)].filter(Boolean) as K8sObject[] : [o]));
+
+describe('doctor on the default platform (synthetic snapshots)', () => {
+  it('passes everything on a working platform, with a feature per component, public hosts, each app and the nodes', () => {
+    const features = diagnose(tree, snapshotOf(world(), { now: NOW }));
+    expect(failing(features)).toEqual([]);
+    expect(features.filter((f) => f.status === 'warn').map((f) => f.id)).toEqual([]);
+    expect(features.map((f) => f.id)).toEqual([...tree.components.map((c) => c.id), 'public-https', 'app:api', 'app:video-worker', 'app:web', 'nodes']);
+    expect(check(features, 'public-https', 'https://mswa.cis240470.projects.jetstream-cloud.org')?.message).toContain('valid until 2026-07-31');
+    expect(check(features, 'app:web', 'stage production: promoted the latest Freight')?.message).toBe(`runs the latest Freight ${FREIGHT.slice(0, 7)}`);
+  });
+
+  it('fails the public host and the webhook when the Designate credentials are not in the store, with the command that fixes it', () => {
+    let objects = world();
+    objects = replace(objects, 'Secret', 'designate-credentials', () => undefined);
+    objects = replace(objects, 'ExternalSecret', 'designate-credentials', (o) => ({ ...o, status: { conditions: [{ type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider' }] } }));
+    objects = replace(objects, 'Certificate', 'web-tls', (o) => ({ ...o, status: { conditions: [{ type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist' }] } }));
+    objects.push(
+      { apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: { name: 'web-tls-1', namespace: 'production', annotations: { 'cert-manager.io/certificate-name': 'web-tls' } }, status: { conditions: [{ type: 'Ready', status: 'False', reason: 'Pending', message: 'Waiting on certificate issuance' }] } },
+      { apiVersion: 'acme.cert-manager.io/v1', kind: 'Order', metadata: { name: 'web-tls-1-1', namespace: 'production', ownerReferences: [{ kind: 'CertificateRequest', name: 'web-tls-1' }] }, status: { state: 'pending' } },
+      {
+        apiVersion: 'acme.cert-manager.io/v1',
+        kind: 'Challenge',
+        metadata: { name: 'web-tls-1-1-1', namespace: 'production', ownerReferences: [{ kind: 'Order', name: 'web-tls-1-1' }] },
+        spec: { solver: { dns01: { webhook: { groupName: 'acme.syseleven.de', solverName: 'designatedns' } } } },
+        status: { state: 'pending', reason: 'Error presenting challenge: the server could not find the requested resource' },
+      },
+    );
+    const features = diagnose(tree, snapshotOf(objects, { now: NOW }));
+    const host = check(features, 'public-https', 'https://mswa.cis240470.projects.jetstream-cloud.org')!;
+    expect(host.status).toBe('fail');
+    expect(host.chain!.map((s) => s.ref)).toEqual([
+      'Ingress/production/web',
+      'Certificate/production/web-tls',
+      'CertificateRequest/production/web-tls-1',
+      'Order/production/web-tls-1-1',
+      'Challenge/production/web-tls-1-1-1',
+      'Secret/cert-manager/designate-credentials',
+      'ExternalSecret/cert-manager/designate-credentials',
+      'Secret/plinth-secrets/designate-credentials',
+    ]);
+    expect(host.hint).toMatch(/^the secret input designate-credentials is not in the store: run plinth secrets set designate-credentials \S+/);
+    const webhook = check(features, 'designate-webhook', 'OpenStack application credential delivered')!;
+    expect(webhook.status).toBe('fail');
+    expect(webhook.chain!.at(-1)!.ref).toBe('Secret/plinth-secrets/designate-credentials');
+    expect(summarize(features).fail).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports missing CRDs once per component and skips the checks of kinds that are not served', () => {
+    const objects = world().filter((o) => !o.apiVersion.startsWith('cert-manager.io/') && !o.apiVersion.startsWith('acme.cert-manager.io/'));
+    const notServed = ['Certificate', 'ClusterIssuer', 'CertificateRequest'].map((kind) => ({ apiVersion: 'cert-manager.io/v1', kind }));
+    const features = diagnose(tree, snapshotOf(objects, { now: NOW, notServed }));
+    const crds = check(features, 'cert-manager', 'CRDs installed')!;
+    expect(crds).toMatchObject({ status: 'fail', message: 'the cluster serves no ClusterIssuer (cert-manager.io/v1)' });
+    expect(crds.hint).toContain('the cert-manager chart installs these CRDs');
+    expect(check(features, 'cert-manager', "Let's Encrypt production issuer")?.status).toBe('skip');
+    expect(check(features, 'public-https', 'https://mswa.cis240470.projects.jetstream-cloud.org')?.hint).toContain('the cert-manager chart installs this CRD');
+  });
+
+  it('warns when the first stage has not promoted the latest Freight, and fails when its Application is out of sync', () => {
+    let objects = replace(world(), 'Warehouse', 'api', (o) => ({ ...o, status: { ...(o.status as object), lastFreightID: 'ffff0000' + FREIGHT.slice(8) } }));
+    let features = diagnose(tree, snapshotOf(objects, { now: NOW }));
+    expect(check(features, 'app:api', 'stage production: promoted the latest Freight')).toMatchObject({ status: 'warn', message: `runs Freight ${FREIGHT.slice(0, 7)}, the latest is ffff000: auto-promotion has not run` });
+
+    objects = replace(objects, 'Application', 'api-production', (o) => ({
+      ...o,
+      status: { sync: { status: 'OutOfSync' }, health: { status: 'Degraded', message: 'Deployment "api" exceeded its progress deadline' }, resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'production', name: 'api', status: 'Synced', health: { status: 'Degraded', message: 'Deployment "api" exceeded its progress deadline' } }] },
+    }));
+    objects = replace(objects, 'Deployment', 'api', (o) => (o.metadata.namespace === 'production' ? { ...o, status: { replicas: 2, updatedReplicas: 2, availableReplicas: 0, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "api-1" has timed out progressing.' }] } } : o));
+    features = diagnose(tree, snapshotOf(objects, { now: NOW }));
+    const app = check(features, 'app:api', 'Application api-production Synced and Healthy')!;
+    expect(app.status).toBe('fail');
+    expect(app.chain!.map((s) => s.ref)).toEqual(['Application/argocd/api-production', 'Deployment/production/api']);
+    expect(app.chain!.at(-1)!.message).toContain('timed out progressing');
+  });
+
+  it('warns and fails on disk taken by images, naming the largest (the Eraser incident)', () => {
+    const GB = 1e9;
+    const objects = [...world().filter((o) => o.kind !== 'Node'), healthyNode('worker-0', [32 * GB, 32 * GB, 6 * GB], '75Gi'), healthyNode('worker-1', [32 * GB, 25 * GB], '75Gi')];
+    const features = diagnose(tree, snapshotOf(objects, { now: NOW }));
+    const full = check(features, 'nodes', 'disk of worker-0')!;
+    expect(full.status).toBe('fail');
+    expect(full.message).toMatch(/^images take 70\.0 GB of 80\.5 GB \(87%\)/);
+    expect(full.message).toContain('registry.example.org/image-0:1 (32.0 GB)');
+    expect(check(features, 'nodes', 'disk of worker-1')?.status).toBe('warn');
+  });
+
+  it('lists each kind once, whatever the number of objects', () => {
+    const { list, probe } = kindsToRead(tree);
+    const keys = list.map((k) => `${k.apiVersion}/${k.kind}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(list.find((k) => k.kind === 'Secret')).toMatchObject({ metadataOnly: true });
+    expect(probe.every((p) => !keys.includes(`${p.apiVersion}/${p.kind}`))).toBe(true);
+  });
+});
