@@ -63,7 +63,11 @@ export function healthyStatus(object: K8sObject, now: Date): Record<string, unkn
     case 'apiregistration.k8s.io/APIService':
       return { conditions: [{ type: 'Available', status: 'True', reason: 'Passed', message: 'all checks passed' }] };
     case 'argoproj.io/Application':
-      return { sync: { status: 'Synced', revision: '4f1c2a9' }, health: { status: 'Healthy' }, operationState: { phase: 'Succeeded', message: 'successfully synced (all tasks run)' } };
+      return {
+        sync: { status: 'Synced', revision: '4f1c2a9' },
+        health: { status: 'Healthy' },
+        operationState: { phase: 'Succeeded', message: 'successfully synced (all tasks run)', operation: { sync: { revision: '4f1c2a9' } }, startedAt: days(-1), finishedAt: days(-1) },
+      };
     case 'cert-manager.io/Certificate':
       return { ...ready('Certificate is up to date and has not expired'), notBefore: days(-30), notAfter: days(60), renewalTime: days(30), revision: 1 };
     case 'cert-manager.io/ClusterIssuer':
@@ -178,7 +182,7 @@ export function healthyWorld(tree: RenderedTree, now: Date, options: { apiServic
         break;
     }
   }
-  add({ apiVersion: 'eraser.sh/v1', kind: 'ImageJob', metadata: { name: 'imagejob-healthy' }, spec: {} });
+  add({ apiVersion: 'eraser.sh/v1', kind: 'ImageJob', metadata: { name: 'imagejob-healthy' } });
   const statuses = new Map<string, Record<string, unknown>>();
   for (const o of objects) {
     const status = healthyStatus(o, now);
@@ -211,3 +215,20 @@ export const healthyNode = (name: string, imagesBytes: number[] = [400e6], capac
     images: imagesBytes.map((sizeBytes, i) => ({ names: [`registry.example.org/image-${i}:1`], sizeBytes })),
   },
 });
+
+/** Conditions as the API server's schemas require them (metav1.Condition: reason, message and lastTransitionTime). */
+function complete(status: Record<string, unknown>): Record<string, unknown> {
+  if (!Array.isArray(status.conditions)) return status;
+  return {
+    ...status,
+    conditions: (status.conditions as Record<string, unknown>[]).map((c) => ({ reason: 'Unspecified', message: '', lastTransitionTime: '2026-05-01T00:00:00Z', ...c })),
+  };
+}
+
+/** Writes an object's status the way its controller does: the status subresource, or the object itself where its CRD has none. */
+export async function writeStatus(live: import('../src/kube/client.ts').LiveCluster, object: K8sObject, status: Record<string, unknown>): Promise<void> {
+  const ref = { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: object.metadata.namespace } };
+  const patch = { status: complete(status) };
+  const written = STATUS_WITH_OBJECT.has(kindKey(object.apiVersion, object.kind)) ? await live.mergePatch(ref, patch) : await live.mergePatchStatus(ref, patch);
+  if (!written) throw new Error(`cannot write the status of ${worldKey(object)}: it does not exist`);
+}

@@ -155,7 +155,7 @@ describe('cause chains', () => {
     expect(chain.map((s) => `${s.ref} ${s.health}`)).toEqual([
       'Stage/kargo-api/production Degraded',
       'Application/argocd/api-production Degraded',
-      'Deployment/production/api Progressing',
+      'Deployment/production/api Degraded',
     ]);
     expect(chain[2]!.message).toContain('spec.selector: field is immutable');
     expect(chain[2]!.events).toEqual(['SyncFailed: field is immutable (x3)']);

@@ -302,7 +302,7 @@ export function dependencies(n: Node, snapshot: Snapshot, knowledge: Knowledge):
         deps.push({
           ...node(snapshot, apiVersion, r.kind, r.name, r.namespace, 'a resource the Application manages'),
           object: live,
-          reported: { health: health === 'Missing' || !live ? (failed ? 'Degraded' : (health ?? 'Missing')) : health && health !== 'Healthy' ? health : 'Progressing', message },
+          reported: { health: failed ? 'Degraded' : !live ? (health ?? 'Missing') : health && health !== 'Healthy' ? health : 'Progressing', message },
         });
       }
       controller();

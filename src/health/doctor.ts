@@ -125,7 +125,8 @@ function objectCheck(name: string, n: Node, snapshot: Snapshot, knowledge: Knowl
   const chain = explain(n, snapshot, knowledge);
   const [self] = chain;
   const root = chain[chain.length - 1]!;
-  const status = statusOf(self!.health);
+  // A check whose chain ends in a failure fails, even while the object itself only says it is waiting.
+  const status = worstStatus([statusOf(self!.health), statusOf(root.health)]);
   const check: DoctorCheck = { name, ref: describeRef(n), status, health: self!.health, message: self!.message };
   if (status === 'pass') return check;
   if (chain.length > 1) check.message = `${self!.message}; root cause: ${root.ref}: ${root.message}`;

@@ -153,23 +153,29 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
     throw failure(what, response);
   };
 
-  const discovery = new Map<string, Map<string, Resource>>();
+  // Promises, so that concurrent lookups of one group version share a single discovery request.
+  const discovery = new Map<string, Promise<Map<string, Resource>>>();
+  const discover = async (apiVersion: string): Promise<Map<string, Resource>> => {
+    const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const response = await send('GET', path);
+    const kinds = new Map<string, Resource>();
+    if (response.status === 200) {
+      for (const r of (response.body as { resources: { name: string; kind: string; namespaced: boolean }[] }).resources) {
+        if (!r.name.includes('/')) kinds.set(r.kind, { name: r.name, namespaced: r.namespaced });
+      }
+    } else if (response.status !== 404) {
+      throw new KubeError(response.status, `discover ${apiVersion}: HTTP ${response.status}`);
+    }
+    return kinds;
+  };
   const resource = async (apiVersion: string, kind: string): Promise<Resource> => {
     for (const fresh of [false, true]) {
       if (fresh || !discovery.has(apiVersion)) {
-        const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-        const response = await send('GET', path);
-        const kinds = new Map<string, Resource>();
-        if (response.status === 200) {
-          for (const r of (response.body as { resources: { name: string; kind: string; namespaced: boolean }[] }).resources) {
-            if (!r.name.includes('/')) kinds.set(r.kind, { name: r.name, namespaced: r.namespaced });
-          }
-        } else if (response.status !== 404) {
-          throw new KubeError(response.status, `discover ${apiVersion}: HTTP ${response.status}`);
-        }
-        discovery.set(apiVersion, kinds);
+        const pending = discover(apiVersion);
+        discovery.set(apiVersion, pending);
+        pending.catch(() => discovery.delete(apiVersion));
       }
-      const found = discovery.get(apiVersion)!.get(kind);
+      const found = (await discovery.get(apiVersion)!).get(kind);
       if (found) return found;
     }
     throw new KubeError(404, `the cluster serves no ${kind} in ${apiVersion} (its CRD is not installed)`, 'NotFound');
