@@ -34,10 +34,13 @@ export interface DoctorSession {
 
 /** Renders the config and connects once; each run then takes one snapshot of the cluster and diagnoses it. */
 export async function openDoctor(options: DoctorOptions, ctx: DoctorContext): Promise<DoctorSession> {
+  // Connecting loads the Kubernetes client library, which takes a while: start it before the render.
+  const connecting = ctx.connect(options);
+  connecting.catch(() => {});
   const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
-  const tree = renderTree(resolved, ctx.registry);
+  const tree = renderTree(resolved, ctx.registry, { files: false });
   const argoNamespace = resolved.config.components['argo-cd']?.common.namespace ?? ctx.registry['argo-cd']?.namespace ?? 'argocd';
-  const cluster = await ctx.connect(options);
+  const cluster = await connecting;
   const kinds = kindsToRead(tree);
   return {
     async run() {

@@ -72,7 +72,9 @@ export const describeObject = (object: K8sObject): string =>
 /**
  * The GitOps tree of a resolved cluster. Pure: the same cluster gives byte-identical files.
  */
-export function renderTree(resolved: ResolvedCluster, registry: Registry): RenderedTree {
+export function renderTree(resolved: ResolvedCluster, registry: Registry, options: { files?: boolean } = {}): RenderedTree {
+  // Commands that only read the objects (doctor) skip serialising them: most of a large render's time.
+  const writeFiles = options.files !== false;
   const { config, graph } = resolved;
   const root = config.git.path;
   const argoNamespace = config.components['argo-cd']?.common.namespace ?? registry['argo-cd']?.namespace ?? 'argocd';
@@ -138,8 +140,8 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry): Rende
     });
   }
 
-  const files = new Map<string, string>([[CATALOGUE_FILE, renderCatalogue(config, components)]]);
-  for (const { file, content } of apps.kustomizations) files.set(file, HEADER + toYaml(content));
+  const files = new Map<string, string>(writeFiles ? [[CATALOGUE_FILE, renderCatalogue(config, components)]] : []);
+  if (writeFiles) for (const { file, content } of apps.kustomizations) files.set(file, HEADER + toYaml(content));
   const owners = new Map<string, RenderedObject>();
   for (const entry of objects.sort((a, b) => compareStrings(a.file, b.file))) {
     const previous = owners.get(entry.file);
@@ -152,7 +154,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry): Rende
       );
     }
     owners.set(entry.file, entry);
-    files.set(entry.file, HEADER + toYaml(entry.object));
+    if (writeFiles) files.set(entry.file, HEADER + toYaml(entry.object));
   }
   return { files: new Map([...files].sort(([a], [b]) => compareStrings(a, b))), objects, components };
 }
