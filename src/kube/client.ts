@@ -173,7 +173,9 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
       if (fresh || !discovery.has(apiVersion)) {
         const pending = discover(apiVersion);
         discovery.set(apiVersion, pending);
-        pending.catch(() => discovery.delete(apiVersion));
+        pending.catch(() => {
+          if (discovery.get(apiVersion) === pending) discovery.delete(apiVersion);
+        });
       }
       const found = (await discovery.get(apiVersion)!).get(kind);
       if (found) return found;
