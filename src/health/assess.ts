@@ -288,6 +288,10 @@ const clusterSecret: Assessor = (object, status, ctx) => {
   const source = (object as Status).data?.valueFrom?.secretKeyRef as { name?: string; namespace?: string } | undefined;
   if (source?.name && ctx.lookup && !ctx.lookup('v1', 'Secret', source.name, source.namespace))
     return is('Degraded', `its source Secret ${source.namespace}/${source.name} does not exist`);
+  // Exact patterns (^name$, as Plinth renders them) name namespaces that must all have a copy.
+  const expected = (((object as Status).matchNamespace ?? []) as string[]).map((p) => /^\^([a-z0-9-]+)\$$/.exec(p)?.[1]).filter(Boolean) as string[];
+  const missing = expected.filter((ns) => !synced.includes(ns));
+  if (synced.length > 0 && missing.length > 0) return is('Degraded', `not copied to ${missing.join(', ')} (copied to ${synced.join(', ')})`);
   if (synced.length > 0) return ok(`copied to ${synced.join(', ')}`);
   return is('Progressing', 'not copied to any namespace yet');
 };

@@ -62,6 +62,19 @@ describe('doctor on the default platform (synthetic snapshots)', () => {
     expect(summarize(features).fail).toBeGreaterThanOrEqual(2);
   });
 
+  it('fails a public host whose DNS record external-dns cannot publish, down to the missing credentials', () => {
+    let objects = world();
+    objects = replace(objects, 'Secret', 'designate-credentials', () => undefined);
+    objects = replace(objects, 'Secret', 'external-dns-clouds-yaml', () => undefined);
+    objects = replace(objects, 'ExternalSecret', 'external-dns-clouds-yaml', (o) => ({ ...o, status: { conditions: [{ type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider' }] } }));
+    const features = diagnose(tree, snapshotOf(objects, { now: NOW }));
+    const host = check(features, 'public-https', 'https://mswa.cis240470.projects.jetstream-cloud.org')!;
+    expect(host.status).toBe('fail');
+    expect(host.message).toMatch(/^the DNS record of mswa.cis240470.projects.jetstream-cloud.org is not kept up to date: could not get secret data from provider/);
+    expect(host.chain!.map((s) => s.ref)).toEqual(['Ingress/production/web', 'ExternalSecret/external-dns/external-dns-clouds-yaml', 'Secret/plinth-secrets/designate-credentials']);
+    expect(host.hint).toContain('plinth secrets set designate-credentials');
+  });
+
   it('reports missing CRDs once per component and skips the checks of kinds that are not served', () => {
     const objects = world().filter((o) => !o.apiVersion.startsWith('cert-manager.io/') && !o.apiVersion.startsWith('acme.cert-manager.io/'));
     const notServed = ['Certificate', 'ClusterIssuer', 'CertificateRequest'].map((kind) => ({ apiVersion: 'cert-manager.io/v1', kind }));

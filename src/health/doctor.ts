@@ -228,6 +228,7 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
 
   // Public HTTPS, end to end: each host's Ingress has an address and a valid, not-near-expiry certificate.
   const hostChecks: DoctorCheck[] = [];
+  const dnsPublisher = tree.components.find((c) => c.id === 'external-dns')?.health ?? [];
   for (const { object } of tree.objects) {
     if (object.kind !== 'Ingress') continue;
     const spec = (object.spec ?? {}) as { tls?: { hosts?: string[]; secretName?: string }[]; rules?: { host?: string }[] };
@@ -253,6 +254,20 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
         );
         if (cert.status !== 'pass') {
           hostChecks.push({ ...cert, ref: check.ref, message: `TLS for ${host} not ready: ${cert.message}`, chain: [{ ref: check.ref!, health: 'Degraded', message: `serves ${host} with the TLS Secret ${tls.secretName}` }, ...(cert.chain ?? [])] });
+          continue;
+        }
+        // external-dns publishes the record: a broken publisher leaves the name pointing nowhere (or at an old address).
+        const dns = dnsPublisher
+          .map((h) => objectCheck(h.description, refNode(snapshot, h.apiVersion, h.kind, h.name, h.namespace ?? 'external-dns'), snapshot, knowledge))
+          .find((c) => c.status !== 'pass');
+        if (dns) {
+          hostChecks.push({
+            ...dns,
+            name: check.name,
+            ref: check.ref,
+            message: `the DNS record of ${host} is not kept up to date: ${dns.message}`,
+            chain: [{ ref: check.ref!, health: 'Degraded', message: `published by external-dns (${dns.ref})` }, ...(dns.chain ?? [])],
+          });
           continue;
         }
         hostChecks.push({ ...check, message: `${check.message}; certificate ${cert.message}` });
