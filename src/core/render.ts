@@ -14,7 +14,7 @@ export const COMPONENT_LABEL = 'plinth.dev/component';
 export { IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './argo.ts';
 
 /** API groups served by Kubernetes itself; anything else comes from a CRD that may not exist yet at dry-run. */
-const BUILT_IN_GROUPS = new Set([
+export const BUILT_IN_GROUPS = new Set([
   '', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io',
   'apiextensions.k8s.io', 'admissionregistration.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io',
   'discovery.k8s.io', 'certificates.k8s.io', 'node.k8s.io', 'apiregistration.k8s.io',

@@ -1,5 +1,5 @@
 import type { RenderedTree } from '../core/render.ts';
-import { groupOf } from '../core/render.ts';
+import { BUILT_IN_GROUPS, groupOf } from '../core/render.ts';
 import type { HealthCheck, K8sObject } from '../core/types.ts';
 import { APP_LABEL, STAGE_LABEL } from '../apps/workload.ts';
 import { kindKey } from './assess.ts';
@@ -88,12 +88,11 @@ export function kindsToRead(tree: RenderedTree): { list: KindRef[]; probe: KindR
     for (const check of component.health) if (!list.has(kindKey(check.apiVersion, check.kind))) list.set(kindKey(check.apiVersion, check.kind), { apiVersion: check.apiVersion, kind: check.kind });
   const probe = new Map<string, KindRef>();
   for (const { object } of tree.objects)
-    if (!BUILT_IN.has(groupOf(object.apiVersion)) && !list.has(kindKey(object.apiVersion, object.kind)))
+    if (!BUILT_IN_GROUPS.has(groupOf(object.apiVersion)) && !list.has(kindKey(object.apiVersion, object.kind)))
       probe.set(kindKey(object.apiVersion, object.kind), { apiVersion: object.apiVersion, kind: object.kind });
   return { list: [...list.values()], probe: [...probe.values()] };
 }
 
-const BUILT_IN = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io', 'apiregistration.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io']);
 
 export function knowledgeOf(tree: RenderedTree, argoNamespace: string): Knowledge {
   const controllers: Knowledge['controllers'] = new Map();
@@ -143,7 +142,7 @@ function healthCheck(check: HealthCheck, snapshot: Snapshot, knowledge: Knowledg
 
 const crdKinds = (objects: K8sObject[], checks: HealthCheck[]) => {
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
-  for (const o of [...objects, ...checks]) if (!BUILT_IN.has(groupOf(o.apiVersion))) kinds.set(kindKey(o.apiVersion, o.kind), { apiVersion: o.apiVersion, kind: o.kind });
+  for (const o of [...objects, ...checks]) if (!BUILT_IN_GROUPS.has(groupOf(o.apiVersion))) kinds.set(kindKey(o.apiVersion, o.kind), { apiVersion: o.apiVersion, kind: o.kind });
   return [...kinds.values()];
 };
 
