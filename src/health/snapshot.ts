@@ -101,16 +101,17 @@ export async function takeSnapshot(cluster: LiveCluster, kinds: KindRef[], probe
         else errors.set(kindKey(ref.apiVersion, ref.kind), (error as Error).message);
       }
     }),
-    ...unique(probe).map((ref) => async () => {
-      if (served.has(kindKey(ref.apiVersion, ref.kind))) return;
-      try {
-        await cluster.isNamespaced(ref.apiVersion, ref.kind);
-        served.set(kindKey(ref.apiVersion, ref.kind), true);
-      } catch (error) {
-        if (error instanceof KubeError && error.status === 404) served.set(kindKey(ref.apiVersion, ref.kind), false);
-        else errors.set(kindKey(ref.apiVersion, ref.kind), (error as Error).message);
-      }
-    }),
+    ...unique(probe)
+      .filter((ref) => !kinds.some((k) => kindKey(k.apiVersion, k.kind) === kindKey(ref.apiVersion, ref.kind)))
+      .map((ref) => async () => {
+        try {
+          await cluster.isNamespaced(ref.apiVersion, ref.kind);
+          served.set(kindKey(ref.apiVersion, ref.kind), true);
+        } catch (error) {
+          if (error instanceof KubeError && error.status === 404) served.set(kindKey(ref.apiVersion, ref.kind), false);
+          else errors.set(kindKey(ref.apiVersion, ref.kind), (error as Error).message);
+        }
+      }),
   ];
   const workers = Array.from({ length: CONCURRENCY }, async () => {
     for (let job = queue.shift(); job; job = queue.shift()) await job();
