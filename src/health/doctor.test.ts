@@ -114,6 +114,17 @@ describe('doctor on the default platform (synthetic snapshots)', () => {
     expect(check(features, 'nodes', 'disk of worker-1')?.status).toBe('warn');
   });
 
+  it('says Unknown, not broken, for what it may not read', () => {
+    const objects = world().filter((o) => o.kind !== 'Node' && o.kind !== 'ClusterSecretStore');
+    const unreadable = new Map([
+      ['/Node', 'list Node: nodes is forbidden'],
+      ['external-secrets.io/ClusterSecretStore', 'list ClusterSecretStore: forbidden'],
+    ]);
+    const features = diagnose(tree, snapshotOf(objects, { now: NOW, unreadable }));
+    expect(check(features, 'nodes', 'nodes')).toMatchObject({ status: 'warn', health: 'Unknown', message: 'cannot list nodes: list Node: nodes is forbidden' });
+    expect(check(features, 'external-secrets', 'store reading the plinth-secrets namespace (Ready)')).toMatchObject({ status: 'warn', health: 'Unknown' });
+  });
+
   it('lists each kind once, whatever the number of objects', () => {
     const { list, probe } = kindsToRead(tree);
     const keys = list.map((k) => `${k.apiVersion}/${k.kind}`);

@@ -320,9 +320,13 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
     nodeChecks.push(objectCheck(`${n.metadata.name} Ready, no pressure`, refNode(snapshot, 'v1', 'Node', n.metadata.name), snapshot, knowledge));
     nodeChecks.push(diskCheck(n));
   }
+  const unreadable = snapshot.errors.get(kindKey('v1', 'Node'));
+  if (unreadable)
+    nodeChecks.push({ name: 'nodes', status: 'warn', health: 'Unknown', message: `cannot list nodes: ${unreadable}`, hint: 'run doctor with credentials that may list nodes (cluster-wide read)' });
+  else if (nodeChecks.length === 0) nodeChecks.push({ name: 'nodes', status: 'fail', message: 'the cluster reports no nodes' });
   const job = [...snapshot.list('eraser.sh/v1', 'ImageJob')].sort((a, b) => String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')))[0];
   if (job) nodeChecks.push(objectCheck('last Eraser image cleanup', refNode(snapshot, job.apiVersion, 'ImageJob', job.metadata.name), snapshot, knowledge));
-  features.push(feature('nodes', 'nodes: Ready, memory and disk pressure, disk taken by images', nodeChecks.length ? nodeChecks : [{ name: 'nodes', status: 'fail', message: 'the cluster reports no nodes' }]));
+  features.push(feature('nodes', 'nodes: Ready, memory and disk pressure, disk taken by images', nodeChecks));
   return features;
 }
 

@@ -70,11 +70,11 @@ function build({ now, objects, served, errors = new Map() }: Parts): Snapshot {
 }
 
 /** A snapshot of given objects: for tests and for reasoning about a render without a cluster. */
-export function snapshotOf(objects: K8sObject[], options: { now?: Date; notServed?: KindRef[] } = {}): Snapshot {
+export function snapshotOf(objects: K8sObject[], options: { now?: Date; notServed?: KindRef[]; unreadable?: Map<string, string> } = {}): Snapshot {
   const served = new Map<string, boolean>();
   for (const object of objects) served.set(kindKey(object.apiVersion, object.kind), true);
   for (const ref of options.notServed ?? []) served.set(kindKey(ref.apiVersion, ref.kind), false);
-  return build({ now: options.now ?? new Date(), objects, served });
+  return build({ now: options.now ?? new Date(), objects, served, errors: options.unreadable });
 }
 
 const CONCURRENCY = 8;
