@@ -1,4 +1,4 @@
-import type { RenderedTree } from '../core/render.ts';
+import type { RenderedObject, RenderedTree } from '../core/render.ts';
 import { BUILT_IN_GROUPS, groupOf } from '../core/render.ts';
 import type { HealthCheck, K8sObject } from '../core/types.ts';
 import { APP_LABEL, STAGE_LABEL } from '../apps/workload.ts';
@@ -195,14 +195,25 @@ const currentFreight = (stage: K8sObject | undefined): string | undefined => {
 export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace = 'argocd'): Feature[] {
   const knowledge = knowledgeOf(tree, argoNamespace);
   const features: Feature[] = [];
-  const appApplications = [...new Set(tree.objects.filter((o) => o.owner.startsWith('app:')).map((o) => o.owner.slice(4)))].sort();
+  // The render's objects by owner (component id, `app:<name>`), apps' Applications under their app: one pass, not one per feature.
+  const byOwner = new Map<string, RenderedObject[]>();
+  const files = new Map<string, RenderedObject>();
+  for (const o of tree.objects) {
+    const app = o.owner === 'apps' ? o.object.metadata.labels?.[APP_LABEL] : undefined;
+    const owner = app ? `app:${app}` : o.owner;
+    if (!byOwner.has(owner)) byOwner.set(owner, []);
+    byOwner.get(owner)!.push(o);
+    files.set(o.file, o);
+  }
+  const appApplications = [...byOwner.keys()].filter((k) => k.startsWith('app:')).map((k) => k.slice(4)).sort();
 
   for (const component of tree.components) {
     const checks: DoctorCheck[] = [];
-    const owned = tree.objects.filter((o) => o.owner === component.id).map((o) => o.object);
+    const owned = (byOwner.get(component.id) ?? []).map((o) => o.object);
     const kinds = crdKinds(owned, component.health);
     const missing = kinds.filter((k) => snapshot.served(k.apiVersion, k.kind) === false);
-    const application = tree.objects.find((o) => o.owner === 'apps' && o.file === `apps/${component.id}.yaml`)?.object;
+    const entry = files.get(`apps/${component.id}.yaml`);
+    const application = entry?.owner === 'apps' ? entry.object : undefined;
     if (kinds.length > 0) {
       if (missing.length === 0) checks.push({ name: 'CRDs installed', status: 'pass', message: `${kinds.map((k) => k.kind).join(', ')} served` });
       else {
@@ -280,9 +291,7 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
   // Golden-path apps: each stage's pipeline promoted the latest Freight and its Application is Synced and Healthy.
   for (const app of appApplications) {
     const checks: DoctorCheck[] = [];
-    const objects = tree.objects
-      .filter((o) => o.owner === `app:${app}` || (o.owner === 'apps' && o.object.metadata.labels?.[APP_LABEL] === app))
-      .map((o) => o.object);
+    const objects = (byOwner.get(`app:${app}`) ?? []).map((o) => o.object);
     const warehouse = objects.find((o) => o.kind === 'Warehouse');
     const stages = objects.filter((o) => o.kind === 'Stage');
     const latest = warehouse && ((snapshot.get(warehouse.apiVersion, 'Warehouse', warehouse.metadata.name, warehouse.metadata.namespace)?.status as any)?.lastFreightID as string | undefined);
