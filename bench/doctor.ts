@@ -76,15 +76,20 @@ try {
     const runs = [];
     for (let i = 0; i < 3; i++) runs.push(await doctor({ kubeconfig: plane.kubeconfig }, context));
     const best = Math.min(...runs.map((r) => r.durationMs));
-    const start = process.hrtime.bigint();
-    const cli = spawnSync(process.execPath, [join(REPO, 'bin', 'plinth.js'), 'doctor', '--json', '--kubeconfig', plane.kubeconfig], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-    const cliMs = Number(process.hrtime.bigint() - start) / 1e6;
-    if (cli.status !== 0 && cli.status !== 1) throw new Error(`plinth doctor exited ${cli.status}: ${cli.stderr}`);
+    // The CLI end to end, a new process each time (Node start, config, render, client, doctor, output): median of 3.
+    const cliRuns: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const start = process.hrtime.bigint();
+      const cli = spawnSync(process.execPath, [join(REPO, 'bin', 'plinth.js'), 'doctor', '--json', '--kubeconfig', plane.kubeconfig], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      cliRuns.push(Number(process.hrtime.bigint() - start) / 1e6);
+      if (cli.status !== 0 && cli.status !== 1) throw new Error(`plinth doctor exited ${cli.status}: ${cli.stderr}`);
+    }
+    const cliMs = cliRuns.sort((a, b) => a - b)[1]!;
     const result = runs[runs.length - 1]!;
     const checks = result.summary.pass + result.summary.warn + result.summary.fail + result.summary.skip;
     console.log(
       `${String(count).padStart(3)} apps: ${objects} objects, ${checks} checks (${result.summary.fail} fail): ` +
-        `doctor ${best} ms in process, ${cliMs.toFixed(0)} ms CLI end to end, ${result.requests} API requests`,
+        `doctor ${best} ms in process, ${cliMs.toFixed(0)} ms CLI end to end (median of 3), ${result.requests} API requests`,
     );
     return { ms: best, cliMs, requests: result.requests };
   }

@@ -51,7 +51,8 @@ function build({ now, objects, served, errors = new Map() }: Parts): Snapshot {
       const involved = (object as { involvedObject?: { kind?: string; name?: string; namespace?: string } }).involvedObject ?? {};
       const key = `${involved.kind}/${objectKey(involved.name ?? '', involved.namespace)}`;
       const e = object as { reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string };
-      events.set(key, [...(events.get(key) ?? []), { reason: e.reason ?? '', message: (e.message ?? '').trim(), count: e.count ?? 1, last: e.lastTimestamp ?? e.eventTime }]);
+      if (!events.has(key)) events.set(key, []);
+      events.get(key)!.push({ reason: e.reason ?? '', message: (e.message ?? '').trim(), count: e.count ?? 1, last: e.lastTimestamp ?? e.eventTime });
       continue;
     }
     const key = kindKey(object.apiVersion, object.kind);
