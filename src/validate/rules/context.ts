@@ -1,3 +1,4 @@
+import { closest } from '../../config/paths.ts';
 import type { ClusterConfig } from '../../config/schema.ts';
 import type { K8sObject } from '../../core/types.ts';
 import type { Finding, Severity, Subject } from '../finding.ts';
@@ -190,34 +191,6 @@ export function selects(selector: unknown, labels: Record<string, string>): bool
     if (operator === 'DoesNotExist' && has) return false;
   }
   return true;
-}
-
-/** Closest candidate by edit distance, for did-you-mean hints; undefined when nothing is close. */
-export function closest(value: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(value.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const d = distance(value, candidate);
-    if (d < bestDistance || (d === bestDistance && best !== undefined && candidate < best)) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }
 
 export const didYouMean = (value: string, candidates: Iterable<string>): string => {

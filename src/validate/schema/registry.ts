@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promi
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { closest } from '../../config/paths.ts';
 import { Ajv, _, type ErrorObject } from 'ajv';
 import standaloneCodeModule from 'ajv/dist/standalone/index.js';
 import { loadAll } from 'js-yaml';
@@ -326,23 +327,6 @@ function preview(value: unknown): string {
 
 const pointer = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
 
-function closest(name: string, candidates: string[]): string | undefined {
-  const distance = (a: string, b: string) => {
-    const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = d[0]!;
-      d[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const next = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-        prev = d[j]!;
-        d[j] = next;
-      }
-    }
-    return d[b.length]!;
-  };
-  const best = candidates.map((c) => [c, distance(name, c)] as const).sort((a, b) => a[1] - b[1])[0];
-  return best && best[1] <= Math.max(2, Math.floor(name.length / 3)) ? best[0] : undefined;
-}
 
 async function explain(errors: ErrorObject[], entry: Entry, data: unknown): Promise<SchemaProblem[]> {
   // Alternatives (int-or-string, anyOf branches) fail as a group: report the group once.
