@@ -8,6 +8,9 @@ if (major < 24) {
   );
   process.exit(2);
 }
+// V8 keeps the compiled modules on disk (in the OS temp folder), so later runs skip parsing the CLI's
+// TypeScript: about 0.15 s of every command. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+(await import('node:module')).enableCompileCache?.();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
