@@ -425,7 +425,10 @@ describe('no secret value leaks', () => {
         for (const s of SENTINELS.flatMap(forms)) expect(bytes.includes(s), `${path} holds a secret value`).toBe(false);
       }
     }
-    expect(written.filter((f) => !backups.has(f) && !f.startsWith('rendered/'))).toEqual([]);
+    // Besides the backups and the tree, only Node's compile cache (bytecode of Plinth's own modules, in TMPDIR),
+    // whose files were scanned for the values above like every other file.
+    const compileCache = (f: string) => f.startsWith('~/node-compile-cache/');
+    expect(written.filter((f) => !backups.has(f) && !f.startsWith('rendered/') && !compileCache(f))).toEqual([]);
     expect(written.filter((f) => f.startsWith('rendered/')).length).toBeGreaterThan(10);
 
     // Nor in the metadata of the store's Secrets (labels, annotations, managed fields), or any ConfigMap or Event.
