@@ -3,6 +3,9 @@ import type { K8sObject } from '../core/types.ts';
 
 export interface ExposeInput {
   service: string;
+  /** Name of the Ingress; default `<service>-ingress`. */
+  name?: string;
+  labels?: Record<string, string>;
   host: string;
   namespace: string;
   port: number;
@@ -10,14 +13,15 @@ export interface ExposeInput {
   ingressClassName?: string;
 }
 
-/** The seed's example Ingress for any Service: external-dns record, Traefik's websecure entrypoint, a Let's Encrypt certificate. */
+/** The seed's example Ingress for any Service (a golden-path app's too): external-dns record, Traefik's websecure entrypoint, a Let's Encrypt certificate. */
 export function exposeIngress(input: ExposeInput): K8sObject {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: {
-      name: `${input.service}-ingress`,
+      name: input.name ?? `${input.service}-ingress`,
       namespace: input.namespace,
+      ...(input.labels && { labels: input.labels }),
       annotations: publicIngressAnnotations(input.host, input.clusterIssuer ?? DEFAULT_CLUSTER_ISSUER),
     },
     spec: {

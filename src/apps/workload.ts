@@ -1,5 +1,6 @@
 import type { AppConfig, ClusterConfig } from '../config/schema.ts';
-import { DATABASES_NAMESPACE, DEFAULT_CLUSTER_ISSUER, DEFAULT_INGRESS_CLASS, databaseSecretName, publicIngressAnnotations } from '../core/conventions.ts';
+import { DATABASES_NAMESPACE, databaseSecretName } from '../core/conventions.ts';
+import { exposeIngress } from './expose.ts';
 import { deepMerge } from '../core/merge.ts';
 import type { K8sObject } from '../core/types.ts';
 import { POSTGRES_PORT, postgresHost } from '../components/cloudnative-pg/index.ts';
@@ -163,22 +164,7 @@ function networkPolicy(ctx: StageContext, labels: Record<string, string>): K8sOb
 }
 
 function ingress(ctx: StageContext, labels: Record<string, string>, host: string): K8sObject {
-  const { app, namespace } = ctx;
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: { name: app.name, namespace, labels, annotations: publicIngressAnnotations(host, DEFAULT_CLUSTER_ISSUER) },
-    spec: {
-      ingressClassName: DEFAULT_INGRESS_CLASS,
-      tls: [{ hosts: [host], secretName: `${app.name}-tls` }],
-      rules: [
-        {
-          host,
-          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: app.name, port: { number: SERVICE_PORT } } } }] },
-        },
-      ],
-    },
-  };
+  return exposeIngress({ service: ctx.app.name, name: ctx.app.name, labels, host, namespace: ctx.namespace, port: SERVICE_PORT });
 }
 
 function scaledObject(ctx: StageContext, labels: Record<string, string>): K8sObject | undefined {
