@@ -201,6 +201,7 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
   const databases = config.postgres.databases.map((d) => d.name);
   const topics = config.topics.map((t) => t.name);
   const caches = config.caches.map((c) => c.name);
+  const appNames = config.apps.map((a) => a.name);
   config.postgres.databases.forEach((db, i) => {
     if (!servers.includes(db.server))
       issues.push({
@@ -259,7 +260,6 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
         });
       else hosts.set(app.host, i);
     }
-    const appNames = config.apps.map((a) => a.name);
     app.calls.forEach((callee, j) => {
       if (callee === app.name)
         issues.push({ path: formatPath(['apps', i, 'calls', j]), message: `"${callee}" is the app itself`, hint: 'list only other apps it sends requests to' });
