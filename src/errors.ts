@@ -1,3 +1,5 @@
+import type { ReportedChange } from './commands/live.ts';
+
 /** A problem in the user's cluster definition, located by its path in the config. */
 export interface ConfigIssue {
   path: string;
@@ -29,5 +31,17 @@ export class ConfigError extends PlinthError {
     super(`${issues.length} problem${issues.length === 1 ? '' : 's'}${where}`);
     this.issues = issues;
     this.file = file;
+  }
+}
+
+/** Changes the live cluster cannot take as rendered (an immutable field, data loss); nothing was applied. */
+export class BlockedError extends PlinthError {
+  readonly changes: ReportedChange[];
+  constructor(changes: ReportedChange[]) {
+    super(
+      `${changes.length} change${changes.length === 1 ? '' : 's'} cannot be applied as rendered; nothing was applied`,
+      'do the manual step each one names, or revert the config change',
+    );
+    this.changes = changes;
   }
 }

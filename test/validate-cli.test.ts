@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +181,36 @@ describe('plinth validate on manifests', () => {
     expect(report.objects).toBeGreaterThan(10);
     expect(report.findings.filter((f: any) => f.rule.startsWith('schema') && f.severity !== 'info')).toEqual([]);
     expect(report.findings.filter((f: any) => f.rule === 'schema/cel-unevaluated').length).toBe(report.infos);
+  });
+});
+
+describe('the compiled-validator cache across runs', () => {
+  it("keeps V8's compiled code of each validator, uses it on the next run, and recovers from a damaged one", async () => {
+    const own = await tempDir();
+    const manifest = join(own, 'deployment.yaml');
+    await writeFile(manifest, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: n}\nspec: {selector: {}, template: {spec: {containers: [{name: c, imagePullPolicy: 1}]}}}\n');
+    const run = async () => {
+      const result = await runCli(['validate', manifest, '--output', 'json'], { env: env(own) });
+      expect(result.code).toBe(1);
+      return JSON.parse(result.stdout).findings.filter((f: { rule: string }) => f.rule === 'schema').map((f: { path: string }) => f.path);
+    };
+    const codeCaches = async () => (await readdir(join(own, 'validators'))).filter((f) => f.endsWith('.bin'));
+    expect(await run()).toEqual(['/spec/template/spec/containers/0/imagePullPolicy']);
+    const [file] = await codeCaches();
+    expect(file).toMatch(/\.v8-[0-9a-z._]+\.bin$/i);
+    const path = join(own, 'validators', file!);
+    const writtenAt = (await stat(path)).mtimeMs;
+    // Accepted by V8: nothing is written again.
+    expect(await run()).toEqual(['/spec/template/spec/containers/0/imagePullPolicy']);
+    expect((await stat(path)).mtimeMs).toBe(writtenAt);
+    // Rejected by V8 (another build, a torn file): compiled from source, same findings, and replaced.
+    await writeFile(path, 'not a code cache');
+    expect(await run()).toEqual(['/spec/template/spec/containers/0/imagePullPolicy']);
+    expect((await readFile(path)).length).toBeGreaterThan(1000);
+    expect(await codeCaches()).toEqual([file]);
+    const replacedAt = (await stat(path)).mtimeMs;
+    expect(await run()).toEqual(['/spec/template/spec/containers/0/imagePullPolicy']);
+    expect((await stat(path)).mtimeMs).toBe(replacedAt);
   });
 });
 

@@ -2,19 +2,12 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { createColors } from 'picocolors';
-import { registry } from '../components/index.ts';
 import type { Context } from '../commands/context.ts';
-import { bootstrap, DEFAULT_HELM_IMAGE } from '../commands/bootstrap.ts';
-import { docs } from '../commands/docs.ts';
-import { expose } from '../commands/expose.ts';
-import { accessList, offboard, onboard } from '../commands/access.ts';
-import { graph } from '../commands/graph.ts';
-import { apply, BlockedError, diff, type LiveContext, type ReportedChange } from '../commands/live.ts';
-import { render, type RenderResult } from '../commands/render.ts';
-import * as secrets from '../commands/secrets.ts';
-import { readSecret } from '../secrets/prompt.ts';
-import { describeBackup, describeCheck, describeImport, describeList, describeRestore, describeSet } from './secrets.ts';
-import { ConfigError, PlinthError, UsageError } from '../errors.ts';
+import { DEFAULT_HELM_IMAGE } from '../commands/defaults.ts';
+import type { LiveContext, ReportedChange } from '../commands/live.ts';
+import type { RenderResult } from '../commands/render.ts';
+import type { SecretsContext } from '../commands/secrets.ts';
+import { BlockedError, ConfigError, PlinthError, UsageError } from '../errors.ts';
 import { formatIssues, table, useColor, type Colors, type Stream } from './output.ts';
 
 export interface Io {
@@ -43,16 +36,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const out = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const json = (value: unknown) => out(JSON.stringify(value, null, 2));
 
-  const context = (): Context => {
+  // Each command loads its own modules when it runs: a command needs a fraction of the CLI's code.
+  const baseContext = (): Omit<Context, 'registry'> => {
     const c = colorsFor(io.stderr);
     return {
       cwd: io.cwd,
-      registry,
       progress: (message) => {
         if (!globals.json && io.stderr.isTTY) io.stderr.write(`${c.dim(message)}\n`);
       },
     };
   };
+  const context = async (): Promise<Context> => ({ ...baseContext(), registry: (await import('../components/index.ts')).registry });
 
   const program = new Command()
     .name('plinth')
@@ -78,7 +72,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-o, --out <dir>', "output directory (default: the config's git.path beside the config file)")
     .option('--check', 'write nothing; exit 1 if the tree on disk is stale (for CI)')
     .action(async (options) => {
-      const result = await render(options, context());
+      const result = await (await import('../commands/render.ts')).render(options, await context());
       if (globals.json) json(result);
       else out(describeRender(result, io.cwd, colorsFor(io.stdout)));
       if (result.check && result.stale) exitCode = 1;
@@ -89,7 +83,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .description('show the components in install order: sync waves, dependencies, charts, secret inputs')
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .action(async (options) => {
-      const result = await graph(options, context());
+      const result = await (await import('../commands/graph.ts')).graph(options, await context());
       if (globals.json) return void json(result);
       const c = colorsFor(io.stdout);
       const rows = [['WAVE', 'COMPONENT', 'NEEDS', 'CHART', 'SECRET INPUTS']];
@@ -115,11 +109,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .option('--crds <dir>', 'apply the CRD manifests in this directory first (for a cluster without the charts)')
       .option('--prune', 'delete objects labelled managed-by plinth that are no longer rendered')
       .option('--allow-data-loss', 'with --prune, also delete PVCs, database clusters and namespaces holding PVCs');
-  const liveContext = (): LiveContext => ({ ...context(), connect: async (o) => (await import('../kube/client.ts')).connect(o) });
+  const liveContext = async (): Promise<LiveContext> => ({ ...(await context()), connect: async (o) => (await import('../kube/client.ts')).connect(o) });
 
   liveCommand('diff', 'show what apply would change on the live cluster (server-side dry run); exit 1 if anything')
     .action(async (options) => {
-      const result = await diff(options, liveContext());
+      const result = await (await import('../commands/live.ts')).diff(options, await liveContext());
       if (globals.json) json(result);
       else out(describeChanges(result.changes, colorsFor(io.stdout), `${result.differences} difference${result.differences === 1 ? '' : 's'} with ${result.server}`));
       if (result.differences > 0) exitCode = 1;
@@ -127,7 +121,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   liveCommand('apply', 'server-side apply of the rendered tree, in dependency order')
     .action(async (options) => {
-      const result = await apply(options, liveContext());
+      const result = await (await import('../commands/live.ts')).apply(options, await liveContext());
       const c = colorsFor(io.stdout);
       if (globals.json) json(result);
       else
@@ -152,7 +146,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--secrets-from <file>', 'restore the secret inputs from this escrow (plinth secrets backup) before anything syncs')
     .option('--identity <file>', 'age secret key for --secrets-from (default: $PLINTH_AGE_IDENTITY)')
     .action(async (options) => {
-      const result = await bootstrap(options, { ...liveContext(), env: io.env });
+      const result = await (await import('../commands/bootstrap.ts')).bootstrap(options, { ...(await liveContext()), env: io.env });
       if (globals.json) return void json(result);
       const c = colorsFor(io.stdout);
       out(
@@ -178,11 +172,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
         .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
         .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
         .option('--context <name>', 'kubeconfig context to use');
-    const secretsContext = (): secrets.SecretsContext => ({
-      ...liveContext(),
-      env: io.env,
-      readSecret: (label) => readSecret(process.stdin, io.stderr, label),
-    });
+    const secretsContext = async (): Promise<SecretsContext> => {
+      const { readSecret } = await import('../secrets/prompt.ts');
+      return { ...(await liveContext()), env: io.env, readSecret: (label) => readSecret(process.stdin, io.stderr, label) };
+    };
+    const secrets = () => import('../commands/secrets.ts');
+    const describe = () => import('./secrets.ts');
     const collect = (value: string, previous: string[] = []) => [...previous, value];
 
     secretsCommand
@@ -190,17 +185,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .description('the secret inputs of the config: keys, purpose, how to get them, which ExternalSecrets read them (offline)')
       .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
       .action(async (options) => {
-        const result = await secrets.list(options, context());
+        const result = await (await secrets()).list(options, await context());
         if (globals.json) json(result);
-        else out(describeList(result, colorsFor(io.stdout)));
+        else out((await describe()).describeList(result, colorsFor(io.stdout)));
       });
 
     withCluster('check')
       .description('which inputs are missing, incomplete or stale in the live store; exit 1 if any is missing')
       .action(async (options) => {
-        const result = await secrets.check(options, liveContext());
+        const result = await (await secrets()).check(options, await liveContext());
         if (globals.json) json(result);
-        else out(describeCheck(result, colorsFor(io.stdout)));
+        else out((await describe()).describeCheck(result, colorsFor(io.stdout)));
         if (!result.ok) exitCode = 1;
       });
 
@@ -210,9 +205,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .argument('<key>', 'declared key of that input, e.g. OS_APPLICATION_CREDENTIAL_SECRET')
       .option('--force', 'write a name or key no enabled component declares')
       .action(async (name, key, options) => {
-        const result = await secrets.set(name, key, options, secretsContext());
+        const result = await (await secrets()).set(name, key, options, await secretsContext());
         if (globals.json) json(result);
-        else out(describeSet(result, colorsFor(io.stdout)));
+        else out((await describe()).describeSet(result, colorsFor(io.stdout)));
       });
 
     withCluster('import')
@@ -221,9 +216,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .option('--input <name>', 'every variable of the file is a key of this one input (e.g. an openrc file)')
       .option('--dry-run', 'write nothing; show which names and keys would be written')
       .action(async (file, options) => {
-        const result = await secrets.importEnv(file, options, liveContext());
+        const result = await (await secrets()).importEnv(file, options, await liveContext());
         if (globals.json) json(result);
-        else out(describeImport(result, colorsFor(io.stdout)));
+        else out((await describe()).describeImport(result, colorsFor(io.stdout)));
         if (result.unknown.length > 0) exitCode = 1;
       });
 
@@ -233,9 +228,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .option('--recipient <age1...>', 'age public key to encrypt to (repeatable)', collect)
       .option('--recipients-file <file>', 'file of age public keys, one a line (repeatable)', collect)
       .action(async (options) => {
-        const result = await secrets.backup(options, liveContext());
+        const result = await (await secrets()).backup(options, await liveContext());
         if (globals.json) json(result);
-        else out(describeBackup(result, colorsFor(io.stdout)));
+        else out((await describe()).describeBackup(result, colorsFor(io.stdout)));
       });
 
     withCluster('restore')
@@ -243,9 +238,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .requiredOption('--from <file>', 'file written by plinth secrets backup')
       .option('--identity <file>', 'age secret key file (default: $PLINTH_AGE_IDENTITY)')
       .action(async (options) => {
-        const result = await secrets.restore(options, secretsContext());
+        const result = await (await secrets()).restore(options, await secretsContext());
         if (globals.json) json(result);
-        else out(describeRestore(result, colorsFor(io.stdout)));
+        else out((await describe()).describeRestore(result, colorsFor(io.stdout)));
       });
   }
 
@@ -264,7 +259,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         .option(...KUBECONFIG)
         .option(...CONTEXT)
     .action(async (name, options) => {
-      const result = await onboard(name, options, liveContext());
+      const result = await (await import('../commands/access.ts')).onboard(name, options, await liveContext());
       // The token stays in the kubeconfig file: it is never printed, in text or JSON.
       if (globals.json) return void json(result);
       const c = colorsFor(io.stdout);
@@ -286,7 +281,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         .option(...KUBECONFIG)
         .option(...CONTEXT)
     .action(async (name, options) => {
-      const result = await offboard(name, options, liveContext());
+      const result = await (await import('../commands/access.ts')).offboard(name, options, await liveContext());
       if (globals.json) return void json(result);
       const c = colorsFor(io.stdout);
       out(
@@ -301,7 +296,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .option(...KUBECONFIG)
       .option(...CONTEXT)
       .action(async (options) => {
-      const entries = await accessList(options, liveContext());
+      const entries = await (await import('../commands/access.ts')).accessList(options, await liveContext());
       if (globals.json) return void json(entries);
       const c = colorsFor(io.stdout);
       out(
@@ -325,7 +320,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-p, --port <port>', 'the Service port', '80')
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .action(async (service, options) => {
-      const result = await expose({ service, ...options }, context());
+      const result = await (await import('../commands/expose.ts')).expose({ service, ...options }, await context());
       if (globals.json) return void json(result.ingress);
       io.stdout.write(result.yaml);
       if (io.stderr.isTTY) io.stderr.write(`${colorsFor(io.stderr).dim(result.hint)}\n`);
@@ -336,7 +331,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .description("print the cluster's catalogue page: components, pinned charts, waves (Mermaid), secret inputs")
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .action(async (options) => {
-      const result = await docs(options, context());
+      const result = await (await import('../commands/docs.ts')).docs(options, await context());
       if (globals.json) json(result);
       else io.stdout.write(result.markdown);
     });
@@ -351,10 +346,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--info', 'table output: also list the CEL rules that could not be evaluated')
     .option('--schemas <dir>', 'schemas directory, CRDs under its crds/ (default: $PLINTH_SCHEMAS_DIR, else the cache of plinth schemas pull)')
     .action(async (paths, options) => {
-      // Loaded on use: the schema compiler, YAML reader and CEL are not needed by other commands.
       const { validate } = await import('../commands/validate.ts');
       const { toJunit, toSarif } = await import('../validate/report.ts');
-      const result = await validate({ ...options, paths }, { ...context(), env: io.env });
+      const result = await validate({ ...options, paths }, { ...baseContext(), env: io.env });
       const output = globals.json ? 'json' : options.output;
       if (output === 'json') json(result.report);
       else if (output === 'junit') io.stdout.write(toJunit(result.report, result.subjects));
@@ -373,7 +367,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--component <id...>', 'only these components (e.g. cert-manager keda)')
     .action(async (options) => {
       const { schemasPull } = await import('../commands/validate.ts');
-      const result = await schemasPull(options, { ...context(), env: io.env });
+      const result = await schemasPull(options, { ...baseContext(), env: io.env });
       if (globals.json) json(result);
       else out((await import('./validate.ts')).describePull(result, colorsFor(io.stdout)));
     });
@@ -387,7 +381,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--watch [seconds]', 're-run every N seconds (default 10) and redraw, until interrupted')
     .option('--report <file>', 'also write a self-contained HTML report to this file')
     .action(async (options) => {
-      // Loaded on use: only doctor needs the assessors and the report.
       const { doctor, watchDoctor } = await import('../commands/doctor.ts');
       const { describeDoctor } = await import('./doctor.ts');
       const { htmlReport } = await import('../health/report.ts');
@@ -403,14 +396,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
         }
         exitCode = result.status === 'fail' ? 1 : 0;
       };
-      if (watch === undefined) return void (await show(await doctor(connect, liveContext())));
+      if (watch === undefined) return void (await show(await doctor(connect, await liveContext())));
       const seconds = watch === true ? 10 : Number(watch);
       if (!(seconds > 0)) throw new UsageError(`--watch takes a number of seconds, not "${watch}"`, 'e.g. --watch 5');
       const stop = new AbortController();
       const interrupt = () => stop.abort();
       process.once('SIGINT', interrupt);
       try {
-        await watchDoctor(connect, liveContext(), { intervalMs: seconds * 1000, signal: stop.signal, onResult: show });
+        await watchDoctor(connect, await liveContext(), { intervalMs: seconds * 1000, signal: stop.signal, onResult: show });
       } finally {
         process.off('SIGINT', interrupt);
       }

@@ -5,6 +5,7 @@ import { MANAGED_BY, renderTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
 import { toYaml } from '../core/yaml.ts';
 import { PlinthError } from '../errors.ts';
+import { DEFAULT_HELM_IMAGE } from './defaults.ts';
 import { comparable } from '../kube/apply.ts';
 import type { LiveCluster } from '../kube/client.ts';
 import type { ConnectOptions } from '../kube/client.ts';
@@ -14,8 +15,7 @@ import { declarations } from '../secrets/declarations.ts';
 import { storeStatus } from '../secrets/status.ts';
 import { readStore } from '../secrets/store.ts';
 
-/** Helm runs inside the cluster, so bootstrapping needs neither helm nor chart downloads on the laptop. */
-export const DEFAULT_HELM_IMAGE = 'docker.io/alpine/helm:3.18.4';
+export { DEFAULT_HELM_IMAGE };
 
 export interface BootstrapOptions extends ConnectOptions {
   config?: string;

@@ -4,7 +4,7 @@ import { loadAll } from 'js-yaml';
 import { loadCluster } from '../config/load.ts';
 import { renderTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
-import { PlinthError, UsageError } from '../errors.ts';
+import { BlockedError, UsageError } from '../errors.ts';
 import { applyPhases, executePlan, planLive, type ApplySummary, type ObjectChange } from '../kube/apply.ts';
 import type { ConnectOptions, LiveCluster } from '../kube/client.ts';
 import type { Context } from './context.ts';
@@ -76,16 +76,7 @@ export async function diff(options: LiveOptions, ctx: LiveContext): Promise<Diff
   };
 }
 
-export class BlockedError extends PlinthError {
-  readonly changes: ReportedChange[];
-  constructor(changes: ReportedChange[]) {
-    super(
-      `${changes.length} change${changes.length === 1 ? '' : 's'} cannot be applied as rendered; nothing was applied`,
-      'do the manual step each one names, or revert the config change',
-    );
-    this.changes = changes;
-  }
-}
+export { BlockedError };
 
 export async function apply(options: LiveOptions, ctx: LiveContext): Promise<ApplyResult> {
   const { cluster, plan: livePlan } = await plan(options, ctx);

@@ -1,8 +1,6 @@
 import { dirname, join, relative, resolve } from 'node:path';
-import { loadCluster } from '../config/load.ts';
-import { renderTree } from '../core/render.ts';
 import { UsageError } from '../errors.ts';
-import type { ClusterConfig } from '../config/schema.ts';
+import type { ClusterConfig, Registry } from '../config/schema.ts';
 import type { Finding, Subject } from '../validate/finding.ts';
 import { readManifests } from '../validate/documents.ts';
 import { validateSubjects } from '../validate/index.ts';
@@ -10,7 +8,7 @@ import { summarize, type ValidateReport } from '../validate/report.ts';
 import { sortFindings } from '../validate/schema-findings.ts';
 import { clientVersion } from '../validate/schema/builtin.ts';
 import { cacheDir, openSchemaRegistry, schemasDir } from '../validate/schema/registry.ts';
-import { pullSchemas, type PullResult } from '../validate/schema/pull.ts';
+import type { PullResult } from '../validate/schema/pull.ts';
 import type { Context } from './context.ts';
 
 export interface ValidateOptions {
@@ -30,7 +28,8 @@ export interface ValidateResult {
   lines: Map<string, number[]>;
 }
 
-export type ValidateContext = Context & { env?: Record<string, string | undefined> };
+/** Validating manifests needs no components; a render does, and defaults to the built-in ones. */
+export type ValidateContext = Omit<Context, 'registry'> & { registry?: Registry; env?: Record<string, string | undefined> };
 
 export async function validate(options: ValidateOptions, ctx: ValidateContext): Promise<ValidateResult> {
   const env = ctx.env ?? process.env;
@@ -51,9 +50,11 @@ export async function validate(options: ValidateOptions, ctx: ValidateContext): 
     findings.push(...read.findings);
     source = paths.join(' ');
   } else {
-    const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+    const [{ loadCluster }, { renderTree }] = await Promise.all([import('../config/load.ts'), import('../core/render.ts')]);
+    const registry = ctx.registry ?? (await import('../components/index.ts')).registry;
+    const resolved = await loadCluster(ctx.cwd, options.config, registry);
     ctx.progress(`rendering ${relative(ctx.cwd, resolved.file) || resolved.file}`);
-    const tree = renderTree(resolved, ctx.registry);
+    const tree = renderTree(resolved, registry);
     const root = relative(ctx.cwd, join(dirname(resolved.file), resolved.config.git.path)) || '.';
     subjects = tree.objects.map(({ file, object }) => ({ file: join(root, file), document: 1, object }));
     source = relative(ctx.cwd, resolved.file) || resolved.file;
@@ -62,6 +63,7 @@ export async function validate(options: ValidateOptions, ctx: ValidateContext): 
   }
   ctx.progress(`validating ${subjects.length} objects`);
   findings.push(...(await validateSubjects(subjects, { schemas, ...(cluster ? { cluster } : {}) })));
+  await schemas.saveCodeCache();
   const strict = options.strict ?? false;
   const sorted = sortFindings(findings);
   return {
@@ -88,5 +90,6 @@ export interface SchemasPullOptions {
 export async function schemasPull(options: SchemasPullOptions, ctx: ValidateContext): Promise<PullResult> {
   const out = options.out ? resolve(ctx.cwd, options.out) : schemasDir(ctx.env ?? process.env);
   ctx.progress(`pulling CRDs into ${out}`);
+  const { pullSchemas } = await import('../validate/schema/pull.ts');
   return pullSchemas({ out, ...(options.from ? { from: options.from } : {}), ...(options.component ? { components: options.component } : {}) });
 }

@@ -8,7 +8,9 @@ import { HEADER, toYaml } from './yaml.ts';
 import { IN_CLUSTER, MANAGED_BY, SYNC_WAVE, syncPolicy } from './argo.ts';
 import { renderApps } from '../apps/index.ts';
 import { APP_LABEL } from '../apps/workload.ts';
-import type { ChartSource, ComponentId, HealthCheck, K8sObject, RenderContext, SecretInput } from './types.ts';
+import { describeObject, type ChartSource, type ComponentId, type HealthCheck, type K8sObject, type RenderContext, type SecretInput } from './types.ts';
+
+export { describeObject };
 
 export const COMPONENT_LABEL = 'plinth.dev/component';
 export { IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './argo.ts';
@@ -65,9 +67,6 @@ export function objectFileName(object: K8sObject, defaultNamespace?: string): st
   const scope = namespace && namespace !== defaultNamespace ? `${namespace}-` : '';
   return `${kind}-${scope}${object.metadata.name}.yaml`;
 }
-
-export const describeObject = (object: K8sObject): string =>
-  `${object.kind}/${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
 
 /**
  * The GitOps tree of a resolved cluster. Pure: the same cluster gives byte-identical files.

@@ -15,6 +15,10 @@ export interface K8sObject {
   [key: string]: unknown;
 }
 
+/** `Kind/namespace/name`, or `Kind/name` for a cluster-scoped object. */
+export const describeObject = (object: K8sObject): string =>
+  `${object.kind}/${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
+
 export type ComponentId = string;
 
 /** Pinned upstream Helm chart coordinates (facts from the upstream charts.json). */

@@ -1,5 +1,4 @@
-import { describeObject } from '../core/render.ts';
-import type { K8sObject } from '../core/types.ts';
+import { describeObject, type K8sObject } from '../core/types.ts';
 import type { Finding, Subject } from './finding.ts';
 import type { SchemaRegistry } from './schema/registry.ts';
 

@@ -217,4 +217,5 @@ describe('the validator cache', () => {
     expect(cold.map((p) => p.path)).toEqual(['/spec/duraton']);
     expect(warm).toEqual(cold);
   });
+
 });

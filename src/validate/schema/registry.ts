@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Script } from 'node:vm';
 import { closest } from '../../config/paths.ts';
-import { Ajv, _, type ErrorObject } from 'ajv';
-import standaloneCodeModule from 'ajv/dist/standalone/index.js';
+import type { Ajv, ErrorObject } from 'ajv';
 import { loadAll } from 'js-yaml';
 import type { K8sObject } from '../../core/types.ts';
 import { builtinKinds, builtinSchema, clientVersion } from './builtin.ts';
@@ -13,7 +14,6 @@ import { compileRule, evaluateRule, toCel } from './cel.ts';
 import { FORMATS, IGNORED_FORMATS } from './formats.ts';
 import { extensionsOf, fieldsAt, rootToAjv, METADATA, type ExtNode, type Schema } from './structural.ts';
 
-const standaloneCode = standaloneCodeModule as unknown as (ajv: Ajv, fn: unknown) => string;
 const nodeRequire = createRequire(import.meta.url);
 
 /** Where Plinth keeps what it can rebuild: pulled CRDs and compiled validators. */
@@ -55,6 +55,13 @@ interface Compiled {
   defaults: boolean;
 }
 
+/** A validator's code as V8 compiled it, and where its code cache goes if it had none that V8 accepted. */
+interface Loaded {
+  script: Script;
+  codeCacheFile: string | undefined;
+  needsCodeCache: boolean;
+}
+
 interface CrdVersionRef {
   file: string;
   group: string;
@@ -75,9 +82,12 @@ function compilerVersion(): Promise<string> {
   return compilerHash;
 }
 
+/** V8 rejects another version's code cache; naming the files by version lets several Node versions share a cache. */
+const V8_TAG = process.versions.v8.replace(/[^0-9a-z.]/gi, '_');
+
 const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
-async function writeAtomic(file: string, content: string): Promise<void> {
+async function writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   await writeFile(temp, content);
   await rename(temp, file);
@@ -141,6 +151,11 @@ export interface SchemaRegistry {
   /** How many CRD versions the schemas directory serves. */
   readonly crdCount: number;
   kind(apiVersion: string, kind: string): KindInfo | undefined;
+  /**
+   * Stores V8's compiled code of the validators this run compiled, so the next run skips compiling them
+   * (a large CRD's validator is megabytes of JavaScript). Call it once the objects are checked.
+   */
+  saveCodeCache(): Promise<void>;
   /** Adds the schemas of CustomResourceDefinition objects (e.g. from the manifests being validated). */
   addCrds(objects: unknown[], origin: string): void;
   check(object: K8sObject): Promise<SchemaProblem[]>;
@@ -184,8 +199,10 @@ export async function openSchemaRegistry(options: RegistryOptions): Promise<Sche
       structural: false,
     });
 
-  let ajv: Ajv | undefined;
-  const newAjv = () => {
+  // The compiler is loaded only when a validator is not cached yet: running a cached one needs ajv's runtime only.
+  let compiler: Promise<{ ajv: Ajv; standaloneCode: (ajv: Ajv, fn: unknown) => string }> | undefined;
+  const newCompiler = async () => {
+    const [{ Ajv, _ }, standalone] = await Promise.all([import('ajv'), import('ajv/dist/standalone/index.js')]);
     const instance = new Ajv({
       strict: false,
       allErrors: true,
@@ -196,11 +213,25 @@ export async function openSchemaRegistry(options: RegistryOptions): Promise<Sche
     });
     for (const [name, format] of Object.entries(FORMATS)) instance.addFormat(name, format as RegExp);
     for (const name of IGNORED_FORMATS) instance.addFormat(name, true);
-    return instance;
+    return { ajv: instance, standaloneCode: standalone.default as unknown as (ajv: Ajv, fn: unknown) => string };
   };
-  const load = (code: string): Compiled['validate'] => {
+  const loaded: Loaded[] = [];
+  /**
+   * Runs a standalone validator's code. V8 compiles functions lazily on their first call, so its code cache
+   * is taken after the run (saveCodeCache) and then holds every function the objects needed.
+   */
+  const load = (code: string, name: string, codeCacheFile?: string): Compiled['validate'] => {
+    let cachedData: Buffer | undefined;
+    if (codeCacheFile)
+      try {
+        cachedData = readFileSync(codeCacheFile);
+      } catch {
+        // no code cache yet: V8 compiles from source
+      }
+    const script = new Script(`(function (module, exports, require) {${code}\n})`, { filename: `plinth-validator:${name}`, ...(cachedData && { cachedData }) });
+    loaded.push({ script, codeCacheFile, needsCodeCache: !cachedData || script.cachedDataRejected === true });
     const module = { exports: {} as any };
-    new Function('module', 'exports', 'require', code)(module, module.exports, (id: string) => (id === 'plinth-formats' ? FORMATS : nodeRequire(id)));
+    script.runInThisContext()(module, module.exports, (id: string) => (id === 'plinth-formats' ? FORMATS : nodeRequire(id)));
     return module.exports.default ?? module.exports;
   };
   const compiled = new Map<string, Promise<Compiled>>();
@@ -209,10 +240,11 @@ export async function openSchemaRegistry(options: RegistryOptions): Promise<Sche
     if (result) return result;
     result = (async (): Promise<Compiled> => {
       const file = cache && join(cache, `${entry.cacheKey}.json`);
+      const codeCacheFile = cache && join(cache, `${entry.cacheKey}.v8-${V8_TAG}.bin`);
       if (file)
         try {
           const stored = JSON.parse(await readFile(file, 'utf8')) as { code: string; ext?: ExtNode; defaults: boolean };
-          return { validate: load(stored.code), ext: stored.ext, defaults: stored.defaults };
+          return { validate: load(stored.code, key, codeCacheFile), ext: stored.ext, defaults: stored.defaults };
         } catch {
           // not cached yet, or unreadable: compile
         }
@@ -220,12 +252,12 @@ export async function openSchemaRegistry(options: RegistryOptions): Promise<Sche
       const ajvSchema = entry.structural ? rootToAjv(schema) : { ...schema, properties: { ...schema.properties, metadata: METADATA } };
       const ext = entry.structural ? extensionsOf(schema) : undefined;
       const defaults = entry.structural && JSON.stringify(schema).includes('"default":');
-      ajv ??= newAjv();
+      const { ajv, standaloneCode } = await (compiler ??= newCompiler());
       const fn = ajv.compile(safePatterns(ajvSchema));
       const code = standaloneCode(ajv, fn);
       ajv.removeSchema();
       if (file) await writeAtomic(file, JSON.stringify({ code, ext, defaults })).catch(() => {});
-      return { validate: load(code), ext, defaults };
+      return { validate: load(code, key, codeCacheFile), ext, defaults };
     })();
     compiled.set(key, result);
     return result;
@@ -242,6 +274,11 @@ export async function openSchemaRegistry(options: RegistryOptions): Promise<Sche
     kind(apiVersion, kind) {
       const entry = lookup(apiVersion, kind)[1];
       return entry && { source: entry.source, origin: entry.origin, namespaced: entry.namespaced };
+    },
+    async saveCodeCache() {
+      const pending = loaded.filter((l) => l.needsCodeCache && l.codeCacheFile);
+      await Promise.all(pending.map((l) => writeAtomic(l.codeCacheFile!, l.script.createCachedData()).catch(() => {})));
+      for (const l of pending) l.needsCodeCache = false;
     },
     addCrds(objects, origin) {
       for (const crd of objects as any[]) {
