@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { load, YAMLException } from 'js-yaml';
 import type { K8sObject } from '../core/types.ts';
 import { UsageError } from '../errors.ts';
@@ -19,17 +19,21 @@ const MANIFEST = /\.(ya?ml|json)$/;
 /** Every manifest file under the given files and directories, sorted; hidden folders and node_modules skipped. */
 export async function manifestFiles(paths: string[], cwd: string): Promise<string[]> {
   const files: string[] = [];
+  // Synchronous, one readdir per folder: for a tree of thousands of files this is several times faster than
+  // an asynchronous walk (mostly waiting) or readdir's own recursive mode.
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('.') && entry.name !== 'node_modules') walk(`${dir}${sep}${entry.name}`);
+      } else if (entry.isFile() && MANIFEST.test(entry.name)) files.push(`${dir}${sep}${entry.name}`);
+    }
+  };
   for (const path of paths) {
     const full = resolve(cwd, path);
-    // Synchronous: an asynchronous recursive readdir of a large tree spends most of its time waiting.
     const info = statSync(full, { throwIfNoEntry: false });
     if (!info) throw new UsageError(`${path}: no such file or directory`, 'pass manifest files or directories, or --config for a cluster definition');
     if (info.isFile()) files.push(full);
-    else
-      for (const entry of readdirSync(full, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && MANIFEST.test(e.name))) {
-        const file = join(entry.parentPath, entry.name);
-        if (!/(^|\/)(\.[^/]+|node_modules)\//.test(relative(full, file))) files.push(file);
-      }
+    else walk(full);
   }
   return [...new Set(files)].sort();
 }

@@ -12,7 +12,7 @@ import type { K8sObject } from '../../core/types.ts';
 import { builtinKinds, builtinSchema, clientVersion } from './builtin.ts';
 import { compileRule, evaluateRule, toCel } from './cel.ts';
 import { FORMATS, IGNORED_FORMATS } from './formats.ts';
-import { extensionsOf, fieldsAt, rootToAjv, METADATA, type ExtNode, type Schema } from './structural.ts';
+import { extensionsOf, fieldsAt, rootToAjv, shareRepeatedSubschemas, METADATA, type ExtNode, type Schema } from './structural.ts';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -207,6 +207,8 @@ export async function openSchemaRegistry(options: RegistryOptions): Promise<Sche
       strict: false,
       allErrors: true,
       useDefaults: true,
+      // Shared subschemas stay functions of their own instead of being copied into each use.
+      inlineRefs: false,
       logger: false,
       unicodeRegExp: false,
       code: { source: true, formats: _`require("plinth-formats")` },
@@ -253,7 +255,7 @@ export async function openSchemaRegistry(options: RegistryOptions): Promise<Sche
       const ext = entry.structural ? extensionsOf(schema) : undefined;
       const defaults = entry.structural && JSON.stringify(schema).includes('"default":');
       const { ajv, standaloneCode } = await (compiler ??= newCompiler());
-      const fn = ajv.compile(safePatterns(ajvSchema));
+      const fn = ajv.compile(shareRepeatedSubschemas(safePatterns(ajvSchema)));
       const code = standaloneCode(ajv, fn);
       ajv.removeSchema();
       if (file) await writeAtomic(file, JSON.stringify({ code, ext, defaults })).catch(() => {});
