@@ -12,12 +12,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { dump } from 'js-yaml';
 import { registry } from '../src/components/index.ts';
 import { loadCluster } from '../src/config/load.ts';
 import { renderTree } from '../src/core/render.ts';
 import { resolveCluster } from '../src/config/validate.ts';
 import type { K8sObject } from '../src/core/types.ts';
+import { toYaml } from '../src/core/yaml.ts';
 import { builtinKinds, builtinSchema } from '../src/validate/schema/builtin.ts';
 import { openSchemaRegistry } from '../src/validate/schema/registry.ts';
 import { METADATA, rootToAjv } from '../src/validate/schema/structural.ts';
@@ -157,7 +157,7 @@ try {
   const multi = join(work, 'multi');
   mkdirSync(multi);
   for (let f = 0; f * 100 < objects.length; f++)
-    writeFileSync(join(multi, `objects-${String(f).padStart(3, '0')}.yaml`), objects.slice(f * 100, (f + 1) * 100).map((o) => dump(o, { noRefs: true })).join('---\n'));
+    writeFileSync(join(multi, `objects-${String(f).padStart(3, '0')}.yaml`), objects.slice(f * 100, (f + 1) * 100).map((o) => toYaml(o)).join('---\n'));
   rmSync(cache, { recursive: true, force: true });
   compare(`the same objects in ${Math.ceil(objects.length / 100)} multi-document files of 100`, multi);
 } finally {

@@ -165,6 +165,16 @@ describe('plinth validate on manifests', () => {
     expect(service.locations[0].logicalLocations[0].fullyQualifiedName).toBe('Service/apps/web/spec/ports/0/port');
   });
 
+  it('reads YAML as kubectl and Argo CD do: `yes` is a boolean and `0777` octal, so a ConfigMap holding them is refused', async () => {
+    const own = await tempDir();
+    await writeFile(join(own, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flags, namespace: apps}\ndata:\n  enabled: yes\n  mode: 0777\n  since: 2024-01-01\n  window: 1:30\n');
+    const result = await runCli(['validate', join(own, 'cm.yaml'), '--output', 'json'], { env: env(cache) });
+    expect(result.code).toBe(1);
+    const findings = JSON.parse(result.stdout).findings as { path: string; message: string; hint?: string }[];
+    expect(findings.map((f) => `${f.path} ${f.message}`)).toEqual(['/data/enabled must be string (found boolean true)', '/data/mode must be string (found number 511)']);
+    expect(findings[0]!.hint).toContain('quote the value');
+  });
+
   it('usage errors exit 2: a missing path, or --config with paths', async () => {
     const missing = await runCli(['validate', join(dir, 'nope.yaml')], { env: env(cache) });
     expect(missing.code).toBe(2);
@@ -188,7 +198,7 @@ describe('the compiled-validator cache across runs', () => {
   it("keeps V8's compiled code of each validator, uses it on the next run, and recovers from a damaged one", async () => {
     const own = await tempDir();
     const manifest = join(own, 'deployment.yaml');
-    await writeFile(manifest, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: n}\nspec: {selector: {}, template: {spec: {containers: [{name: c, imagePullPolicy: 1}]}}}\n');
+    await writeFile(manifest, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: apps}\nspec: {selector: {}, template: {spec: {containers: [{name: c, imagePullPolicy: 1}]}}}\n');
     const run = async () => {
       const result = await runCli(['validate', manifest, '--output', 'json'], { env: env(own) });
       expect(result.code).toBe(1);

@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadAll } from 'js-yaml';
 import { loadCluster } from '../config/load.ts';
 import { renderTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
+import { readYamlAll } from '../core/yaml.ts';
 import { BlockedError, UsageError } from '../errors.ts';
 import { applyPhases, executePlan, planLive, type ApplySummary, type ObjectChange } from '../kube/apply.ts';
 import type { ConnectOptions, LiveCluster } from '../kube/client.ts';
@@ -46,7 +46,7 @@ export async function readCrds(dir: string): Promise<K8sObject[]> {
   const crds: K8sObject[] = [];
   // js-yaml: upstream CRD files are large, and it reads them several times faster than the yaml package.
   for (const file of files) {
-    for (const object of loadAll(await readFile(join(dir, file), 'utf8')) as (K8sObject | null)[]) {
+    for (const object of readYamlAll(await readFile(join(dir, file), 'utf8')) as (K8sObject | null)[]) {
       if (object?.kind === 'CustomResourceDefinition') crds.push(object);
     }
   }

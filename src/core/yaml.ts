@@ -1,17 +1,57 @@
-import { DEFAULT_SCALAR_STYLE_RULES, dump, SCALAR_STYLE, YAML11_SCHEMA, type ScalarLayout } from 'js-yaml';
+import {
+  boolYaml11Tag, DEFAULT_SCALAR_STYLE_RULES, defineScalarTag, dump, FAILSAFE_SCHEMA, load, loadAll, mergeTag, NOT_RESOLVED, nullYaml11Tag,
+  SCALAR_STYLE, Schema, YAML11_SCHEMA, type ScalarLayout,
+} from 'js-yaml';
 
 export const HEADER = '# Rendered by plinth: change the cluster config and run `plinth render` instead of editing this file.\n';
 
-/**
- * Go's YAML reader (yaml.v2, under kubectl, Argo CD and Helm) also takes `1e3` or `12e45` (a short commit
- * hash) for a float, which YAML 1.1 itself does not: such strings are quoted too.
- */
 const GO_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const GO_INT = /^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/;
+const GO_SPECIAL_FLOATS: Record<string, number> = Object.fromEntries([
+  ...['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF'].map((s) => [s, Infinity]),
+  ...['-.inf', '-.Inf', '-.INF'].map((s) => [s, -Infinity]),
+  ...['.nan', '.NaN', '.NAN'].map((s) => [s, NaN]),
+]);
 
+/** An integer as Go's strconv.ParseInt(s, 0, 64) reads it after yaml.v2 drops the underscores: `0777` is octal. */
+const goIntTag = defineScalarTag('tag:yaml.org,2002:int', {
+  implicit: true,
+  implicitFirstChars: ['-', '+', ...'0123456789'],
+  resolve: (source: string) => {
+    const plain = source.replaceAll('_', '');
+    if (!GO_INT.test(plain)) return NOT_RESOLVED;
+    const sign = plain.startsWith('-') ? -1 : 1;
+    let digits = plain.replace(/^[-+]/, '');
+    let radix = 10;
+    if (/^0[xob]/i.test(digits)) {
+      radix = { x: 16, o: 8, b: 2 }[digits[1]!.toLowerCase() as 'x' | 'o' | 'b'];
+      digits = digits.slice(2);
+    } else if (digits.length > 1 && digits.startsWith('0')) radix = 8;
+    return sign * parseInt(digits, radix);
+  },
+  identify: (value: unknown) => Number.isInteger(value),
+});
+
+const goFloatTag = defineScalarTag('tag:yaml.org,2002:float', {
+  implicit: true,
+  implicitFirstChars: ['-', '+', '.', ...'0123456789'],
+  resolve: (source: string) => {
+    if (source in GO_SPECIAL_FLOATS) return GO_SPECIAL_FLOATS[source]!;
+    const plain = source.replaceAll('_', '');
+    return GO_FLOAT.test(plain) ? parseFloat(plain) : NOT_RESOLVED;
+  },
+  identify: (value: unknown) => typeof value === 'number',
+});
+
+/**
+ * Go's YAML reader (yaml.v2, under kubectl, Argo CD and Helm) also takes `1e3`, `12e45` (a short commit
+ * hash) or `0o17` for a number, which YAML 1.1 itself does not: such strings are quoted too.
+ */
 function quoteGoNumbers(layout: ScalarLayout): void {
-  if (layout.style === SCALAR_STYLE.PLAIN && layout.node.tag === 'tag:yaml.org,2002:str' && GO_FLOAT.test(layout.node.value)) {
-    layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-  }
+  const { node } = layout;
+  if (layout.style !== SCALAR_STYLE.PLAIN || node.tag !== 'tag:yaml.org,2002:str') return;
+  const readAsNumber = [goIntTag, goFloatTag].some((tag) => tag.resolve(node.value, false, tag.tagName) !== NOT_RESOLVED);
+  if (readAsNumber) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
 }
 
 const SCALAR_RULES = [quoteGoNumbers, ...Object.values(DEFAULT_SCALAR_STYLE_RULES)];
@@ -24,6 +64,24 @@ const SCALAR_RULES = [quoteGoNumbers, ...Object.values(DEFAULT_SCALAR_STYLE_RULE
  */
 export function toYaml(value: unknown): string {
   return dump(value, { schema: YAML11_SCHEMA, sortKeys: true, lineWidth: -1, noRefs: true, quoteStyle: 'double', scalarStyleRules: SCALAR_RULES });
+}
+
+/**
+ * YAML as Kubernetes reads it: kubectl, the API machinery and Argo CD parse manifests with Go's yaml.v2
+ * (through sigs.k8s.io/yaml). That is YAML 1.1 for booleans (`yes`, `on`, `n`) and octal (`0777`), Go's
+ * number syntax (`1e3` is a float, `1:30` is a string), and dates kept as strings. Reading manifests the
+ * same way is what lets `enabled: yes` in a ConfigMap be reported as the boolean the API server rejects.
+ */
+export const KUBERNETES_SCHEMA = new Schema([...FAILSAFE_SCHEMA.tags, nullYaml11Tag, boolYaml11Tag, goIntTag, goFloatTag, mergeTag]);
+
+/** One YAML document, read as Kubernetes reads it. */
+export function readYaml(text: string, filename?: string): unknown {
+  return load(text, { schema: KUBERNETES_SCHEMA, ...(filename && { filename }) });
+}
+
+/** Every document of a YAML stream, read as Kubernetes reads it. */
+export function readYamlAll(text: string, filename?: string): unknown[] {
+  return loadAll(text, { schema: KUBERNETES_SCHEMA, ...(filename && { filename }) });
 }
 
 export const MARKDOWN_HEADER = '<!-- Rendered by plinth: change the cluster config and run `plinth render` instead of editing this file. -->\n';

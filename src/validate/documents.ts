@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
-import { load, YAMLException } from 'js-yaml';
+import { YAMLException } from 'js-yaml';
+import { readYaml } from '../core/yaml.ts';
 import type { K8sObject } from '../core/types.ts';
 import { UsageError } from '../errors.ts';
 import type { Finding, Subject } from './finding.ts';
@@ -120,7 +121,7 @@ export function readManifestFiles(fullPaths: string[], cwd: string): ReadManifes
     docs.forEach((doc, i) => {
       let value: unknown;
       try {
-        value = load(doc.text, { filename: file });
+        value = readYaml(doc.text, file);
       } catch (error) {
         const line = error instanceof YAMLException ? doc.start + (error.mark?.line ?? 0) : doc.start;
         const reason = error instanceof YAMLException ? error.reason : (error as Error).message;

@@ -1,4 +1,4 @@
-import { load } from 'js-yaml';
+import { readYaml } from '../../core/yaml.ts';
 import type { Finding } from '../finding.ts';
 import {
   asList, asObj, configPath, didYouMean, finding, groupOf, isObj, list, pointer, quote, str,
@@ -54,7 +54,7 @@ function helmValues(source: Obj): Obj {
   if (isObj(helm.valuesObject)) return helm.valuesObject;
   if (typeof helm.values === 'string') {
     try {
-      return asObj(load(helm.values));
+      return asObj(readYaml(helm.values));
     } catch {
       return {};
     }

@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { closest } from '../../config/paths.ts';
 import type { Ajv, ErrorObject } from 'ajv';
-import { loadAll } from 'js-yaml';
 import type { K8sObject } from '../../core/types.ts';
+import { readYamlAll } from '../../core/yaml.ts';
 import { builtinKinds, builtinSchema, clientVersion } from './builtin.ts';
 import { compileRule, evaluateRule, toCel } from './cel.ts';
 import { FORMATS, IGNORED_FORMATS } from './formats.ts';
@@ -93,9 +93,9 @@ async function writeAtomic(file: string, content: string | Uint8Array): Promise<
   await rename(temp, file);
 }
 
-/** Parses the CRDs of a file; js-yaml because upstream CRD files are large (see docs/validate.md). */
+/** Parses the CRDs of a file as the API server would receive them; js-yaml because upstream CRD files are large. */
 function crdsIn(text: string): any[] {
-  return (loadAll(text) as any[]).filter((d) => d?.kind === 'CustomResourceDefinition' && d.apiVersion === 'apiextensions.k8s.io/v1');
+  return (readYamlAll(text) as any[]).filter((d) => d?.kind === 'CustomResourceDefinition' && d.apiVersion === 'apiextensions.k8s.io/v1');
 }
 
 function crdVersions(crd: any, file: string): CrdVersionRef[] {
