@@ -63,7 +63,7 @@ export async function validate(options: ValidateOptions, ctx: ValidateContext): 
   }
   ctx.progress(`validating ${subjects.length} objects`);
   findings.push(...(await validateSubjects(subjects, { schemas, ...(cluster ? { cluster } : {}) })));
-  await schemas.saveCodeCache();
+  await schemas.flush();
   const strict = options.strict ?? false;
   const sorted = sortFindings(findings);
   return {

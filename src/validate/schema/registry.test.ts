@@ -1,6 +1,9 @@
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, UPSTREAM } from '../../../test/helpers.ts';
 import type { K8sObject } from '../../core/types.ts';
+import { toYaml } from '../../core/yaml.ts';
 import { openSchemaRegistry, type SchemaProblem, type SchemaRegistry } from './registry.ts';
 
 /** A CRD whose schema uses each Kubernetes extension once, so each can be shown to pass and to fail. */
@@ -212,10 +215,46 @@ describe('the validator cache', () => {
   it('gives the same results compiled fresh and loaded from the cache', async () => {
     const cacheDir = await tempDir();
     const object: K8sObject = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'c', namespace: 'n' }, spec: { secretName: 's', issuerRef: { name: 'i' }, duraton: '1h' } };
-    const cold = await (await openSchemaRegistry({ schemasDir: UPSTREAM, cacheDir })).check(object);
-    const warm = await (await openSchemaRegistry({ schemasDir: UPSTREAM, cacheDir })).check(object);
+    const check = async () => {
+      const registry = await openSchemaRegistry({ schemasDir: UPSTREAM, cacheDir });
+      const problems = await registry.check(object);
+      await registry.flush();
+      return problems;
+    };
+    const cold = await check();
+    expect((await readdir(join(cacheDir, 'validators'))).filter((f) => f.endsWith('.bin'))).toHaveLength(1);
+    const warm = await check();
     expect(cold.map((p) => p.path)).toEqual(['/spec/duraton']);
     expect(warm).toEqual(cold);
+  });
+
+  it('is keyed by the CRD files\' contents: a fresh checkout reuses it, a changed CRD is compiled again', async () => {
+    const schemas = await tempDir();
+    const cacheDir = await tempDir();
+    const crdFile = join(schemas, 'crds', 'widgets.yaml');
+    await mkdir(join(schemas, 'crds'));
+    await writeFile(crdFile, toYaml(WIDGET_CRD));
+    const validators = async () => (await readdir(join(cacheDir, 'validators'))).filter((f) => !f.startsWith('crd-hashes-')).sort();
+    const run = async () => {
+      const registry = await openSchemaRegistry({ schemasDir: schemas, cacheDir });
+      const problems = await registry.check(widget({ port: true }));
+      await registry.flush();
+      return problems;
+    };
+    const first = await run();
+    expect(paths(first)).toEqual(['schema /spec/port']);
+    const compiled = await validators();
+    expect(compiled.filter((f) => f.startsWith('crd-index-'))).toHaveLength(1);
+    // A checkout gives every file a new time; the content, and so the cache, is the same.
+    await utimes(crdFile, new Date(2030, 0, 1), new Date(2030, 0, 1));
+    expect(await run()).toEqual(first);
+    expect(await validators()).toEqual(compiled);
+    // A changed CRD is a new index and a new validator.
+    await writeFile(crdFile, `# upgraded\n${toYaml(WIDGET_CRD)}`);
+    expect(await run()).toEqual(first);
+    const after = await validators();
+    expect(after.filter((f) => f.startsWith('crd-index-'))).toHaveLength(2);
+    expect(after.filter((f) => f.endsWith('.json') && !f.startsWith('crd-index-'))).toHaveLength(2);
   });
 
 });

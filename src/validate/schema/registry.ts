@@ -104,7 +104,36 @@ function crdVersions(crd: any, file: string): CrdVersionRef[] {
     .map((v: any) => ({ file, group: crd.spec.group, version: v.name, kind: crd.spec.names.kind, namespaced: crd.spec.scope !== 'Cluster' }));
 }
 
-/** Every served CRD version under `dir`, keyed `group/version/Kind`, cached on disk by the files' sizes and times. */
+/**
+ * The content hash of each CRD file. A hash is remembered with the file's size and time, so an unchanged
+ * file is not read again; a fresh checkout (same content, new times, as on a CI machine with a restored
+ * cache) hashes each file once, and everything keyed by the hashes is reused.
+ */
+async function contentHashes(dir: string, files: string[], cache: string | undefined): Promise<Map<string, string>> {
+  type Memo = Record<string, { size: number; mtimeMs: number; hash: string }>;
+  const memoFile = cache && join(cache, `crd-hashes-${sha(dir)}.json`);
+  let memo: Memo = {};
+  if (memoFile)
+    try {
+      memo = JSON.parse(await readFile(memoFile, 'utf8')) as Memo;
+    } catch {
+      // not remembered yet
+    }
+  let changed = false;
+  await Promise.all(
+    files.map(async (file) => {
+      const { size, mtimeMs } = await stat(join(dir, file));
+      if (memo[file]?.size === size && memo[file].mtimeMs === mtimeMs) return;
+      memo[file] = { size, mtimeMs, hash: createHash('sha256').update(await readFile(join(dir, file))).digest('hex').slice(0, 32) };
+      changed = true;
+    }),
+  );
+  if (memoFile && (changed || Object.keys(memo).length !== files.length))
+    await writeAtomic(memoFile, JSON.stringify(Object.fromEntries(files.map((f) => [f, memo[f]])))).catch(() => {});
+  return new Map(files.map((f) => [f, memo[f]!.hash]));
+}
+
+/** Every served CRD version under `dir`, keyed `group/version/Kind`, cached on disk by the files' contents. */
 async function crdIndex(dir: string, cache: string | undefined): Promise<{ index: Map<string, CrdVersionRef>; stamps: Map<string, string> }> {
   let files: string[] = [];
   try {
@@ -112,13 +141,8 @@ async function crdIndex(dir: string, cache: string | undefined): Promise<{ index
   } catch {
     return { index: new Map(), stamps: new Map() };
   }
-  const stamps = new Map(
-    await Promise.all(files.map(async (f) => {
-      const s = await stat(join(dir, f));
-      return [f, `${s.size}:${s.mtimeMs}`] as [string, string];
-    })),
-  );
-  const indexFile = cache && join(cache, `crd-index-${sha(`${dir}\n${[...stamps].join('\n')}`)}.json`);
+  const stamps = await contentHashes(dir, files, cache);
+  const indexFile = cache && join(cache, `crd-index-${sha([...stamps].join('\n'))}.json`);
   if (indexFile)
     try {
       return { index: new Map(JSON.parse(await readFile(indexFile, 'utf8'))), stamps };
@@ -127,7 +151,7 @@ async function crdIndex(dir: string, cache: string | undefined): Promise<{ index
     }
   const index = new Map<string, CrdVersionRef>();
   for (const file of files)
-    for (const crd of crdsIn(await readFile(join(dir, file), 'utf8')))
+    for (const crd of crdsIn(readFileSync(join(dir, file), 'utf8')))
       for (const ref of crdVersions(crd, file)) index.set(`${ref.group}/${ref.version}/${ref.kind}`, ref);
   if (indexFile) await writeAtomic(indexFile, JSON.stringify([...index])).catch(() => {});
   return { index, stamps };
@@ -152,10 +176,10 @@ export interface SchemaRegistry {
   readonly crdCount: number;
   kind(apiVersion: string, kind: string): KindInfo | undefined;
   /**
-   * Stores V8's compiled code of the validators this run compiled, so the next run skips compiling them
-   * (a large CRD's validator is megabytes of JavaScript). Call it once the objects are checked.
+   * Finishes writing the cache: the validators this run compiled, and V8's compiled code of them, so the
+   * next run neither compiles a schema nor parses a validator. Call it once the objects are checked.
    */
-  saveCodeCache(): Promise<void>;
+  flush(): Promise<void>;
   /** Adds the schemas of CustomResourceDefinition objects (e.g. from the manifests being validated). */
   addCrds(objects: unknown[], origin: string): void;
   check(object: K8sObject): Promise<SchemaProblem[]>;
@@ -211,16 +235,18 @@ export async function openSchemaRegistry(options: RegistryOptions): Promise<Sche
       inlineRefs: false,
       logger: false,
       unicodeRegExp: false,
-      code: { source: true, formats: _`require("plinth-formats")` },
+      // ajv's pass over the generated code took about a third of compiling and saved nothing measurable at run time.
+      code: { source: true, optimize: false, formats: _`require("plinth-formats")` },
     });
     for (const [name, format] of Object.entries(FORMATS)) instance.addFormat(name, format as RegExp);
     for (const name of IGNORED_FORMATS) instance.addFormat(name, true);
     return { ajv: instance, standaloneCode: standalone.default as unknown as (ajv: Ajv, fn: unknown) => string };
   };
   const loaded: Loaded[] = [];
+  const writes: Promise<void>[] = [];
   /**
    * Runs a standalone validator's code. V8 compiles functions lazily on their first call, so its code cache
-   * is taken after the run (saveCodeCache) and then holds every function the objects needed.
+   * is taken after the run (flush) and then holds every function the objects needed.
    */
   const load = (code: string, name: string, codeCacheFile?: string): Compiled['validate'] => {
     let cachedData: Buffer | undefined;
@@ -258,7 +284,8 @@ export async function openSchemaRegistry(options: RegistryOptions): Promise<Sche
       const fn = ajv.compile(shareRepeatedSubschemas(safePatterns(ajvSchema)));
       const code = standaloneCode(ajv, fn);
       ajv.removeSchema();
-      if (file) await writeAtomic(file, JSON.stringify({ code, ext, defaults })).catch(() => {});
+      // Written while the objects are checked; flush() waits for it.
+      if (file) writes.push(writeAtomic(file, JSON.stringify({ code, ext, defaults })).catch(() => {}));
       return { validate: load(code, key, codeCacheFile), ext, defaults };
     })();
     compiled.set(key, result);
@@ -277,7 +304,8 @@ export async function openSchemaRegistry(options: RegistryOptions): Promise<Sche
       const entry = lookup(apiVersion, kind)[1];
       return entry && { source: entry.source, origin: entry.origin, namespaced: entry.namespaced };
     },
-    async saveCodeCache() {
+    async flush() {
+      await Promise.all(writes.splice(0));
       const pending = loaded.filter((l) => l.needsCodeCache && l.codeCacheFile);
       await Promise.all(pending.map((l) => writeAtomic(l.codeCacheFile!, l.script.createCachedData()).catch(() => {})));
       for (const l of pending) l.needsCodeCache = false;
