@@ -380,6 +380,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--context <name>', 'kubeconfig context to use')
     .option('--watch [seconds]', 're-run every N seconds (default 10) and redraw, until interrupted')
     .option('--report <file>', 'also write a self-contained HTML report to this file')
+    .option('--dns-server <ip[:port]>', "look the public hosts up at this name server (e.g. the zone's own) instead of the system's resolver")
+    .option('--no-dns', 'do not look the public hosts up in DNS')
     .action(async (options) => {
       const { doctor, watchDoctor } = await import('../commands/doctor.ts');
       const { describeDoctor } = await import('./doctor.ts');

@@ -1,6 +1,7 @@
 import { loadCluster } from '../config/load.ts';
 import { renderTree } from '../core/render.ts';
-import { diagnose, kindsToRead, summarize, type Feature, type Summary } from '../health/doctor.ts';
+import { diagnose, kindsToRead, publicHosts, summarize, type Feature, type Summary } from '../health/doctor.ts';
+import { dnsResolver, type HostLookup, type ResolveHost } from '../health/dns.ts';
 import { takeSnapshot } from '../health/snapshot.ts';
 import { worstStatus, type CheckStatus } from '../health/status.ts';
 import type { ConnectOptions } from '../kube/client.ts';
@@ -8,11 +9,17 @@ import type { LiveContext } from './live.ts';
 
 export interface DoctorOptions extends ConnectOptions {
   config?: string;
+  /** false: do not look the public hosts up in DNS (a machine without DNS, or an air gap). */
+  dns?: boolean;
+  /** Ask this name server (IP[:port]) instead of the system's resolver, e.g. the zone's authoritative one. */
+  dnsServer?: string;
 }
 
 export interface DoctorContext extends LiveContext {
   /** The clock certificates' expiry is measured against; injected so tests can move it. */
   now?: () => Date;
+  /** How public hosts are looked up; default: DNS, through options.dnsServer or the system's resolver. */
+  resolveHost?: ResolveHost;
 }
 
 export interface DoctorResult {
@@ -40,6 +47,8 @@ export async function openDoctor(options: DoctorOptions, ctx: DoctorContext): Pr
   const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
   const tree = renderTree(resolved, ctx.registry, { files: false });
   const argoNamespace = resolved.config.components['argo-cd']?.common.namespace ?? ctx.registry['argo-cd']?.namespace ?? 'argocd';
+  const resolveHost = options.dns === false ? undefined : (ctx.resolveHost ?? dnsResolver(options.dnsServer ? { server: options.dnsServer } : {}));
+  const hosts = resolveHost ? publicHosts(tree) : [];
   const cluster = await connecting;
   const kinds = kindsToRead(tree);
   return {
@@ -48,8 +57,10 @@ export async function openDoctor(options: DoctorOptions, ctx: DoctorContext): Pr
       const before = cluster.requestCount();
       const now = ctx.now?.() ?? new Date();
       ctx.progress(`reading ${kinds.list.length} kinds from ${cluster.server}`);
+      // DNS answers while the cluster is read.
+      const lookups = resolveHost && hosts.length > 0 && Promise.all(hosts.map(async (host): Promise<[string, HostLookup]> => [host, await resolveHost(host)]));
       const snapshot = await takeSnapshot(cluster, kinds.list, kinds.probe, now);
-      const features = diagnose(tree, snapshot, argoNamespace);
+      const features = diagnose(tree, snapshot, argoNamespace, lookups ? new Map(await lookups) : undefined);
       return {
         cluster: resolved.config.name,
         server: cluster.server,

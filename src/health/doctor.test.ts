@@ -4,8 +4,9 @@ import { loadCluster } from '../config/load.ts';
 import { renderTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
 import { REPO } from '../../test/helpers.ts';
-import { FREIGHT, healthyNode, healthyWorld, withStatuses } from '../../test/health-world.ts';
-import { diagnose, kindsToRead, summarize, type Feature } from './doctor.ts';
+import { FREIGHT, healthyNode, healthyWorld, LB_IP, withStatuses } from '../../test/health-world.ts';
+import type { HostLookup } from './dns.ts';
+import { diagnose, kindsToRead, publicHosts, summarize, type Feature } from './doctor.ts';
 import { snapshotOf } from './snapshot.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
@@ -73,6 +74,23 @@ describe('doctor on the default platform (synthetic snapshots)', () => {
     expect(host.message).toMatch(/^the DNS record of mswa.cis240470.projects.jetstream-cloud.org is not kept up to date: could not get secret data from provider/);
     expect(host.chain!.map((s) => s.ref)).toEqual(['Ingress/production/web', 'ExternalSecret/external-dns/external-dns-clouds-yaml', 'Secret/plinth-secrets/designate-credentials']);
     expect(host.hint).toContain('plinth secrets set designate-credentials');
+  });
+
+  it('looks each public host up in DNS: resolving to the Ingress address passes, no record fails, another address warns', () => {
+    const HOST = 'mswa.cis240470.projects.jetstream-cloud.org';
+    expect(publicHosts(tree)).toEqual([HOST]);
+    const run = (lookup: HostLookup) => check(diagnose(tree, snapshotOf(world(), { now: NOW }), 'argocd', new Map([[HOST, lookup]])), 'public-https', `https://${HOST}`)!;
+    const ok = run({ addresses: [LB_IP] });
+    expect(ok.status).toBe('pass');
+    expect(ok.message).toContain(`${HOST} resolves to ${LB_IP}`);
+    const missing = run({ error: 'no A or AAAA record', missing: true });
+    expect(missing).toMatchObject({ status: 'fail', health: 'Missing', message: `${HOST} does not resolve: no A or AAAA record` });
+    expect(missing.hint).toContain(`kubectl -n external-dns logs deploy/external-dns | grep ${HOST}`);
+    const elsewhere = run({ addresses: ['198.51.100.7'] });
+    expect(elsewhere).toMatchObject({ status: 'warn', message: `${HOST} resolves to 198.51.100.7, but its Ingress is served at ${LB_IP}` });
+    const unreachable = run({ error: 'DNS did not answer (ETIMEOUT)', missing: false });
+    expect(unreachable).toMatchObject({ status: 'warn', health: 'Unknown', message: `could not look ${HOST} up: DNS did not answer (ETIMEOUT)` });
+    expect(unreachable.hint).toContain('--dns-server');
   });
 
   it('reports missing CRDs once per component and skips the checks of kinds that are not served', () => {

@@ -1,8 +1,10 @@
+import { isIP } from 'node:net';
 import type { RenderedObject, RenderedTree } from '../core/render.ts';
 import { BUILT_IN_GROUPS, groupOf } from '../core/render.ts';
 import type { HealthCheck, K8sObject } from '../core/types.ts';
 import { APP_LABEL, STAGE_LABEL } from '../apps/workload.ts';
 import { kindKey } from './assess.ts';
+import type { HostLookup } from './dns.ts';
 import { DEFAULT_KNOWLEDGE, describeRef, explain, type CauseStep, type Knowledge, type Node } from './causes.ts';
 import type { KindRef, Snapshot } from './snapshot.ts';
 import { statusOf, worstStatus, type CheckStatus, type Health } from './status.ts';
@@ -192,7 +194,26 @@ const currentFreight = (stage: K8sObject | undefined): string | undefined => {
 };
 
 /** The features of the cluster and the checks of each, from the render and a snapshot of the live cluster. */
-export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace = 'argocd'): Feature[] {
+type IngressSpec = { tls?: { hosts?: string[]; secretName?: string }[]; rules?: { host?: string }[] };
+
+/** The hosts an Ingress serves: its rules' and its TLS entries', each once. */
+const ingressHosts = (spec: IngressSpec): string[] =>
+  [...new Set([...(spec.rules ?? []).map((r) => r.host), ...(spec.tls ?? []).flatMap((t) => t.hosts ?? [])].filter(Boolean) as string[])];
+
+/** Every host the rendered Ingresses serve, sorted: what doctor looks up in DNS. */
+export function publicHosts(tree: RenderedTree): string[] {
+  return [...new Set(tree.objects.filter((o) => o.object.kind === 'Ingress').flatMap((o) => ingressHosts((o.object.spec ?? {}) as IngressSpec)))].sort();
+}
+
+/** The addresses an Ingress is served at, as its controller reports them. */
+const servedAt = (ingress: K8sObject | undefined): string[] =>
+  ((ingress?.status as { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined)?.loadBalancer?.ingress ?? []).flatMap((i) => [i.ip, i.hostname].filter(Boolean) as string[]);
+
+/**
+ * Every feature's checks. `lookups` holds what each public host resolves to in DNS (see publicHosts);
+ * without it, the hosts are checked inside the cluster only.
+ */
+export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace = 'argocd', lookups?: Map<string, HostLookup>): Feature[] {
   const knowledge = knowledgeOf(tree, argoNamespace);
   const features: Feature[] = [];
   // The render's objects by owner (component id, `app:<name>`), apps' Applications under their app: one pass, not one per feature.
@@ -241,8 +262,8 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
   const dnsPublisher = tree.components.find((c) => c.id === 'external-dns')?.health ?? [];
   for (const { object } of tree.objects) {
     if (object.kind !== 'Ingress') continue;
-    const spec = (object.spec ?? {}) as { tls?: { hosts?: string[]; secretName?: string }[]; rules?: { host?: string }[] };
-    const hosts = [...new Set([...(spec.rules ?? []).map((r) => r.host), ...(spec.tls ?? []).flatMap((t) => t.hosts ?? [])].filter(Boolean) as string[])];
+    const spec = (object.spec ?? {}) as IngressSpec;
+    const hosts = ingressHosts(spec);
     const n = refNode(snapshot, 'networking.k8s.io/v1', 'Ingress', object.metadata.name, object.metadata.namespace);
     for (const host of hosts) {
       const tls = (spec.tls ?? []).find((t) => t.hosts?.includes(host));
@@ -280,7 +301,37 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
           });
           continue;
         }
-        hostChecks.push({ ...check, message: `${check.message}; certificate ${cert.message}` });
+        // Last, the name itself: published, and pointing at the address the Ingress is served at.
+        const lookup = lookups?.get(host);
+        const served = servedAt(n.object).filter((a) => isIP(a));
+        if (lookup && 'error' in lookup) {
+          const publisher = dnsPublisher[0];
+          hostChecks.push({
+            name: check.name,
+            ref: check.ref,
+            status: lookup.missing ? 'fail' : 'warn',
+            health: lookup.missing ? 'Missing' : 'Unknown',
+            message: lookup.missing ? `${host} does not resolve: ${lookup.error}` : `could not look ${host} up: ${lookup.error}`,
+            hint: !lookup.missing
+              ? "check this machine's resolver, or ask the zone's name server directly: plinth doctor --dns-server <its IP>"
+              : publisher
+                ? `external-dns runs and has its credentials, so look for why it skipped the name: kubectl -n ${publisher.namespace ?? 'external-dns'} logs deploy/external-dns | grep ${host}. Its domain filter must cover the host, and a new record can take its TTL to appear`
+                : `no external-dns in this config publishes it: create the record by hand${served.length ? `, pointing at ${served.join(', ')}` : ''}`,
+          });
+          continue;
+        }
+        if (lookup && served.length && !lookup.addresses.some((a) => served.includes(a))) {
+          hostChecks.push({
+            name: check.name,
+            ref: check.ref,
+            status: 'warn',
+            health: 'Progressing',
+            message: `${host} resolves to ${lookup.addresses.join(', ')}, but its Ingress is served at ${served.join(', ')}`,
+            hint: "external-dns updates the record on its next sync, about a minute; if it stays, another record or a cache answers first: ask the zone's name server with --dns-server",
+          });
+          continue;
+        }
+        hostChecks.push({ ...check, message: `${check.message}; certificate ${cert.message}${lookup ? `; ${host} resolves to ${lookup.addresses.join(', ')}` : ''}` });
         continue;
       }
       hostChecks.push(check);

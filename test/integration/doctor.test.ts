@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../src/components/index.ts';
 import { loadCluster } from '../../src/config/load.ts';
 import { renderTree } from '../../src/core/render.ts';
@@ -12,6 +12,8 @@ import { REPO, runCli, tempDir, UPSTREAM } from '../helpers.ts';
 import { healthyWorld, namespacesOf, worldKey, writeStatus } from '../health-world.ts';
 import { connect } from '../../src/kube/client.ts';
 import { useControlPlane } from './live.ts';
+import { startDnsServer } from '../dns-server.ts';
+import { dnsResolver } from '../../src/health/dns.ts';
 
 const cluster = useControlPlane();
 const crds = join(UPSTREAM, 'crds');
@@ -24,7 +26,10 @@ const check = (result: DoctorResult, feature: string, name: string): DoctorCheck
   return found;
 };
 const failing = (result: DoctorResult) => result.features.flatMap((f) => f.checks.filter((c) => c.status === 'fail').map((c) => `${f.id}: ${c.name}`));
-const run = () => doctor({ kubeconfig: cluster.control.kubeconfig }, cluster.context(REPO));
+/** A real name server that has the public host's record, as external-dns would have published it. */
+let dns: Awaited<ReturnType<typeof startDnsServer>>;
+const doctorContext = () => ({ ...cluster.context(REPO), resolveHost: dnsResolver({ server: dns.server }) });
+const run = () => doctor({ kubeconfig: cluster.control.kubeconfig }, doctorContext());
 const ref = (apiVersion: string, kind: string, name: string, namespace?: string): K8sObject => ({ apiVersion, kind, metadata: { name, ...(namespace && { namespace }) } });
 const status = (object: K8sObject, value: Record<string, unknown>) => writeStatus(cluster.live, object, value);
 const notReady = (message: string, reason: string) => ({ conditions: [{ type: 'Ready', status: 'False', reason, message }] });
@@ -59,7 +64,11 @@ async function buildPlatform(): Promise<void> {
 }
 
 describe('plinth doctor on a real API server', () => {
-  beforeAll(buildPlatform, 300_000);
+  beforeAll(async () => {
+    dns = await startDnsServer({ 'mswa.cis240470.projects.jetstream-cloud.org': ['203.0.113.10'] });
+    await buildPlatform();
+  }, 300_000);
+  afterAll(() => dns.close());
 
   it('passes every feature of the working platform, in a bounded number of requests', async () => {
     const result = await run();
@@ -67,10 +76,19 @@ describe('plinth doctor on a real API server', () => {
     expect(failing(result).sort()).toEqual(['designate-webhook: solver API acme.syseleven.de registered and reachable (CA injected by cert-manager)', 'keda: external metrics API, served by the metrics server']);
     expect(check(result, 'keda', 'external metrics API, served by the metrics server')).toMatchObject({ status: 'fail', message: 'does not exist' });
     for (const feature of result.features.filter((f) => !['designate-webhook', 'keda'].includes(f.id))) expect([feature.id, feature.status]).toEqual([feature.id, 'pass']);
-    expect(check(result, 'public-https', HOST).message).toContain('served at 203.0.113.10; certificate valid until');
+    expect(check(result, 'public-https', HOST).message).toMatch(/^served at 203\.0\.113\.10; certificate valid until .+; mswa\.cis240470\.projects\.jetstream-cloud\.org resolves to 203\.0\.113\.10$/);
     expect(check(result, 'cert-manager', 'CRDs installed').status).toBe('pass');
     expect(check(result, 'argo-cd', 'API server and UI').message).toBe('1/1 replicas available');
     expect(result.requests).toBeLessThan(90);
+    // The same platform, seen through a name server without the record: the one failure more is the host.
+    const empty = await startDnsServer({});
+    try {
+      const unpublished = await doctor({ kubeconfig: cluster.control.kubeconfig }, { ...cluster.context(REPO), resolveHost: dnsResolver({ server: empty.server }) });
+      expect(failing(unpublished).sort()).toEqual([...failing(result), `public-https: ${HOST}`].sort());
+      expect(check(unpublished, 'public-https', HOST)).toMatchObject({ status: 'fail', message: 'mswa.cis240470.projects.jetstream-cloud.org does not resolve: no A or AAAA record' });
+    } finally {
+      await empty.close();
+    }
   });
 
   it('cert-manager: follows the unissued certificate of a public host to the Designate credentials missing from the store', async () => {
@@ -245,7 +263,7 @@ describe('plinth doctor on a real API server', () => {
   it('lists each kind once: the request count does not depend on the number of objects', async () => {
     const calls = new Map<string, number>();
     const context = {
-      ...cluster.context(REPO),
+      ...doctorContext(),
       connect: async (options: { kubeconfig?: string }) => {
         const live = await connect(options);
         const count = (kind: string) => calls.set(kind, (calls.get(kind) ?? 0) + 1);
@@ -267,7 +285,7 @@ describe('plinth doctor on a real API server', () => {
   it('prints the table, JSON and an HTML report from the CLI, exits 1, and the report shows the failing chain in Chromium', async () => {
     const dir = await tempDir();
     const report = join(dir, 'report.html');
-    const cli = await runCli(['doctor', '--kubeconfig', cluster.control.kubeconfig, '--report', report]);
+    const cli = await runCli(['doctor', '--kubeconfig', cluster.control.kubeconfig, '--report', report, '--dns-server', dns.server]);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain('✗ public-https');
     expect(cli.stdout).toContain(`✗ fail https://mswa.cis240470.projects.jetstream-cloud.org: TLS for mswa.cis240470.projects.jetstream-cloud.org not ready`);
@@ -276,7 +294,7 @@ describe('plinth doctor on a real API server', () => {
     expect(cli.stdout).toContain('plinth secrets set designate-credentials OS_APPLICATION_CREDENTIAL_SECRET');
     expect(cli.stdout).toMatch(/\d+ pass, \d+ warn, \d+ fail, \d+ skip \(\d+ API requests, \d+ ms\)/);
 
-    const json = await runCli(['doctor', '--kubeconfig', cluster.control.kubeconfig, '--json']);
+    const json = await runCli(['doctor', '--kubeconfig', cluster.control.kubeconfig, '--json', '--no-dns']);
     expect(json.code).toBe(1);
     const parsed = JSON.parse(json.stdout) as DoctorResult;
     expect(parsed.status).toBe('fail');
@@ -309,7 +327,7 @@ describe('plinth doctor on a real API server', () => {
   it('--watch re-runs on one connection until stopped', async () => {
     const stop = new AbortController();
     const results: DoctorResult[] = [];
-    await watchDoctor({ kubeconfig: cluster.control.kubeconfig }, cluster.context(REPO), {
+    await watchDoctor({ kubeconfig: cluster.control.kubeconfig }, doctorContext(), {
       intervalMs: 100,
       signal: stop.signal,
       onResult: (r) => {
