@@ -109,16 +109,15 @@ function crdVersions(crd: any, file: string): CrdVersionRef[] {
  * file is not read again; a fresh checkout (same content, new times, as on a CI machine with a restored
  * cache) hashes each file once, and everything keyed by the hashes is reused.
  */
-async function contentHashes(dir: string, files: string[], cache: string | undefined): Promise<Map<string, string>> {
+async function contentHashes(dir: string, files: string[], cache: string): Promise<Map<string, string>> {
   type Memo = Record<string, { size: number; mtimeMs: number; hash: string }>;
-  const memoFile = cache && join(cache, `crd-hashes-${sha(dir)}.json`);
+  const memoFile = join(cache, `crd-hashes-${sha(dir)}.json`);
   let memo: Memo = {};
-  if (memoFile)
-    try {
-      memo = JSON.parse(await readFile(memoFile, 'utf8')) as Memo;
-    } catch {
-      // not remembered yet
-    }
+  try {
+    memo = JSON.parse(await readFile(memoFile, 'utf8')) as Memo;
+  } catch {
+    // not remembered yet
+  }
   let changed = false;
   await Promise.all(
     files.map(async (file) => {
@@ -128,7 +127,7 @@ async function contentHashes(dir: string, files: string[], cache: string | undef
       changed = true;
     }),
   );
-  if (memoFile && (changed || Object.keys(memo).length !== files.length))
+  if (changed || Object.keys(memo).length !== files.length)
     await writeAtomic(memoFile, JSON.stringify(Object.fromEntries(files.map((f) => [f, memo[f]])))).catch(() => {});
   return new Map(files.map((f) => [f, memo[f]!.hash]));
 }
@@ -141,7 +140,8 @@ async function crdIndex(dir: string, cache: string | undefined): Promise<{ index
   } catch {
     return { index: new Map(), stamps: new Map() };
   }
-  const stamps = await contentHashes(dir, files, cache);
+  // The hashes key what is cached; without a cache there is nothing to key.
+  const stamps = cache ? await contentHashes(dir, files, cache) : new Map(files.map((f) => [f, '']));
   const indexFile = cache && join(cache, `crd-index-${sha([...stamps].join('\n'))}.json`);
   if (indexFile)
     try {
