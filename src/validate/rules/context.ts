@@ -41,18 +41,10 @@ export interface Index {
   namespacesOf(group: string, kind: string, name: string): string[];
 }
 
-const NO_STRINGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
-
-/** The string entries of labels or annotations; the object itself when all are strings, as they nearly always are. */
 const stringMap = (value: unknown): Record<string, string> => {
-  if (!isObj(value)) return NO_STRINGS;
-  for (const k in value)
-    if (typeof value[k] !== 'string') {
-      const out: Record<string, string> = {};
-      for (const [key, v] of Object.entries(value)) if (typeof v === 'string') out[key] = v;
-      return out;
-    }
-  return value as Record<string, string>;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(asObj(value))) if (typeof v === 'string') out[k] = v;
+  return out;
 };
 
 export function buildIndex(subjects: Subject[], cluster: ClusterConfig | undefined): Index {
