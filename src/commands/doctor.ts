@@ -1,7 +1,7 @@
 import { loadCluster } from '../config/load.ts';
 import { renderTree } from '../core/render.ts';
 import { diagnose, kindsToRead, publicHosts, summarize, type Feature, type Summary } from '../health/doctor.ts';
-import { dnsResolver, type HostLookup, type ResolveHost } from '../health/dns.ts';
+import { dnsResolver, lookupAll, type ResolveHost } from '../health/dns.ts';
 import { takeSnapshot } from '../health/snapshot.ts';
 import { worstStatus, type CheckStatus } from '../health/status.ts';
 import type { ConnectOptions } from '../kube/client.ts';
@@ -58,9 +58,9 @@ export async function openDoctor(options: DoctorOptions, ctx: DoctorContext): Pr
       const now = ctx.now?.() ?? new Date();
       ctx.progress(`reading ${kinds.list.length} kinds from ${cluster.server}`);
       // DNS answers while the cluster is read.
-      const lookups = resolveHost && hosts.length > 0 && Promise.all(hosts.map(async (host): Promise<[string, HostLookup]> => [host, await resolveHost(host)]));
+      const lookups = resolveHost && hosts.length > 0 && lookupAll(hosts, resolveHost);
       const snapshot = await takeSnapshot(cluster, kinds.list, kinds.probe, now);
-      const features = diagnose(tree, snapshot, argoNamespace, lookups ? new Map(await lookups) : undefined);
+      const features = diagnose(tree, snapshot, argoNamespace, lookups ? await lookups : undefined);
       return {
         cluster: resolved.config.name,
         server: cluster.server,

@@ -1,19 +1,39 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSocket } from 'node:dgram';
 import { startDnsServer } from '../../test/dns-server.ts';
-import { dnsResolver } from './dns.ts';
+import { dnsResolver, lookupAll } from './dns.ts';
 
 let dns: Awaited<ReturnType<typeof startDnsServer>>;
 beforeAll(async () => {
-  dns = await startDnsServer({ 'web.example.org': ['203.0.113.10', '2001:db8::10'], 'v4.example.org': ['198.51.100.7'] });
+  dns = await startDnsServer({ 'web.example.org': ['203.0.113.10', '203.0.113.11', '2001:db8::10'], 'v6.example.org': ['2001:db8::7'] });
 });
 afterAll(() => dns.close());
 
 describe('dnsResolver, against a real name server on a local port', () => {
-  it('returns the A and AAAA records of a published name', async () => {
+  it('returns the A records of a published name, or its AAAA records when it has no A', async () => {
     const resolve = dnsResolver({ server: dns.server });
-    expect(await resolve('web.example.org')).toEqual({ addresses: ['2001:db8::10', '203.0.113.10'] });
-    expect(await resolve('v4.example.org')).toEqual({ addresses: ['198.51.100.7'] });
+    expect(await resolve('web.example.org')).toEqual({ addresses: ['203.0.113.10', '203.0.113.11'] });
+    expect(await resolve('v6.example.org')).toEqual({ addresses: ['2001:db8::7'] });
+  });
+
+  it('looks many hosts up a few at a time, each answered', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const resolve = dnsResolver({ server: dns.server });
+    const counted = async (host: string) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await resolve(host);
+      } finally {
+        inFlight--;
+      }
+    };
+    const hosts = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? 'web.example.org' : `app-${i}.example.org`));
+    const results = await lookupAll(hosts, counted, 4);
+    expect(most).toBe(4);
+    expect([...results.keys()].sort()).toEqual([...new Set(hosts)].sort());
+    expect(results.get('web.example.org')).toEqual({ addresses: ['203.0.113.10', '203.0.113.11'] });
+    expect(results.get('app-1.example.org')).toEqual({ error: 'no A or AAAA record', missing: true });
   });
 
   it('says a name without a record is missing', async () => {

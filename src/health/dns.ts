@@ -7,9 +7,10 @@ export type HostLookup = { addresses: string[] } | { error: string; missing: boo
 export type ResolveHost = (host: string) => Promise<HostLookup>;
 
 const NO_RECORD = new Set(['ENOTFOUND', 'ENODATA']);
+const NOT_FOUND: HostLookup = { error: 'no A or AAAA record', missing: true };
 
 /**
- * Looks hosts up in DNS as a browser's resolver would (A and AAAA records). `server` (an IP address,
+ * Looks hosts up in DNS: their A records, or AAAA for a name without any. `server` (an IP address,
  * optionally `:port`) asks one name server directly, such as the zone's authoritative one, past any cache.
  */
 export function dnsResolver(options: { server?: string; timeoutMs?: number } = {}): ResolveHost {
@@ -19,12 +20,24 @@ export function dnsResolver(options: { server?: string; timeoutMs?: number } = {
     if (!isIP(address)) throw new UsageError(`--dns-server takes an IP address, optionally with :port, not "${options.server}"`, 'e.g. --dns-server 1.1.1.1 or --dns-server 127.0.0.1:5353');
     resolver.setServers([options.server]);
   }
+  const query = (lookup: Promise<string[]>) =>
+    lookup.then((addresses) => ({ addresses, code: undefined }), (error: NodeJS.ErrnoException) => ({ addresses: [] as string[], code: String(error.code) }));
   return async (host) => {
-    const results = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
-    const addresses = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
-    if (addresses.length) return { addresses: addresses.sort() };
-    const codes = results.map((r) => (r.status === 'rejected' ? String((r.reason as NodeJS.ErrnoException).code) : 'ENODATA'));
-    const failure = codes.find((code) => !NO_RECORD.has(code));
-    return failure ? { error: `DNS did not answer (${failure})`, missing: false } : { error: 'no A or AAAA record', missing: true };
+    // A first, and AAAA only for a name that exists without one: a query a host, because resolvers drop
+    // bursts (this machine's after about 50 queries), and doctor may look hundreds of hosts up.
+    let answer = await query(resolver.resolve4(host));
+    if (answer.code === 'ENODATA') answer = await query(resolver.resolve6(host));
+    if (answer.addresses.length) return { addresses: answer.addresses.sort() };
+    return !answer.code || NO_RECORD.has(answer.code) ? NOT_FOUND : { error: `DNS did not answer (${answer.code})`, missing: false };
   };
+}
+
+/** Looks every host up, a few at a time, so a resolver is not sent hundreds of queries at once. */
+export async function lookupAll(hosts: string[], resolveHost: ResolveHost, width = 8): Promise<Map<string, HostLookup>> {
+  const results = new Map<string, HostLookup>();
+  const queue = [...hosts];
+  await Promise.all(Array.from({ length: Math.min(width, hosts.length) }, async () => {
+    for (let host = queue.shift(); host !== undefined; host = queue.shift()) results.set(host, await resolveHost(host));
+  }));
+  return results;
 }
