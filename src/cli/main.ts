@@ -166,12 +166,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const secretsCommand = program
       .command('secrets')
       .description('the secret inputs components declare: list, check, set, import, and an encrypted escrow (docs/secrets.md)');
-    const withCluster = (name: string) =>
+    const withKubeconfig = (name: string) =>
       secretsCommand
         .command(name)
-        .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
         .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
         .option('--context <name>', 'kubeconfig context to use');
+    const withCluster = (name: string) => withKubeconfig(name).option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)');
     const secretsContext = async (): Promise<SecretsContext> => {
       const { readSecret } = await import('../secrets/prompt.ts');
       return { ...(await liveContext()), env: io.env, readSecret: (label) => readSecret(process.stdin, io.stderr, label) };
@@ -222,7 +222,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         if (result.unknown.length > 0) exitCode = 1;
       });
 
-    withCluster('backup')
+    // The escrow holds whatever the store holds, whichever config declared it: no --config.
+    withKubeconfig('backup')
       .description('escrow: every input in the store, encrypted to age recipients, in a file of mode 0600')
       .requiredOption('--to <file>', 'the encrypted file to write')
       .option('--recipient <age1...>', 'age public key to encrypt to (repeatable)', collect)
