@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { Resolver } from 'node:dns/promises';
+import { pool } from '../core/pool.ts';
 import { UsageError } from '../errors.ts';
 
 /** What a public host resolves to, or why it does not: `missing` when DNS answered that there is no record. */
@@ -35,9 +36,6 @@ export function dnsResolver(options: { server?: string; timeoutMs?: number } = {
 /** Looks every host up, a few at a time, so a resolver is not sent hundreds of queries at once. */
 export async function lookupAll(hosts: string[], resolveHost: ResolveHost, width = 8): Promise<Map<string, HostLookup>> {
   const results = new Map<string, HostLookup>();
-  const queue = [...hosts];
-  await Promise.all(Array.from({ length: Math.min(width, hosts.length) }, async () => {
-    for (let host = queue.shift(); host !== undefined; host = queue.shift()) results.set(host, await resolveHost(host));
-  }));
+  await pool(hosts, width, async (host) => results.set(host, await resolveHost(host)));
   return results;
 }

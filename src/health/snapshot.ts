@@ -1,4 +1,5 @@
 import type { K8sObject } from '../core/types.ts';
+import { pool } from '../core/pool.ts';
 import { KubeError, type LiveCluster } from '../kube/client.ts';
 import { kindKey } from './assess.ts';
 
@@ -89,7 +90,7 @@ export async function takeSnapshot(cluster: LiveCluster, kinds: KindRef[], probe
   const errors = new Map<string, string>();
   const objects: K8sObject[] = [];
   const unique = <T extends KindRef>(refs: T[]) => [...new Map(refs.map((r) => [kindKey(r.apiVersion, r.kind), r])).values()];
-  const queue: (() => Promise<void>)[] = [
+  const jobs: (() => Promise<void>)[] = [
     ...unique(kinds).map((ref) => async () => {
       try {
         const items = ref.metadataOnly
@@ -114,9 +115,6 @@ export async function takeSnapshot(cluster: LiveCluster, kinds: KindRef[], probe
         }
       }),
   ];
-  const workers = Array.from({ length: CONCURRENCY }, async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) await job();
-  });
-  await Promise.all(workers);
+  await pool(jobs, CONCURRENCY, (job) => job());
   return build({ now, objects, served, errors });
 }

@@ -1,4 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
+import { pool } from '../core/pool.ts';
 import { describeObject, groupOf, MANAGED_BY, SYNC_WAVE, type RenderedTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
 import { toYaml } from '../core/yaml.ts';
@@ -110,14 +111,6 @@ async function withRetry<T>(work: () => Promise<T>, attempts = 6): Promise<T> {
       await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** attempt, 5000)));
     }
   }
-}
-
-async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /**

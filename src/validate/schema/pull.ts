@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PlinthError, UsageError } from '../../errors.ts';
+import { pool } from '../../core/pool.ts';
 import { CRD_SOURCES, type CrdSource } from './crd-sources.ts';
 
 export interface PullOptions {
@@ -66,10 +67,7 @@ export async function pullSchemas(options: PullOptions): Promise<PullResult> {
     await rename(`${target}.${process.pid}.tmp`, target);
     files.push({ file: source.file, url, status: 'downloaded', bytes: body.length });
   };
-  const queue = [...sources];
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    for (let source = queue.shift(); source; source = queue.shift()) await pull(source);
-  }));
+  await pool(sources, 4, pull);
   if (failures.length)
     throw new PlinthError(
       `could not download ${failures.length} of ${sources.length} CRD files:\n  ${failures.slice(0, 5).join('\n  ')}${failures.length > 5 ? `\n  ... and ${failures.length - 5} more` : ''}`,
