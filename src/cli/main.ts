@@ -33,7 +33,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let exitCode = 0;
   let globals: GlobalOptions = {};
   const colorsFor = (stream: Stream): Colors => createColors(!globals.json && useColor(stream, io.env, globals.color !== false));
-  const out = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  // A transient progress line (a count redrawn in place on a terminal) is erased before anything else is written.
+  let transientShown = false;
+  let transientAt = 0;
+  const endTransient = () => {
+    if (transientShown) io.stderr.write('\r\u001b[2K');
+    transientShown = false;
+  };
+  const out = (text: string) => (endTransient(), io.stdout.write(text.endsWith('\n') ? text : `${text}\n`));
   const json = (value: unknown) => out(JSON.stringify(value, null, 2));
 
   // Each command loads its own modules when it runs: a command needs a fraction of the CLI's code.
@@ -41,8 +48,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const c = colorsFor(io.stderr);
     return {
       cwd: io.cwd,
-      progress: (message) => {
-        if (!globals.json && io.stderr.isTTY) io.stderr.write(`${c.dim(message)}\n`);
+      // On a terminal: every message, counts redrawn in place. Elsewhere (CI, pipes, --json): one plain line per phase.
+      progress: (message, { transient = false, phase = false } = {}) => {
+        if (!globals.json && io.stderr.isTTY) {
+          if (transient && Date.now() - transientAt < 50) return;
+          if (transient) transientAt = Date.now();
+          io.stderr.write(`${transientShown ? '\r\u001b[2K' : ''}${c.dim(message)}${transient ? '' : '\n'}`);
+          transientShown = transient;
+        } else if (phase) io.stderr.write(`${message}\n`);
       },
     };
   };
@@ -346,6 +359,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--strict', 'exit 1 on warnings too, not only on errors')
     .option('--info', 'table output: also list the CEL rules that could not be evaluated')
     .option('--schemas <dir>', 'schemas directory, CRDs under its crds/ (default: $PLINTH_SCHEMAS_DIR, else the cache of plinth schemas pull)')
+    .option('--allow-empty', 'pass when the paths hold no objects (by default that is a usage error, exit 2)')
     .action(async (paths, options) => {
       const { validate } = await import('../commands/validate.ts');
       const { toJunit, toSarif } = await import('../validate/report.ts');
@@ -414,8 +428,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   try {
     await program.parseAsync(argv, { from: 'user' });
+    endTransient();
     return exitCode;
   } catch (error) {
+    endTransient();
     return reportError(error, io, globals, colorsFor(io.stderr), json);
   }
 }

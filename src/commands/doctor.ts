@@ -1,6 +1,6 @@
 import { loadCluster } from '../config/load.ts';
 import { renderTree } from '../core/render.ts';
-import { diagnose, kindsToRead, publicHosts, summarize, type Feature, type Summary } from '../health/doctor.ts';
+import { diagnose, findRootCauses, kindsToRead, publicHosts, summarize, type Feature, type RootCause, type Summary } from '../health/doctor.ts';
 import { dnsResolver, lookupAll, type ResolveHost } from '../health/dns.ts';
 import { takeSnapshot } from '../health/snapshot.ts';
 import { worstStatus, type CheckStatus } from '../health/status.ts';
@@ -29,6 +29,8 @@ export interface DoctorResult {
   /** Worst check status: `fail` means exit code 1. */
   status: CheckStatus;
   summary: Summary;
+  /** Causes that several checks share, the first to fix first; each of those checks names it in `rootCause`. */
+  rootCauses: RootCause[];
   features: Feature[];
   /** API requests this run sent, and how long it took. */
   requests: number;
@@ -60,13 +62,14 @@ export async function openDoctor(options: DoctorOptions, ctx: DoctorContext): Pr
       // DNS answers while the cluster is read.
       const lookups = resolveHost && hosts.length > 0 && lookupAll(hosts, resolveHost);
       const snapshot = await takeSnapshot(cluster, kinds.list, kinds.probe, now);
-      const features = diagnose(tree, snapshot, argoNamespace, lookups ? await lookups : undefined);
+      const { features, rootCauses } = findRootCauses(tree, snapshot, diagnose(tree, snapshot, argoNamespace, lookups ? await lookups : undefined), argoNamespace);
       return {
         cluster: resolved.config.name,
         server: cluster.server,
         generatedAt: now.toISOString(),
         status: worstStatus(features.map((f) => f.status)),
         summary: summarize(features),
+        rootCauses,
         features,
         requests: cluster.requestCount() - before,
         durationMs: Math.round(performance.now() - started),

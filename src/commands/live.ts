@@ -5,7 +5,16 @@ import { renderTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
 import { readYamlAll } from '../core/yaml.ts';
 import { BlockedError, UsageError } from '../errors.ts';
-import { applyPhases, executePlan, planLive, type ApplySummary, type ObjectChange } from '../kube/apply.ts';
+import {
+  ARGO_APPLICATION,
+  executePlan,
+  MissingCrdsError,
+  namedPhases,
+  planLive,
+  unservedKinds,
+  type ApplySummary,
+  type ObjectChange,
+} from '../kube/apply.ts';
 import type { ConnectOptions, LiveCluster } from '../kube/client.ts';
 import type { Context } from './context.ts';
 
@@ -53,21 +62,28 @@ export async function readCrds(dir: string): Promise<K8sObject[]> {
   return crds;
 }
 
-async function plan(options: LiveOptions, ctx: LiveContext) {
+async function plan(options: LiveOptions, ctx: LiveContext, { forApply }: { forApply: boolean }) {
   const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
   const tree = renderTree(resolved, ctx.registry);
   const crds = options.crds ? await readCrds(resolve(ctx.cwd, options.crds)) : [];
   const cluster = await ctx.connect(options);
-  ctx.progress(`dry-running ${tree.objects.length + crds.length} objects against ${cluster.server}`);
-  const phases = applyPhases(tree, crds);
+  const phases = namedPhases(tree, crds);
+  const objects = phases.flatMap((phase) => phase.objects);
+  ctx.progress(`checking that ${cluster.server} serves the ${new Set(objects.map((o) => `${o.apiVersion}/${o.kind}`)).size} kinds to apply`, { phase: true });
+  const unserved = await unservedKinds(cluster, objects);
+  const missing = unserved.filter((k) => !k.providedHere);
+  // With Argo CD on the cluster, its charts bring the missing CRDs and their objects are skipped; without it, nothing
+  // ever would, and applying would fail them one by one: stop before writing anything.
+  if (forApply && missing.length > 0 && !(await cluster.serves(ARGO_APPLICATION.apiVersion, ARGO_APPLICATION.kind))) throw new MissingCrdsError(missing);
+  ctx.progress(`dry-running ${objects.length} objects against ${cluster.server}`, { phase: true });
   const deliveredElsewhere = tree.objects.filter((o) => o.promoted).map((o) => o.object);
-  return { cluster, plan: await planLive(cluster, phases, { ...options, deliveredElsewhere }) };
+  return { cluster, plan: await planLive(cluster, phases, { ...options, deliveredElsewhere, unserved, progress: ctx.progress }) };
 }
 
 const report = ({ object: _object, ...change }: ObjectChange): ReportedChange => change;
 
 export async function diff(options: LiveOptions, ctx: LiveContext): Promise<DiffResult> {
-  const { cluster, plan: livePlan } = await plan(options, ctx);
+  const { cluster, plan: livePlan } = await plan(options, ctx, { forApply: false });
   const changes = livePlan.changes.map(report);
   return {
     server: cluster.server,
@@ -79,7 +95,7 @@ export async function diff(options: LiveOptions, ctx: LiveContext): Promise<Diff
 export { BlockedError };
 
 export async function apply(options: LiveOptions, ctx: LiveContext): Promise<ApplyResult> {
-  const { cluster, plan: livePlan } = await plan(options, ctx);
+  const { cluster, plan: livePlan } = await plan(options, ctx, { forApply: true });
   if (livePlan.blocked.length > 0) throw new BlockedError(livePlan.blocked.map(report));
   const summary = await executePlan(cluster, livePlan, ctx.progress);
   return { server: cluster.server, ...summary };

@@ -382,12 +382,16 @@ function eventsOf(n: Node, snapshot: Snapshot): { events?: string[] } {
 
 const kubectlName = (n: Node) => `${n.kind.toLowerCase()} ${n.name}${n.namespace ? ` -n ${n.namespace}` : ''}`;
 
+const ARGO_CD_NOT_INSTALLED = 'Argo CD is not installed: run `plinth bootstrap`, which installs it; it then installs the rest';
+
 /** What to do about a root cause, as exactly as the chain allows. */
 export function hintFor(root: Node, assessment: Assessment, chain: Node[], knowledge: Knowledge): string {
   const key = kindKey(root.apiVersion, root.kind);
   const component = (group: string) => knowledge.controllers.get(group)?.component;
   if (!root.object && assessment.health === 'Missing' && assessment.message.includes('CRD is not installed')) {
     const owner = component(key.split('/')[0]!);
+    // Argo CD cannot sync the chart that installs Argo CD: bootstrap installs it.
+    if (owner === 'argo-cd') return ARGO_CD_NOT_INSTALLED;
     return owner
       ? `the ${owner} chart installs this CRD: check the Argo CD Application ${owner} (kubectl -n ${knowledge.argoNamespace} get application ${owner})`
       : `install the CRD for ${root.kind} (${root.apiVersion})`;
@@ -402,6 +406,7 @@ export function hintFor(root: Node, assessment: Assessment, chain: Node[], knowl
   }
   if (!root.object && key === 'apps/Deployment') {
     const owner = [...knowledge.controllers.values()].find((c) => c.name === root.name && c.namespace === root.namespace)?.component;
+    if (owner === 'argo-cd') return ARGO_CD_NOT_INSTALLED;
     return owner
       ? `the ${owner} chart has not been synced: check the Argo CD Application ${owner} (kubectl -n ${knowledge.argoNamespace} get application ${owner})`
       : `create the Deployment ${root.namespace}/${root.name}, or sync the Application that renders it`;

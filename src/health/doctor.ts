@@ -19,6 +19,25 @@ export interface DoctorCheck {
   hint?: string;
   /** From the object checked to its root cause; only for a check that does not pass. */
   chain?: CauseStep[];
+  /** The id of the RootCause this check shares with other checks, when it does. */
+  rootCause?: string;
+}
+
+/** A cause that several checks share: the first thing to fix, with the checks that wait on it. */
+export interface RootCause {
+  /** `argo-cd` when Argo CD is not installed; otherwise the ref of the object the shared chains end at. */
+  id: string;
+  status: CheckStatus;
+  /** What is wrong, in a few words. */
+  title: string;
+  /** What shows it. */
+  message: string;
+  /** The first thing to do. */
+  hint?: string;
+  /** The object at the root, Kind/namespace/name, when there is one. */
+  ref?: string;
+  /** Every check that waits on it, skipped ones included. */
+  checks: { feature: string; name: string; status: CheckStatus }[];
 }
 
 export interface Feature {
@@ -148,6 +167,14 @@ const crdKinds = (objects: K8sObject[], checks: HealthCheck[]) => {
   return [...kinds.values()];
 };
 
+/** Who installs the missing CRDs: the chart of the component whose operator serves each group (ExternalSecret: external-secrets). */
+function crdHint(missing: { apiVersion: string }[], componentId: string, argoNamespace: string): string {
+  const owners = [...new Set(missing.map((k) => CONTROLLER_OF_GROUP[groupOf(k.apiVersion)] ?? componentId))].sort();
+  if (owners.includes('argo-cd')) return 'Argo CD is not installed: run `plinth bootstrap`, which installs it; it then installs the rest';
+  const s = owners.length === 1 ? '' : 's';
+  return `the ${owners.join(', ')} chart${s} install${s ? '' : 's'} these CRDs: check the Argo CD Application${s} ${owners.join(', ')} (kubectl -n ${argoNamespace} get application ${owners.join(' ')})`;
+}
+
 function feature(id: string, title: string, checks: DoctorCheck[]): Feature {
   return { id, title, status: worstStatus(checks.map((c) => c.status)), checks };
 }
@@ -242,7 +269,7 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
           name: 'CRDs installed',
           status: 'fail',
           message: `the cluster serves no ${missing.map((k) => `${k.kind} (${k.apiVersion})`).join(', ')}`,
-          hint: `the ${component.id} chart installs these CRDs: check the Argo CD Application ${component.id} (kubectl -n ${argoNamespace} get application ${component.id})`,
+          hint: crdHint(missing, component.id, argoNamespace),
         };
         if (application) {
           const chain = explain(refNode(snapshot, application.apiVersion, application.kind, application.metadata.name, application.metadata.namespace), snapshot, knowledge);
@@ -388,6 +415,81 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
   if (job) nodeChecks.push(objectCheck('last Eraser image cleanup', refNode(snapshot, job.apiVersion, 'ImageJob', job.metadata.name), snapshot, knowledge));
   features.push(feature('nodes', 'nodes: Ready, memory and disk pressure, disk taken by images', nodeChecks));
   return features;
+}
+
+/** Features that check what Argo CD delivers: all but the nodes, which exist without it. */
+const deliveredByArgo = (feature: Feature) => feature.id !== 'nodes';
+
+export const BOOTSTRAP_HINT =
+  'run `plinth bootstrap`: it installs Argo CD and applies the root Application, and Argo CD then installs every other component, wave by wave';
+
+/** Why Argo CD counts as not installed, if it does: its Application kind is not served, or its API server does not exist. */
+function argoCdMissing(snapshot: Snapshot, knowledge: Knowledge): string | undefined {
+  if (snapshot.served('argoproj.io/v1alpha1', 'Application') === false) return 'the cluster serves no Application (argoproj.io/v1alpha1): its CRD is not installed';
+  const server = knowledge.controllers.get('argoproj.io');
+  if (server && !snapshot.errors.has(kindKey('apps/v1', 'Deployment')) && !snapshot.get('apps/v1', 'Deployment', server.name, server.namespace))
+    return `Deployment ${server.namespace}/${server.name} (its API server) does not exist`;
+  return undefined;
+}
+
+/**
+ * Groups the checks that fail for the same reason under one root cause, so the first thing to do comes first.
+ * Without Argo CD, everything it delivers is blocked on it. Otherwise, checks share the object their cause chains
+ * end at; and in a component whose Application is not synced, what does not exist yet (objects, CRDs) waits on
+ * that Application's cause. Only causes that more than one check shares are returned, worst and largest first.
+ */
+export function findRootCauses(tree: RenderedTree, snapshot: Snapshot, features: Feature[], argoNamespace = 'argocd'): { features: Feature[]; rootCauses: RootCause[] } {
+  const knowledge = knowledgeOf(tree, argoNamespace);
+  const argoMissing = argoCdMissing(snapshot, knowledge);
+  const componentIds = new Set(tree.components.map((c) => c.id));
+  const keys = new Map<DoctorCheck, string>();
+  const roots = new Map<string, CauseStep>();
+  const keyOf = (check: DoctorCheck, feature: Feature): string | undefined => {
+    if (check.status === 'pass') return undefined;
+    if (argoMissing && deliveredByArgo(feature)) return 'argo-cd';
+    const crds = feature.checks.find((c) => c.name === 'CRDs installed');
+    if (check.status === 'skip') return crds && crds !== check ? keyOf(crds, feature) : undefined;
+    const synced = componentIds.has(feature.id) ? feature.checks.find((c) => c.name === 'synced by Argo CD') : undefined;
+    const root = check.chain?.at(-1);
+    if (synced && synced !== check && synced.status !== 'pass' && (check === crds || root?.health === 'Missing')) return keyOf(synced, feature);
+    if (!root) return undefined;
+    if (!roots.has(root.ref)) roots.set(root.ref, root);
+    return root.ref;
+  };
+  for (const feature of features) for (const check of feature.checks) {
+    const key = keyOf(check, feature);
+    if (key) keys.set(check, key);
+  }
+  const groups = new Map<string, { feature: Feature; check: DoctorCheck }[]>();
+  for (const feature of features)
+    for (const check of feature.checks) {
+      const key = keys.get(check);
+      if (key) groups.set(key, [...(groups.get(key) ?? []), { feature, check }]);
+    }
+  const causes: RootCause[] = [];
+  for (const [id, members] of groups) {
+    if (members.filter((m) => m.check.status !== 'skip').length < 2 && id !== 'argo-cd') continue;
+    const checks = members.map(({ feature, check }) => ({ feature: feature.id, name: check.name, status: check.status }));
+    const status = worstStatus(checks.map((c) => c.status));
+    if (id === 'argo-cd') causes.push({ id, status, title: 'Argo CD is not installed', message: argoMissing!, hint: BOOTSTRAP_HINT, checks });
+    else {
+      const root = roots.get(id)!;
+      causes.push({ id, status, title: `${root.ref} ${root.health}`, message: root.message, ...(root.hint && { hint: root.hint }), ref: root.ref, checks });
+    }
+  }
+  const failing = (c: RootCause) => c.checks.filter((x) => x.status === 'fail').length;
+  causes.sort((a, b) => Number(b.id === 'argo-cd') - Number(a.id === 'argo-cd') || failing(b) - failing(a) || b.checks.length - a.checks.length || a.id.localeCompare(b.id));
+  const kept = new Set(causes.map((c) => c.id));
+  return {
+    rootCauses: causes,
+    features: features.map((feature) => ({
+      ...feature,
+      checks: feature.checks.map((check) => {
+        const key = keys.get(check);
+        return key && kept.has(key) ? { ...check, rootCause: key } : check;
+      }),
+    })),
+  };
 }
 
 export function summarize(features: Feature[]): Summary {

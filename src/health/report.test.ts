@@ -10,6 +10,7 @@ const result: DoctorResult = {
   generatedAt: '2026-06-01T00:00:00.000Z',
   status: 'fail',
   summary: { pass: 1, warn: 0, fail: 1, skip: 1 },
+  rootCauses: [],
   requests: 52,
   durationMs: 180,
   features: [

@@ -3,6 +3,7 @@ import { pool } from '../core/pool.ts';
 import { describeObject, groupOf, MANAGED_BY, SYNC_WAVE, type RenderedTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
 import { toYaml } from '../core/yaml.ts';
+import { PlinthError } from '../errors.ts';
 import { isTransient, KubeError, type LiveCluster } from './client.ts';
 import { explainImmutable, operatorImmutableChanges, type ImmutableChange } from './immutable.ts';
 
@@ -20,9 +21,19 @@ export interface ObjectChange {
   reason?: string;
 }
 
+/** Progress of long work, for humans (see Context.progress). */
+export type Progress = (message: string, options?: { transient?: boolean; phase?: boolean }) => void;
+
+/** Objects applied together, before the next phase starts. */
+export interface Phase {
+  /** What the phase holds, for progress: `CRDs`, `namespaces`, `wave 2`, `root Application`. */
+  name: string;
+  objects: K8sObject[];
+}
+
 export interface LivePlan {
   /** Objects to apply, phase by phase: CRDs, then namespaces, then each sync wave, then the root Application. */
-  phases: K8sObject[][];
+  phases: Phase[];
   changes: ObjectChange[];
   /** Changes that would need a manual step: nothing may be applied while any exists. */
   blocked: ObjectChange[];
@@ -33,6 +44,9 @@ export interface PlanOptions {
   allowDataLoss?: boolean;
   /** Rendered objects that reach the cluster another way (an app's stage branch): applied by Argo CD, never pruned. */
   deliveredElsewhere?: K8sObject[];
+  /** The kinds of the phases the cluster does not serve (unservedKinds); asked for when not given. */
+  unserved?: UnservedKind[];
+  progress?: Progress;
 }
 
 const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=plinth';
@@ -60,12 +74,18 @@ export function objectDiff(ref: string, before: K8sObject | undefined, after: K8
 
 const isNamespaceKind = (o: K8sObject) => o.apiVersion === 'v1' && o.kind === 'Namespace';
 const isCrd = (o: K8sObject) => o.kind === 'CustomResourceDefinition' && groupOf(o.apiVersion) === 'apiextensions.k8s.io';
+const kindKey = (o: { apiVersion: string; kind: string }) => `${o.apiVersion}/${o.kind}`;
+
+/** The objects of namedPhases, without the names. */
+export function applyPhases(tree: RenderedTree, extra: K8sObject[] = []): K8sObject[][] {
+  return namedPhases(tree, extra).map((phase) => phase.objects);
+}
 
 /**
  * Orders a rendered tree for applying without Argo CD: the extra CRDs the render uses, then every namespace
  * the objects live in (with the other CRDs), then the components wave by wave, and the root Application last.
  */
-export function applyPhases(tree: RenderedTree, extra: K8sObject[] = []): K8sObject[][] {
+export function namedPhases(tree: RenderedTree, extra: K8sObject[] = []): Phase[] {
   const waveOf = new Map(tree.components.map((c) => [c.id, c.wave]));
   // Only the CRDs the render uses gate the next phases; the others are applied along with the namespaces,
   // so the API server establishes the needed ones first and nothing waits for the rest.
@@ -94,11 +114,70 @@ export function applyPhases(tree: RenderedTree, extra: K8sObject[] = []): K8sObj
   const objectNamespaces = applied.map((o) => o.object.metadata.namespace).filter((n): n is string => !!n);
   for (const name of [...objectNamespaces, ...tree.components.map((c) => c.namespace)])
     if (!namespaces.has(name)) namespaces.set(name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...MANAGED_BY } } });
-  const waves = [...byWave.keys()].sort((a, b) => a - b).map((wave) => byWave.get(wave)!);
+  const waves = [...byWave.keys()].sort((a, b) => a - b).map((wave) => ({ name: `wave ${wave}`, objects: byWave.get(wave)! }));
   const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
-  return [usedCrds, [...sortedNamespaces, ...otherCrds], ...waves, last].filter(
-    (phase) => phase.length > 0,
-  );
+  return [
+    { name: 'CRDs', objects: usedCrds },
+    { name: otherCrds.length > 0 ? 'namespaces and the other CRDs' : 'namespaces', objects: [...sortedNamespaces, ...otherCrds] },
+    ...waves,
+    { name: 'root Application', objects: last },
+  ].filter((phase) => phase.objects.length > 0);
+}
+
+/** A kind the objects to apply use and the cluster does not serve. */
+export interface UnservedKind {
+  apiVersion: string;
+  kind: string;
+  /** Objects of this kind in the apply. */
+  objects: number;
+  /** A CRD in the same apply defines it (from --crds or the render). */
+  providedHere: boolean;
+}
+
+const crdServes = (crd: K8sObject): string[] => {
+  const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string }[] };
+  return spec.versions.map((v) => `${spec.group}/${v.name}/${spec.names.kind}`);
+};
+
+/** The kinds of `objects` the cluster does not serve, from discovery: one request per API group version. */
+export async function unservedKinds(cluster: LiveCluster, objects: K8sObject[]): Promise<UnservedKind[]> {
+  const provided = new Set(objects.filter(isCrd).flatMap(crdServes));
+  const counts = new Map<string, { apiVersion: string; kind: string; objects: number }>();
+  for (const { apiVersion, kind } of objects) {
+    const key = kindKey({ apiVersion, kind });
+    counts.set(key, { apiVersion, kind, objects: (counts.get(key)?.objects ?? 0) + 1 });
+  }
+  const unserved: UnservedKind[] = [];
+  await pool([...counts.values()], 8, async (entry) => {
+    if (!(await withRetry(() => cluster.serves(entry.apiVersion, entry.kind)))) unserved.push({ ...entry, providedHere: provided.has(kindKey(entry)) });
+  });
+  return unserved.sort((a, b) => b.objects - a.objects || kindKey(a).localeCompare(kindKey(b)));
+}
+
+/** Argo CD's own kind: a cluster that serves it has Argo CD, which installs each component's CRDs with its chart. */
+// Upstream: argo-cd manifests/crds/application-crd.yaml (group argoproj.io, served version v1alpha1).
+export const ARGO_APPLICATION = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' } as const;
+
+/**
+ * The apply needs kinds that the cluster does not serve, that no CRD in the apply defines, and that nothing
+ * on the cluster will install (no Argo CD): applying would fail object by object, so nothing is applied.
+ */
+export class MissingCrdsError extends PlinthError {
+  readonly kinds: UnservedKind[];
+  constructor(kinds: UnservedKind[]) {
+    const objects = kinds.reduce((sum, k) => sum + k.objects, 0);
+    // Argo CD's Application first: installing Argo CD is what brings the others.
+    const ordered = [...kinds].sort((a, b) => Number(kindKey(b) === kindKey(ARGO_APPLICATION)) - Number(kindKey(a) === kindKey(ARGO_APPLICATION)));
+    const examples = ordered.slice(0, 3).map((k) => `${k.kind} (${k.apiVersion})`);
+    const more = kinds.length - examples.length;
+    super(
+      `the cluster has no CRD for ${kinds.length} kind${kinds.length === 1 ? '' : 's'} that ${objects} rendered object${objects === 1 ? '' : 's'} use: ` +
+        `${examples.join(', ')}${more > 0 ? ` and ${more} more` : ''}; nothing was applied`,
+      'start with `plinth bootstrap`: it installs Argo CD, which installs each component with its CRDs. ' +
+        'To apply without Argo CD, give the CRDs: `plinth apply --crds DIR` (a directory of CRD manifests)',
+    );
+    this.kinds = kinds;
+  }
 }
 
 async function withRetry<T>(work: () => Promise<T>, attempts = 6): Promise<T> {
@@ -117,9 +196,9 @@ async function withRetry<T>(work: () => Promise<T>, attempts = 6): Promise<T> {
  * The live state of every object to apply, from one list call per kind (cluster-wide) rather than a
  * request per object. Kinds the cluster does not serve yet have no live objects.
  */
-async function listLive(cluster: LiveCluster, objects: K8sObject[]): Promise<Map<string, K8sObject>> {
+async function listLive(cluster: LiveCluster, objects: K8sObject[], unserved: Set<string>): Promise<Map<string, K8sObject>> {
   const wanted = new Set(objects.map(describeObject));
-  const kinds = new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, o]));
+  const kinds = new Map(objects.filter((o) => !unserved.has(kindKey(o))).map((o) => [kindKey(o), o]));
   const live = new Map<string, K8sObject>();
   await pool([...kinds.values()], 8, async ({ apiVersion, kind }) => {
     try {
@@ -135,21 +214,31 @@ async function listLive(cluster: LiveCluster, objects: K8sObject[]): Promise<Map
 }
 
 /** Dry-runs every object against the live cluster: what would be created, changed, refused, or pruned. */
-export async function planLive(cluster: LiveCluster, phases: K8sObject[][], options: PlanOptions = {}): Promise<LivePlan> {
-  const all = phases.flat();
+export async function planLive(cluster: LiveCluster, phases: Phase[], options: PlanOptions = {}): Promise<LivePlan> {
+  const all = phases.flatMap((phase) => phase.objects);
+  const progress = options.progress ?? (() => {});
   const existingNamespaces = new Set((await withRetry(() => cluster.list('v1', 'Namespace'))).map((ns) => ns.metadata.name));
   const namespacesCreated = new Set(all.filter(isNamespaceKind).map((ns) => ns.metadata.name).filter((n) => !existingNamespaces.has(n)));
-  const crdKinds = new Set(
-    all.filter(isCrd).flatMap((crd) => {
-      const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string }[] };
-      return spec.versions.map((v) => `${spec.group}/${v.name}/${spec.names.kind}`);
-    }),
-  );
-  const liveState = await listLive(cluster, all);
+  const crdKinds = new Set(all.filter(isCrd).flatMap(crdServes));
+  const unserved = new Set((options.unserved ?? (await unservedKinds(cluster, all))).map(kindKey));
+  const liveState = await listLive(cluster, all, unserved);
   const changes: ObjectChange[] = [];
+  const noCrd = (object: K8sObject, ref: string): ObjectChange =>
+    crdKinds.has(kindKey(object))
+      ? { object, ref, action: 'create', reason: 'its CRD is created by this apply' }
+      : {
+          object,
+          ref,
+          action: 'skip',
+          reason: `the cluster has no CRD for ${kindKey(object)} yet: Argo CD installs it with the component's chart, then syncs this object`,
+        };
+  let planned = 0;
   await pool(all, 8, async (object) => {
     const ref = describeObject(object);
+    progress(`dry-run: ${++planned}/${all.length} objects`, { transient: true });
     try {
+      // A kind the cluster does not serve cannot be dry-run: its object waits for its CRD, from this apply or from Argo CD.
+      if (unserved.has(kindKey(object))) return void changes.push(noCrd(object, ref));
       const live = liveState.get(ref);
       if (!live && isCrd(object)) {
         // Validating a new CRD costs the API server as much as creating it; it is created first, before anything else.
@@ -170,15 +259,7 @@ export async function planLive(cluster: LiveCluster, phases: K8sObject[][], opti
       changes.push({ object, ref, action: !live ? 'create' : diff === '' ? 'unchanged' : 'update', ...(diff && { diff }) });
     } catch (error) {
       if (error instanceof KubeError && error.status === 404 && /resource metadata|serves no/.test(error.message)) {
-        const key = `${object.apiVersion}/${object.kind}`;
-        if (crdKinds.has(key)) changes.push({ object, ref, action: 'create', reason: 'its CRD is created by this apply' });
-        else
-          changes.push({
-            object,
-            ref,
-            action: 'skip',
-            reason: `the cluster has no CRD for ${key} yet: Argo CD installs it with the component's chart, then syncs this object`,
-          });
+        changes.push(noCrd(object, ref));
       } else if (error instanceof KubeError && error.status === 422 && /immutable/i.test(error.message)) {
         changes.push({ object, ref, action: 'error', immutable: [explainImmutable(object, error.message)], reason: error.message });
       } else {
@@ -188,7 +269,7 @@ export async function planLive(cluster: LiveCluster, phases: K8sObject[][], opti
   });
 
   if (options.prune)
-    changes.push(...(await pruneCandidates(cluster, all, options.deliveredElsewhere ?? [], options.allowDataLoss ?? false)));
+    changes.push(...(await pruneCandidates(cluster, all, options.deliveredElsewhere ?? [], options.allowDataLoss ?? false, unserved)));
   const order = new Map(all.map((o, i) => [describeObject(o), i]));
   changes.sort((a, b) => (order.get(a.ref) ?? Infinity) - (order.get(b.ref) ?? Infinity) || (a.ref < b.ref ? -1 : 1));
   return { phases, changes, blocked: changes.filter((c) => c.action === 'error') };
@@ -213,13 +294,13 @@ async function recordKinds(cluster: LiveCluster, kinds: Iterable<string>): Promi
   );
 }
 
-const kindKey = (o: { apiVersion: string; kind: string }) => `${o.apiVersion}/${o.kind}`;
 
 async function pruneCandidates(
   cluster: LiveCluster,
   desired: K8sObject[],
   elsewhere: K8sObject[],
   allowDataLoss: boolean,
+  unserved: Set<string>,
 ): Promise<ObjectChange[]> {
   const wanted = new Set([...desired.map(describeObject), ...elsewhere.map(describeObject), describeObject(INVENTORY)]);
   const kinds = new Map(desired.map((o) => [kindKey(o), { apiVersion: o.apiVersion, kind: o.kind }]));
@@ -228,6 +309,7 @@ async function pruneCandidates(
     kinds.set(key, { apiVersion: key.slice(0, slash), kind: key.slice(slash + 1) });
   }
   kinds.set('v1/Namespace', { apiVersion: 'v1', kind: 'Namespace' });
+  for (const key of unserved) kinds.delete(key);
   const changes: ObjectChange[] = [];
   const live: K8sObject[] = [];
   for (const { apiVersion, kind } of kinds.values()) {
@@ -289,12 +371,16 @@ export interface ApplySummary {
 }
 
 /** Applies a plan that is not blocked: phase by phase, concurrently within a phase, retrying transient failures. */
-export async function executePlan(cluster: LiveCluster, plan: LivePlan, progress: (message: string) => void = () => {}): Promise<ApplySummary> {
+export async function executePlan(cluster: LiveCluster, plan: LivePlan, progress: Progress = () => {}): Promise<ApplySummary> {
   const summary: ApplySummary = { created: 0, configured: 0, unchanged: 0, pruned: 0, skipped: 0, kept: 0, failed: [] };
   const byRef = new Map(plan.changes.map((c) => [c.ref, c]));
-  for (const [i, phase] of plan.phases.entries()) {
-    progress(`phase ${i + 1}/${plan.phases.length}: ${phase.length} objects`);
+  for (const [i, { name, objects: phase }] of plan.phases.entries()) {
+    const toWrite = phase.filter((o) => !['unchanged', 'skip'].includes(byRef.get(describeObject(o))?.action ?? '')).length;
+    const count = `${phase.length} object${phase.length === 1 ? '' : 's'}${toWrite < phase.length ? `, ${toWrite} to write` : ''}`;
+    progress(`phase ${i + 1}/${plan.phases.length}, ${name}: ${count}`, { phase: true });
+    let done = 0;
     await pool(phase, 8, async (object) => {
+      progress(`${name}: ${++done}/${phase.length} objects`, { transient: true });
       const change = byRef.get(describeObject(object));
       if (change?.action === 'unchanged') return void summary.unchanged++;
       if (change?.action === 'skip') return void summary.skipped++;
@@ -308,13 +394,16 @@ export async function executePlan(cluster: LiveCluster, plan: LivePlan, progress
     });
     const crds = phase.filter(isCrd);
     if (crds.length > 0) {
-      progress('waiting for the CRDs the next phases use to be established');
-      await waitEstablished(cluster, crds, plan.phases.slice(i + 1).flat());
+      const later = plan.phases.slice(i + 1).flatMap((p) => p.objects);
+      progress(`waiting for the CRDs the next phases use to be established`, { phase: true });
+      await waitEstablished(cluster, crds, later);
     }
   }
-  const applied = plan.phases.flat().map(kindKey);
+  const applied = plan.phases.flatMap((p) => p.objects).map(kindKey);
   const kept = plan.changes.filter((c) => c.action === 'keep').map((c) => kindKey(c.object));
   await recordKinds(cluster, [...(await recordedKinds(cluster)), ...applied, ...kept]);
+  const pruning = plan.changes.filter((c) => c.action === 'prune').length;
+  if (pruning > 0) progress(`pruning ${pruning} objects no longer rendered`, { phase: true });
   for (const change of plan.changes) {
     if (change.action === 'keep') summary.kept++;
     if (change.action !== 'prune') continue;

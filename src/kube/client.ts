@@ -36,6 +36,8 @@ export interface LiveCluster {
    */
   mergePatch(ref: ObjectRef, patch: Record<string, unknown>): Promise<K8sObject | undefined>;
   isNamespaced(apiVersion: string, kind: string): Promise<boolean>;
+  /** Whether the cluster serves a kind, from discovery (one request per group version, cached): false when its CRD is not installed. */
+  serves(apiVersion: string, kind: string): Promise<boolean>;
   /** POST to a subresource of an object, e.g. a ServiceAccount's `token` (TokenRequest). */
   createSubresource(ref: ObjectRef, subresource: string, body: unknown): Promise<Record<string, unknown>>;
   /** The cluster's CA bundle as the kubeconfig gives it (PEM), for kubeconfigs handed to others. */
@@ -168,16 +170,20 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
     }
     return kinds;
   };
+  const discovered = (apiVersion: string, fresh = false): Promise<Map<string, Resource>> => {
+    if (fresh || !discovery.has(apiVersion)) {
+      const pending = discover(apiVersion);
+      discovery.set(apiVersion, pending);
+      pending.catch(() => {
+        if (discovery.get(apiVersion) === pending) discovery.delete(apiVersion);
+      });
+    }
+    return discovery.get(apiVersion)!;
+  };
   const resource = async (apiVersion: string, kind: string): Promise<Resource> => {
+    // A kind not found is looked up once more, fresh: its CRD may have been created since.
     for (const fresh of [false, true]) {
-      if (fresh || !discovery.has(apiVersion)) {
-        const pending = discover(apiVersion);
-        discovery.set(apiVersion, pending);
-        pending.catch(() => {
-          if (discovery.get(apiVersion) === pending) discovery.delete(apiVersion);
-        });
-      }
-      const found = (await discovery.get(apiVersion)!).get(kind);
+      const found = (await discovered(apiVersion, fresh)).get(kind);
       if (found) return found;
     }
     throw new KubeError(404, `the cluster serves no ${kind} in ${apiVersion} (its CRD is not installed)`, 'NotFound');
@@ -247,6 +253,9 @@ export async function connect(options: ConnectOptions = {}): Promise<LiveCluster
     },
     async isNamespaced(apiVersion, kind) {
       return (await resource(apiVersion, kind)).namespaced;
+    },
+    async serves(apiVersion, kind) {
+      return (await discovered(apiVersion)).has(kind);
     },
     async createSubresource(ref, subresource, body) {
       const response = await call(`${subresource} of ${describe(ref)}`, 'POST', `${await objectPath(ref)}/${subresource}`, body);
