@@ -6,7 +6,8 @@ import type { K8sObject } from '../core/types.ts';
 import { REPO } from '../../test/helpers.ts';
 import { FREIGHT, healthyNode, healthyWorld, LB_IP, withStatuses } from '../../test/health-world.ts';
 import type { HostLookup } from './dns.ts';
-import { diagnose, kindsToRead, publicHosts, summarize, type Feature } from './doctor.ts';
+import { BUILT_IN_GROUPS, groupOf } from '../core/render.ts';
+import { BOOTSTRAP_HINT, diagnose, findRootCauses, kindsToRead, publicHosts, summarize, type Feature } from './doctor.ts';
 import { snapshotOf } from './snapshot.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
@@ -149,5 +150,72 @@ describe('doctor on the default platform (synthetic snapshots)', () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(list.find((k) => k.kind === 'Secret')).toMatchObject({ metadataOnly: true });
     expect(probe.every((p) => !keys.includes(`${p.apiVersion}/${p.kind}`))).toBe(true);
+  });
+});
+
+describe('root causes that several checks share', () => {
+  const causesOf = (objects: K8sObject[], options: Parameters<typeof snapshotOf>[1] = {}) => {
+    const snapshot = snapshotOf(objects, { now: NOW, ...options });
+    return findRootCauses(tree, snapshot, diagnose(tree, snapshot));
+  };
+
+  it('on an empty cluster, puts every check of what Argo CD delivers under one cause: Argo CD is not installed, run plinth bootstrap', () => {
+    const { list, probe } = kindsToRead(tree);
+    const notServed = [...list, ...probe].filter((k) => !BUILT_IN_GROUPS.has(groupOf(k.apiVersion)));
+    const { features, rootCauses } = causesOf([healthyNode('worker-0')], { notServed });
+    expect(rootCauses.map((c) => c.id)).toEqual(['argo-cd']);
+    const [argo] = rootCauses;
+    expect(argo).toMatchObject({ status: 'fail', title: 'Argo CD is not installed', hint: BOOTSTRAP_HINT });
+    expect(argo!.hint).toMatch(/^run `plinth bootstrap`/);
+    expect(argo!.message).toContain('Application (argoproj.io/v1alpha1)');
+    const notPassing = features.flatMap((f) => f.checks.filter((c) => c.status !== 'pass').map((c) => ({ feature: f.id, ...c })));
+    expect(notPassing.length).toBeGreaterThan(70);
+    // Every check that does not pass waits on it, and the nodes, which exist without Argo CD, still pass on their own.
+    expect(notPassing.filter((c) => c.rootCause !== 'argo-cd')).toEqual([]);
+    expect(argo!.checks).toHaveLength(notPassing.length);
+    expect(features.find((f) => f.id === 'nodes')!.checks.every((c) => c.status === 'pass' && !c.rootCause)).toBe(true);
+    // The per-check hints no longer send the user to an Application nothing reconciles.
+    expect(check(features, 'argo-cd', 'synced by Argo CD')!.hint).toContain('plinth bootstrap');
+    expect(check(features, 'argo-cd', 'API server and UI')!.hint).toContain('plinth bootstrap');
+  });
+
+  it('counts Argo CD as not installed when its CRDs are there but its API server is not', () => {
+    const { rootCauses } = causesOf(world().filter((o) => !(o.kind === 'Deployment' && o.metadata.name === 'argocd-server')));
+    expect(rootCauses[0]).toMatchObject({ id: 'argo-cd', message: 'Deployment argocd/argocd-server (its API server) does not exist', hint: BOOTSTRAP_HINT });
+  });
+
+  it('groups the checks whose chains end at the same missing secret input, and leaves a check with a cause of its own alone', () => {
+    let objects = world();
+    objects = replace(objects, 'Secret', 'designate-credentials', () => undefined);
+    objects = replace(objects, 'Secret', 'external-dns-clouds-yaml', () => undefined);
+    objects = replace(objects, 'ExternalSecret', 'designate-credentials', (o) => ({ ...o, status: { conditions: [{ type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider' }] } }));
+    objects = replace(objects, 'ExternalSecret', 'external-dns-clouds-yaml', (o) => ({ ...o, status: { conditions: [{ type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider' }] } }));
+    objects = replace(objects, 'Deployment', 'keda-operator', (o) => ({ ...o, status: { replicas: 1, availableReplicas: 0, conditions: [{ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable' }] } }));
+    const { features, rootCauses } = causesOf(objects);
+    const secret = rootCauses.find((c) => c.id === 'Secret/plinth-secrets/designate-credentials')!;
+    expect(secret).toMatchObject({ status: 'fail', title: 'Secret/plinth-secrets/designate-credentials Missing', message: 'does not exist', ref: 'Secret/plinth-secrets/designate-credentials' });
+    expect(secret.hint).toContain('plinth secrets set designate-credentials');
+    expect(secret.checks.map((c) => c.feature)).toEqual(expect.arrayContaining(['external-dns', 'designate-webhook', 'public-https']));
+    expect(rootCauses.map((c) => c.id)).not.toContain('argo-cd');
+    const keda = check(features, 'keda', 'operator: turns ScaledObjects into HPAs')!;
+    expect(keda.status).toBe('warn');
+    expect(keda.rootCause).toBeUndefined();
+  });
+
+  it("puts what a component's unsynced Application has not created yet under that Application's cause", () => {
+    let objects = world().filter((o) => !(o.metadata.namespace === 'keda' && o.kind === 'Deployment'));
+    objects = replace(objects, 'Application', 'keda', (o) => ({ ...o, status: { sync: { status: 'OutOfSync' }, health: { status: 'Missing' }, conditions: [{ type: 'ComparisonError', message: 'failed to load target state: chart keda 2.20.2 not found' }] } }));
+    const { features, rootCauses } = causesOf(objects);
+    const keda = features.find((f) => f.id === 'keda')!;
+    const synced = check(features, 'keda', 'synced by Argo CD')!;
+    expect(synced.status).toBe('fail');
+    const cause = rootCauses.find((c) => c.id === synced.rootCause)!;
+    expect(cause.ref).toBe('Application/argocd/keda');
+    expect(keda.checks.filter((c) => c.status === 'fail' && c.rootCause !== cause.id).map((c) => c.name)).toEqual([]);
+    expect(cause.checks.filter((c) => c.feature === 'keda').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('has no root causes on a working platform', () => {
+    expect(causesOf(world()).rootCauses).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { createColors } from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import { describeDoctor } from '../cli/doctor.ts';
 import type { DoctorResult } from '../commands/doctor.ts';
+import { BOOTSTRAP_HINT } from './doctor.ts';
 import { htmlReport } from './report.ts';
 
 const result: DoctorResult = {
@@ -64,5 +65,76 @@ describe('doctor output', () => {
     expect(html).toContain('<title>plinth doctor: mswa (fail)</title>');
     expect(html).toContain('<div class="hint">hint: the secret input designate-credentials is not in the store');
     expect(html.match(/<ol class="chain">/g)).toHaveLength(1);
+  });
+
+  const blocked: DoctorResult = {
+    ...result,
+    summary: { pass: 1, warn: 0, fail: 3, skip: 1 },
+    rootCauses: [
+      {
+        id: 'argo-cd',
+        status: 'fail',
+        title: 'Argo CD is not installed',
+        message: 'the cluster serves no Application (argoproj.io/v1alpha1): its CRD is not installed',
+        hint: BOOTSTRAP_HINT,
+        checks: [
+          { feature: 'cert-manager', name: 'synced by Argo CD', status: 'fail' },
+          { feature: 'cert-manager', name: 'controller', status: 'fail' },
+          { feature: 'cert-manager', name: 'issuer', status: 'skip' },
+          { feature: 'public-https', name: 'https://web.example.org', status: 'fail' },
+        ],
+      },
+    ],
+    features: [
+      {
+        id: 'cert-manager',
+        title: 'certificates',
+        status: 'fail',
+        checks: [
+          { name: 'synced by Argo CD', ref: 'Application/argocd/cert-manager', status: 'fail', health: 'Missing', message: 'its CRD is not installed', hint: 'repeated', rootCause: 'argo-cd' },
+          { name: 'controller', ref: 'Deployment/cert-manager/cert-manager', status: 'fail', health: 'Missing', message: 'does not exist', hint: 'repeated', rootCause: 'argo-cd' },
+          { name: 'issuer', status: 'skip', message: 'ClusterIssuer is not served', rootCause: 'argo-cd' },
+        ],
+      },
+      {
+        id: 'public-https',
+        title: 'public hosts',
+        status: 'fail',
+        checks: [{ name: 'https://web.example.org', ref: 'Ingress/web/web', status: 'fail', health: 'Missing', message: 'does not exist', hint: 'repeated', rootCause: 'argo-cd' }],
+      },
+      { id: 'nodes', title: 'nodes', status: 'pass', checks: [{ name: 'node-0 Ready', ref: 'Node/node-0', status: 'pass', health: 'Healthy', message: 'Ready' }] },
+    ],
+  };
+
+  it('puts a shared root cause first with the thing to do, and collapses the checks that wait on it', () => {
+    expect(describeDoctor(blocked, createColors(false)).split('\n')).toEqual([
+      'plinth doctor: mswa https://k8s.example.org:6443, 2026-06-01T00:00:00.000Z',
+      '',
+      '✗ root cause 1: Argo CD is not installed: the cluster serves no Application (argoproj.io/v1alpha1): its CRD is not installed',
+      `    do first: ${BOOTSTRAP_HINT}`,
+      '    3 checks (and 1 skipped) in 2 features depend on it: cert-manager, public-https',
+      '',
+      '✗ cert-manager certificates',
+      '  ✗ fail 2 checks (and 1 skipped) wait on root cause 1: synced by Argo CD, controller, issuer',
+      '',
+      '✗ public-https public hosts',
+      '  ✗ fail https://web.example.org: does not exist',
+      '         -> root cause 1',
+      '',
+      '✓ nodes nodes',
+      '  ✓ pass node-0 Ready: Ready',
+      '',
+      '✗ 1 pass, 0 warn, 3 fail, 1 skip (52 API requests, 180 ms)',
+      `start with root cause 1: ${BOOTSTRAP_HINT}`,
+    ]);
+  });
+
+  it('shows the root causes first in the report too, each check linking to its cause instead of repeating the hint', () => {
+    const html = htmlReport(blocked);
+    expect(html.indexOf('id="root-causes"')).toBeLessThan(html.indexOf('id="feature-cert-manager"'));
+    expect(html).toContain('<div class="hint">do first: run `plinth bootstrap`');
+    expect(html).toContain('<summary>3 checks (and 1 skipped) depend on it</summary>');
+    expect(html.match(/<a href="#cause-1">root cause 1: Argo CD is not installed<\/a>/g)).toHaveLength(4);
+    expect(html).not.toContain('hint: repeated');
   });
 });

@@ -4,7 +4,7 @@ import { resolveCluster } from '../config/validate.ts';
 import { renderTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
 import { minimalCluster } from '../../test/helpers.ts';
-import { applyPhases, comparable, objectDiff } from './apply.ts';
+import { applyPhases, comparable, MissingCrdsError, namedPhases, objectDiff } from './apply.ts';
 
 const crd = (group: string, kind: string): K8sObject => ({
   apiVersion: 'apiextensions.k8s.io/v1',
@@ -43,6 +43,12 @@ describe('applyPhases', () => {
     expect(lastWave).toContain(warehouse);
   });
 
+  it('names each phase for progress: CRDs, namespaces, each wave, the root Application', () => {
+    expect(namedPhases(tree, [unused, used]).map((p) => p.name)).toEqual(['CRDs', 'namespaces and the other CRDs', 'wave 0', 'wave 1', 'wave 2', 'root Application']);
+    expect(namedPhases(tree).map((p) => p.name)).toEqual(['namespaces', 'wave 0', 'wave 1', 'wave 2', 'root Application']);
+    expect(namedPhases(tree, [unused, used]).map((p) => p.objects)).toEqual(phases);
+  });
+
   it('uses the namespace the render declares, with its labels, instead of a bare one', () => {
     const databases = phases[1]!.find((o) => o.kind === 'Namespace' && o.metadata.name === 'databases');
     expect(databases?.metadata.labels?.['plinth.dev/component']).toBe('cloudnative-pg');
@@ -67,5 +73,33 @@ describe('comparable and objectDiff', () => {
     expect(objectDiff('ConfigMap/n/a', live, { ...live, metadata: { ...live.metadata, resourceVersion: '8' } })).toBe('');
     const diff = objectDiff('ConfigMap/n/a', live, { ...live, data: { k: 'new' } });
     expect(diff.split('\n').filter((l) => /^[-+]/.test(l))).toEqual(['-  k: old', '+  k: new']);
+  });
+});
+
+describe('MissingCrdsError', () => {
+  const kind = (apiVersion: string, kindName: string, objects: number) => ({ apiVersion, kind: kindName, objects, providedHere: false });
+
+  it('says in one line how many kinds and objects, names Argo CD first and a few others, and gives both ways out', () => {
+    const error = new MissingCrdsError([
+      kind('external-secrets.io/v1', 'ExternalSecret', 9),
+      kind('cert-manager.io/v1', 'ClusterIssuer', 2),
+      kind('keda.sh/v1alpha1', 'ScaledObject', 1),
+      kind('argoproj.io/v1alpha1', 'Application', 20),
+      kind('kargo.akuity.io/v1alpha1', 'Stage', 3),
+    ]);
+    expect(error.message).toBe(
+      'the cluster has no CRD for 5 kinds that 35 rendered objects use: Application (argoproj.io/v1alpha1), ExternalSecret (external-secrets.io/v1), ' +
+        'ClusterIssuer (cert-manager.io/v1) and 2 more; nothing was applied',
+    );
+    expect(error.message).not.toContain('\n');
+    expect(error.hint).toContain('`plinth bootstrap`');
+    expect(error.hint).toContain('--crds DIR');
+    expect(error.exitCode).toBe(1);
+  });
+
+  it('names every kind when there are few', () => {
+    expect(new MissingCrdsError([kind('keda.sh/v1alpha1', 'ScaledObject', 1)]).message).toBe(
+      'the cluster has no CRD for 1 kind that 1 rendered object uses: ScaledObject (keda.sh/v1alpha1); nothing was applied',
+    );
   });
 });

@@ -171,7 +171,7 @@ export class MissingCrdsError extends PlinthError {
     const examples = ordered.slice(0, 3).map((k) => `${k.kind} (${k.apiVersion})`);
     const more = kinds.length - examples.length;
     super(
-      `the cluster has no CRD for ${kinds.length} kind${kinds.length === 1 ? '' : 's'} that ${objects} rendered object${objects === 1 ? '' : 's'} use: ` +
+      `the cluster has no CRD for ${kinds.length} kind${kinds.length === 1 ? '' : 's'} that ${objects} rendered object${objects === 1 ? ' uses' : 's use'}: ` +
         `${examples.join(', ')}${more > 0 ? ` and ${more} more` : ''}; nothing was applied`,
       'start with `plinth bootstrap`: it installs Argo CD, which installs each component with its CRDs. ' +
         'To apply without Argo CD, give the CRDs: `plinth apply --crds DIR` (a directory of CRD manifests)',
