@@ -24,6 +24,11 @@ export function describeValidate(report: ValidateReport, c: Colors, showInfo: bo
     if (f.hint) lines.push(`      ${c.dim(`hint: ${f.hint}`)}`);
   }
   if (lines.length) lines.push('');
+  if (report.optOuts.length) {
+    lines.push(c.bold(`Opted out of policies (${report.optOuts.length}):`));
+    for (const o of report.optOuts) lines.push(`  ${c.dim('-')} ${o.object} ${c.dim(`(${o.file})`)} ${o.policy}: ${JSON.stringify(o.reason)}`);
+    lines.push('');
+  }
   const hiddenInfo = report.infos && !showInfo ? c.dim(` (--info lists them)`) : '';
   const counts = `${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'}, ${report.infos} rule${report.infos === 1 ? '' : 's'} not evaluated${hiddenInfo}`;
   const what = `${report.objects} object${report.objects === 1 ? '' : 's'} in ${report.files} file${report.files === 1 ? '' : 's'}`;

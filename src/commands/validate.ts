@@ -3,7 +3,10 @@ import { UsageError } from '../errors.ts';
 import type { ClusterConfig, Registry } from '../config/schema.ts';
 import type { Finding, Subject } from '../validate/finding.ts';
 import { readManifests } from '../validate/documents.ts';
+import { formatBytes, jsonBytesOver, MAX_OBJECT_BYTES, TOO_LARGE_HINT, worthMeasuring } from '../validate/limits.ts';
+import { describeObject, type K8sObject } from '../core/types.ts';
 import { validateSubjects } from '../validate/index.ts';
+import { optOuts } from '../validate/rules/policies.ts';
 import { summarize, type ValidateReport } from '../validate/report.ts';
 import { sortFindings } from '../validate/schema-findings.ts';
 import { clientVersion } from '../validate/schema/builtin.ts';
@@ -19,6 +22,8 @@ export interface ValidateOptions {
   schemas?: string;
   /** Warnings fail the run too. */
   strict?: boolean;
+  /** Manifest paths that hold no objects pass; without it, they are a usage error (a CI step pointed at the wrong folder). */
+  allowEmpty?: boolean;
 }
 
 export interface ValidateResult {
@@ -49,6 +54,7 @@ export async function validate(options: ValidateOptions, ctx: ValidateContext): 
     ({ subjects, lines, files } = read);
     findings.push(...read.findings);
     source = paths.join(' ');
+    if (subjects.length === 0 && !options.allowEmpty && !findings.some((f) => f.severity === 'error')) throw nothingToValidate(paths, files, findings);
   } else {
     const [{ loadCluster }, { renderTree }] = await Promise.all([import('../config/load.ts'), import('../core/render.ts')]);
     const registry = ctx.registry ?? (await import('../components/index.ts')).registry;
@@ -56,7 +62,12 @@ export async function validate(options: ValidateOptions, ctx: ValidateContext): 
     ctx.progress(`rendering ${relative(ctx.cwd, resolved.file) || resolved.file}`);
     const tree = renderTree(resolved, registry);
     const root = relative(ctx.cwd, join(dirname(resolved.file), resolved.config.git.path)) || '.';
-    subjects = tree.objects.map(({ file, object }) => ({ file: join(root, file), document: 1, object }));
+    subjects = [];
+    for (const { file, object } of tree.objects) {
+      const problem = renderedSizeProblem(object, tree.files.get(file)?.length ?? 0);
+      if (problem) findings.push({ file: join(root, file), document: 1, ...problem });
+      else subjects.push({ file: join(root, file), document: 1, object });
+    }
     source = relative(ctx.cwd, resolved.file) || resolved.file;
     files = tree.files.size;
     cluster = resolved.config;
@@ -75,9 +86,34 @@ export async function validate(options: ValidateOptions, ctx: ValidateContext): 
       strict,
       findings: sorted,
       schemas: { crds: schemas.crdsDir, crdVersions: schemas.crdCount, builtin: `@kubernetes/client-node ${await clientVersion()}` },
+      optOuts: optOuts(subjects),
     },
     subjects,
     lines,
+  };
+}
+
+/** Why validating these paths checked nothing, as a usage error: passing on nothing would hide a wrong path. */
+function nothingToValidate(paths: string[], files: number, findings: Finding[]): UsageError {
+  const where = paths.join(', ');
+  const cycles = findings.filter((f) => f.rule === 'input/symlink-cycle').map((f) => f.file);
+  const what = files === 0 ? 'no .yaml, .yml or .json files' : `${files} file${files === 1 ? '' : 's'}, but no objects in ${files === 1 ? 'it' : 'them'} (empty, or only comments)`;
+  const skipped = cycles.length ? `; symbolic link cycle${cycles.length === 1 ? '' : 's'} not followed: ${cycles.slice(0, 3).join(', ')}${cycles.length > 3 ? ', ...' : ''}` : '';
+  return new UsageError(
+    `no Kubernetes objects to validate in ${where}: ${what}${skipped}`,
+    'check the path (validating nothing would pass); pass --allow-empty where no objects is expected',
+  );
+}
+
+/** A rendered object too large for a cluster to store (a config's huge dashboard or values), measured only when its file is large. */
+function renderedSizeProblem(object: object, textLength: number): Omit<Finding, 'file' | 'document'> | undefined {
+  if (!worthMeasuring(textLength, false)) return undefined;
+  if (jsonBytesOver(object, MAX_OBJECT_BYTES) === undefined) return undefined;
+  const limit = formatBytes(MAX_OBJECT_BYTES);
+  return {
+    object: describeObject(object as K8sObject), path: '', rule: 'input/too-large', severity: 'error',
+    message: `the object is more than ${limit} as JSON: a cluster stores at most ${limit} per object (etcd's default --max-request-bytes), so the API server refuses it; not validated further`,
+    hint: TOO_LARGE_HINT,
   };
 }
 
@@ -89,7 +125,12 @@ export interface SchemasPullOptions {
 
 export async function schemasPull(options: SchemasPullOptions, ctx: ValidateContext): Promise<PullResult> {
   const out = options.out ? resolve(ctx.cwd, options.out) : schemasDir(ctx.env ?? process.env);
-  ctx.progress(`pulling CRDs into ${out}`);
+  ctx.progress(`pulling CRDs into ${out}`, { phase: true });
   const { pullSchemas } = await import('../validate/schema/pull.ts');
-  return pullSchemas({ out, ...(options.from ? { from: options.from } : {}), ...(options.component ? { components: options.component } : {}) });
+  return pullSchemas({
+    out,
+    ...(options.from ? { from: options.from } : {}),
+    ...(options.component ? { components: options.component } : {}),
+    progress: (message) => ctx.progress(`  ${message}`, { phase: true }),
+  });
 }

@@ -1,4 +1,5 @@
 import type { Finding, Severity, Subject } from './finding.ts';
+import type { OptOut } from './rules/policies.ts';
 
 /** What `plinth validate` found, as every output format reads it. */
 export interface ValidateReport {
@@ -16,6 +17,8 @@ export interface ValidateReport {
   findings: Finding[];
   /** Schemas used: the CRD directory and the built-in source. */
   schemas: { crds: string; crdVersions: number; builtin: string };
+  /** Objects that opt out of a policy, each with its reason, so no exemption passes unseen. */
+  optOuts: OptOut[];
 }
 
 export function summarize(findings: Finding[], strict: boolean): Pick<ValidateReport, 'errors' | 'warnings' | 'infos' | 'failed'> {
@@ -121,6 +124,8 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   'schema/list-map-key': 'Duplicate key in a list keyed by x-kubernetes-list-map-keys',
   'schema/list-set': 'Duplicate value in a list typed x-kubernetes-list-type: set',
   'schema/scope': 'metadata.namespace on a cluster-scoped kind',
+  'schema/name': "A name the API server refuses under Kubernetes' name rules for the kind",
+  'schema/no-crds': 'No CRD schemas were found, so custom resources were not checked',
   input: 'The manifest input cannot be read as Kubernetes objects',
   ref: 'A reference to another object or declaration that does not exist',
   policy: 'A platform policy',

@@ -13,8 +13,14 @@ export async function schemaFindings(subjects: Subject[], registry: SchemaRegist
   const crds = subjects.filter((s) => s.object.kind === 'CustomResourceDefinition');
   for (const s of crds) registry.addCrds([s.object], s.file);
   const findings: Finding[] = [];
+  const unchecked = new Map<string, number>();
   for (const { file, document, object } of subjects)
-    for (const problem of await registry.check(object))
+    for (const problem of await registry.check(object)) {
+      if (problem.noSchemas) {
+        const kind = `${object.kind} (${object.apiVersion})`;
+        unchecked.set(kind, (unchecked.get(kind) ?? 0) + 1);
+        continue;
+      }
       findings.push({
         file,
         document,
@@ -25,7 +31,29 @@ export async function schemaFindings(subjects: Subject[], registry: SchemaRegist
         message: problem.message,
         ...(problem.hint ? { hint: problem.hint } : {}),
       });
+    }
+  if (unchecked.size > 0) findings.push(noSchemasFinding(registry.crdsDir, unchecked));
   return findings;
+}
+
+/**
+ * Without any CRD schemas every custom resource is an unknown kind: one finding says so, instead of the same
+ * finding and hint on each of them. Built-in kinds are still checked.
+ */
+function noSchemasFinding(crdsDir: string, unchecked: Map<string, number>): Finding {
+  const objects = [...unchecked.values()].reduce((a, b) => a + b, 0);
+  const kinds = [...unchecked.keys()].sort();
+  const named = `${kinds.slice(0, 5).join(', ')}${kinds.length > 5 ? ` and ${kinds.length - 5} more` : ''}`;
+  return {
+    file: crdsDir,
+    document: 0,
+    object: '',
+    path: '',
+    rule: 'schema/no-crds',
+    severity: 'error',
+    message: `no CRD schemas in ${crdsDir}, so ${objects} custom resource${objects === 1 ? '' : 's'} of ${kinds.length} kind${kinds.length === 1 ? '' : 's'} went unchecked: ${named}`,
+    hint: 'run `plinth schemas pull` (or `plinth schemas pull --from <mirror>` offline), or set PLINTH_SCHEMAS_DIR to a folder holding crds/; built-in kinds were checked',
+  };
 }
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };

@@ -1,4 +1,4 @@
-import { OPT_OUT_PREFIX, type Finding, type Severity } from '../finding.ts';
+import { OPT_OUT_PREFIX, type Finding, type Severity, type Subject } from '../finding.ts';
 import {
   asList, asObj, configPath, containersOf, didYouMean, finding, isObj, list, pointer, podSpecOf, quote, selects, str, workloads,
   type Index, type Item, type Obj,
@@ -24,6 +24,8 @@ export const POLICIES = [
   { name: 'postgres-wal-volume', severity: 'error', summary: 'every CloudNativePG Cluster keeps WAL on its own volume (spec.walStorage)' },
   { name: 'postgres-backup', severity: 'warning', summary: 'every CloudNativePG Cluster declares backups (spec.backup, a WAL-archiver plugin or a ScheduledBackup)' },
   { name: 'pdb', severity: 'warning', summary: 'every replicated workload (replicas > 1, or scaled above 1) has a PodDisruptionBudget selecting its pods' },
+  { name: 'cluster-admin-binding', severity: 'error', summary: 'no RoleBinding or ClusterRoleBinding grants the cluster-admin ClusterRole or binds the system:masters group' },
+  { name: 'rbac-wildcard', severity: 'error', summary: 'no Role or ClusterRole rule has "*" in its verbs, resources or apiGroups' },
 ] as const satisfies readonly Policy[];
 
 export type PolicyName = (typeof POLICIES)[number]['name'];
@@ -343,6 +345,110 @@ function pdbPolicy(index: Index): Finding[] {
   return out;
 }
 
+// The names RBAC gives these powers: the cluster-admin ClusterRole (kubernetes plugin/pkg/auth/authorizer/rbac/
+// bootstrappolicy/policy.go: every verb on every resource of every group, and every non-resource URL), the group
+// the API server lets through without asking any authorizer (k8s.io/apiserver pkg/authentication/user/user.go:
+// SystemPrivilegedGroup = "system:masters"), and the wildcard (k8s.io/api rbac/v1/types.go: APIGroupAll,
+// ResourceAll and VerbAll are "*").
+const RBAC = 'rbac.authorization.k8s.io';
+const CLUSTER_ADMIN = 'cluster-admin';
+const MASTERS = 'system:masters';
+const WILDCARD = '*';
+
+const subjectName = (subject: Obj): string => {
+  const kind = str(subject.kind) ?? 'subject';
+  const name = str(subject.name) ?? '(no name)';
+  return kind === 'ServiceAccount' && str(subject.namespace) ? `ServiceAccount ${subject.namespace}/${name}` : `${kind} ${name}`;
+};
+
+/**
+ * `policy/cluster-admin-binding`: a binding that hands out cluster-admin (every verb on everything: Secrets of
+ * every namespace, RBAC itself) or names system:masters, a group whose members no RBAC rule can ever restrict.
+ */
+function clusterAdminBindingPolicy(index: Index): Finding[] {
+  const out: Finding[] = [];
+  for (const binding of [...index.ofKind(RBAC, 'ClusterRoleBinding'), ...index.ofKind(RBAC, 'RoleBinding')]) {
+    if (optedOut(binding, 'cluster-admin-binding')) continue;
+    const object = binding.object as unknown as Obj;
+    const roleRef = asObj(object.roleRef);
+    const subjects = asList(object.subjects).map(asObj);
+    const who = subjects.length > 0 ? subjects.map(subjectName).join(', ') : 'no subjects yet';
+    const optOut = `or, if it must, opt out with ${OPT_OUT_PREFIX}cluster-admin-binding: "<why nothing smaller works>"`;
+    if (roleRef.kind === 'ClusterRole' && roleRef.name === CLUSTER_ADMIN)
+      out.push(
+        finding(
+          binding, '/roleRef/name', 'policy/cluster-admin-binding', 'error',
+          binding.kind === 'ClusterRoleBinding'
+            ? `${binding.kind} ${quote(binding.name)} grants cluster-admin (every verb on every resource, Secrets and RBAC included) to ${who}`
+            : `RoleBinding ${quote(binding.name)} grants cluster-admin in ${quote(binding.namespace ?? '')} (every verb on every resource there, Secrets and RBAC included) to ${who}`,
+          `bind a ClusterRole or Role that lists only the resources and verbs needed (the built-in admin, edit or view roles may fit), ${optOut}`,
+        ),
+      );
+    subjects.forEach((subject, i) => {
+      if (subject.kind === 'Group' && subject.name === MASTERS)
+        out.push(
+          finding(
+            binding, `/subjects/${i}/name`, 'policy/cluster-admin-binding', 'error',
+            `${binding.kind} ${quote(binding.name)} binds the group ${MASTERS}, whose members the API server lets through without consulting RBAC: granting it anything means credentials are being issued in it`,
+            `issue credentials in an ordinary group and bind that group to a role with only what it needs, ${optOut}`,
+          ),
+        );
+    });
+  }
+  return out;
+}
+
+/**
+ * `policy/rbac-wildcard`: "*" grants whatever the API offers now and whatever it offers later (new CRDs, new
+ * subresources, the escalate, bind and impersonate verbs): the grant grows without a change in git.
+ */
+function rbacWildcardPolicy(index: Index): Finding[] {
+  const out: Finding[] = [];
+  for (const role of [...index.ofKind(RBAC, 'ClusterRole'), ...index.ofKind(RBAC, 'Role')]) {
+    if (optedOut(role, 'rbac-wildcard')) continue;
+    asList((role.object as unknown as Obj).rules).forEach((r, i) => {
+      const rule = asObj(r);
+      const fields = (['apiGroups', 'resources', 'verbs'] as const).filter((field) => asList(rule[field]).includes(WILDCARD));
+      if (fields.length === 0) return;
+      const named = (field: string) => asList(rule[field]).filter((v): v is string => typeof v === 'string' && v !== WILDCARD);
+      out.push(
+        finding(
+          role, `/rules/${i}/${fields[0]}`, 'policy/rbac-wildcard', 'error',
+          `${role.kind} ${quote(role.name)} rule ${i} grants "*" in ${fields.join(', ')}: every ${fields.map((f) => ({ apiGroups: 'API group', resources: 'resource', verbs: 'verb' })[f]).join(', every ')}, including those added later`,
+          `list the ${fields.join(' and ')} the workload uses${fields.includes('verbs') && named('resources').length ? ` on ${list(named('resources'))}` : ''} (kubectl auth can-i --list as its service account shows what it does), or opt out with ${OPT_OUT_PREFIX}rbac-wildcard: "<why the set cannot be listed>"`,
+        ),
+      );
+    });
+  }
+  return out;
+}
+
+/** An object's opt-out of a policy, with the reason it gives: shown in the validate output, never silent. */
+export interface OptOut {
+  file: string;
+  document: number;
+  object: string;
+  policy: string;
+  reason: string;
+}
+
+/** Every opt-out with a reason among the objects (a blank reason opts out of nothing and is a finding instead). */
+export function optOuts(subjects: Subject[]): OptOut[] {
+  const names = new Set<string>(POLICIES.map((p) => p.name));
+  const out: OptOut[] = [];
+  for (const { file, document, object } of subjects) {
+    const metadata = asObj((object as unknown as Obj).metadata);
+    for (const [annotation, reason] of Object.entries(asObj(metadata.annotations))) {
+      if (!annotation.startsWith(OPT_OUT_PREFIX) || typeof reason !== 'string' || reason.trim() === '') continue;
+      const policy = annotation.slice(OPT_OUT_PREFIX.length);
+      if (!names.has(policy)) continue;
+      const namespace = str(metadata.namespace);
+      out.push({ file, document, object: `${object.kind}/${namespace ? `${namespace}/` : ''}${str(metadata.name) ?? '(no name)'}`, policy: `policy/${policy}`, reason: reason.trim() });
+    }
+  }
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.document - b.document || (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0)));
+}
+
 export function policyRules(index: Index): Finding[] {
   return [
     ...optOutAnnotations(index),
@@ -351,5 +457,7 @@ export function policyRules(index: Index): Finding[] {
     ...ingressTlsPolicy(index),
     ...postgresPolicies(index),
     ...pdbPolicy(index),
+    ...clusterAdminBindingPolicy(index),
+    ...rbacWildcardPolicy(index),
   ];
 }

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { closest } from '../../config/paths.ts';
 import type { Ajv, ErrorObject } from 'ajv';
+import { nameRuleFor, nameRuleProblem, namespaceNameProblem, objectNameProblem, type NameRule } from '../../core/names.ts';
 import type { K8sObject } from '../../core/types.ts';
 import { readYamlAll } from '../../core/yaml.ts';
 import { builtinKinds, builtinSchema, clientVersion } from './builtin.ts';
@@ -36,6 +37,8 @@ export interface SchemaProblem {
   message: string;
   hint?: string;
   ajv?: { instancePath: string; message: string; params: Record<string, unknown> };
+  /** An unknown kind while the schemas directory holds no CRDs at all: reported once for the run, not per object. */
+  noSchemas?: boolean;
 }
 
 interface Entry {
@@ -327,11 +330,17 @@ export async function openSchemaRegistry(options: RegistryOptions): Promise<Sche
     },
     async check(object) {
       const [key, entry] = lookup(object.apiVersion, object.kind);
-      if (!entry) return [unknownKind(object, entries, crds.size, crdsDir)];
+      const names = nameProblems(object);
+      if (!entry) return [unknownKind(object, entries, crds.size, crdsDir), ...names];
       const { validate, ext, defaults } = await compile(key, entry);
       const data = prepare(object, defaults);
       const problems: SchemaProblem[] = [];
-      if (!validate(data)) problems.push(...(await explain(validate.errors ?? [], entry, data)));
+      if (!validate(data)) {
+        // A name or namespace the name rules report is not reported again by the schema's looser pattern.
+        const named = new Set(names.map((n) => n.path));
+        problems.push(...(await explain(validate.errors ?? [], entry, data)).filter((p) => !named.has(p.path)));
+      }
+      problems.push(...names);
       const meta = (data as K8sObject).metadata;
       if (meta && typeof meta === 'object' && !meta.name && !meta.generateName)
         problems.push({ path: '/metadata/name', rule: 'schema', severity: 'error', message: 'metadata.name is missing', hint: 'every object needs a name (or generateName, for objects created with kubectl create)' });
@@ -447,6 +456,52 @@ async function explain(errors: ErrorObject[], entry: Entry, data: unknown): Prom
   return problems;
 }
 
+/** A name as close to `name` as the rule allows, to suggest: lowercased, other characters turned into `-`. */
+function suggestName(rule: NameRule, name: string): string | undefined {
+  if (rule === 'path-segment') return undefined;
+  const max = rule === 'dns1123-subdomain' ? 253 : 63;
+  let fixed = name.toLowerCase().replace(rule === 'dns1123-subdomain' ? /[^a-z0-9.-]+/g : /[^a-z0-9-]+/g, '-');
+  if (rule === 'dns1123-subdomain') fixed = fixed.replace(/\.{2,}/g, '.').replace(/-*\.-*/g, '.');
+  fixed = fixed.replace(/-{2,}/g, '-').slice(0, max).replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  if (rule === 'dns1035-label') fixed = fixed.replace(/^[0-9-]+/, '');
+  return fixed && fixed !== name && !nameRuleProblem(rule, fixed) ? fixed : undefined;
+}
+
+/**
+ * `metadata.name` and `metadata.namespace` under Kubernetes' own name rules for the kind (src/core/names.ts):
+ * a ConfigMap named `Bad_Name..x` passes the OpenAPI schema and is refused by the API server.
+ */
+function nameProblems(object: K8sObject): SchemaProblem[] {
+  const meta = object.metadata as unknown;
+  if (!meta || typeof meta !== 'object') return [];
+  const { name, namespace } = meta as { name?: unknown; namespace?: unknown };
+  const problems: SchemaProblem[] = [];
+  if (typeof name === 'string' && name !== '') {
+    const problem = objectNameProblem(object.kind, object.apiVersion, name);
+    if (problem) {
+      const rule = nameRuleFor(object.kind, object.apiVersion);
+      const suggestion = suggestName(rule, name);
+      problems.push({
+        path: '/metadata/name', rule: 'schema/name', severity: 'error',
+        message: `metadata.name ${problem}`,
+        hint: `the API server refuses this ${object.kind} name${suggestion ? `; e.g. rename it ${JSON.stringify(suggestion)}` : ''}`,
+      });
+    }
+  }
+  if (typeof namespace === 'string' && namespace !== '') {
+    const problem = namespaceNameProblem(namespace);
+    if (problem) {
+      const suggestion = suggestName('dns1123-label', namespace);
+      problems.push({
+        path: '/metadata/namespace', rule: 'schema/name', severity: 'error',
+        message: `metadata.namespace ${problem}`,
+        hint: `a namespace name is a DNS label; no such namespace can exist${suggestion ? `; e.g. ${JSON.stringify(suggestion)}` : ''}`,
+      });
+    }
+  }
+  return problems;
+}
+
 function unknownKind(object: K8sObject, entries: Map<string, Entry>, crdCount: number, crdsDir: string): SchemaProblem {
   const served = [...entries.keys()].filter((k) => k.endsWith(`/${object.kind}`)).map((k) => k.slice(0, -object.kind.length - 1));
   return {
@@ -459,6 +514,7 @@ function unknownKind(object: K8sObject, entries: Map<string, Entry>, crdCount: n
       : crdCount === 0
         ? `no CRD schemas found in ${crdsDir}: run \`plinth schemas pull\` or set PLINTH_SCHEMAS_DIR`
         : `add the CRD that defines it to ${crdsDir}, or validate it with the manifests that contain its CustomResourceDefinition`,
+    ...(served.length === 0 && crdCount === 0 && { noSchemas: true }),
   };
 }
 
