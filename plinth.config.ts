@@ -1,4 +1,6 @@
-import { defineCluster } from 'plinth';
+// A team's config imports '@plinth-platform/plinth' (docs/install.md); the seed imports the sources,
+// so the checkout, its tests and benches run without building the package.
+import { defineCluster } from './src/index.ts';
 
 /**
  * The Mobility Scooter Web App cluster (MSWA) on Jetstream2, as its team describes it:

@@ -15,7 +15,7 @@ const OBJECTS = defaultTree.objects.length;
 async function defaultConfigDir(): Promise<string> {
   const dir = await tempDir();
   const source = await readFile(join(REPO, 'plinth.config.ts'), 'utf8');
-  await writeFile(join(dir, 'plinth.config.ts'), source.replace("from 'plinth'", `from '${join(REPO, 'src', 'index.ts')}'`));
+  await writeFile(join(dir, 'plinth.config.ts'), source.replace("from './src/index.ts'", `from '${join(REPO, 'src', 'index.ts')}'`));
   return dir;
 }
 
