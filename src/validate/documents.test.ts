@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.ts';
+import type { Finding } from './finding.ts';
 import { manifestFiles } from './documents.ts';
 
 describe('manifestFiles', () => {
@@ -19,5 +20,31 @@ describe('manifestFiles', () => {
 
   it('names a path that does not exist', async () => {
     await expect(manifestFiles(['missing/'], await tempDir())).rejects.toThrow('missing/: no such file or directory');
+  });
+
+  it('follows symbolic links to files and folders, reads each file once, and reports a cycle instead of following it', async () => {
+    const root = await tempDir();
+    await mkdir(join(root, 'base/deeper'), { recursive: true });
+    await writeFile(join(root, 'base/a.yaml'), 'kind: x\n');
+    await writeFile(join(root, 'base/deeper/b.yaml'), 'kind: x\n');
+    await symlink(join(root, 'base'), join(root, 'base/deeper/up')); // a cycle: base/deeper/up/deeper/up/...
+    await symlink(join(root, 'base/a.yaml'), join(root, 'link.yaml')); // the same file again
+    await mkdir(join(root, 'other'));
+    await writeFile(join(root, 'other/c.yaml'), 'kind: x\n');
+    await symlink(join(root, 'other'), join(root, 'base/other-link'));
+    await symlink(join(root, 'nowhere.yaml'), join(root, 'dangling.yaml'));
+    await symlink(join(root, 'loop-b'), join(root, 'loop-a'));
+    await symlink(join(root, 'loop-a'), join(root, 'loop-b'));
+    const problems: Finding[] = [];
+    const files = (await manifestFiles([root], root, problems)).map((f) => relative(root, f));
+    expect(files).toEqual(['base/a.yaml', 'base/deeper/b.yaml', 'base/other-link/c.yaml']);
+    expect(problems.map((p) => `${p.rule} ${p.severity} ${p.file}`).sort()).toEqual([
+      'input/symlink-cycle warning base/deeper/up',
+      'input/symlink-cycle warning loop-a',
+      'input/symlink-cycle warning loop-b',
+      'input/unreadable error dangling.yaml',
+    ]);
+    expect(problems.find((p) => p.file === 'base/deeper/up')!.message).toBe('base/deeper/up links back to base, a folder it is in: the cycle is not followed');
+    await expect(manifestFiles(['loop-a'], root)).rejects.toThrow('loop-a: a loop of symbolic links');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../../config/schema.ts';
 import { deployment, goodContainer, obj, ofRules, only, run } from './fixtures.ts';
-import { normalizeRepository, POLICIES, repositoryOf } from './policies.ts';
+import { normalizeRepository, optOuts, POLICIES, repositoryOf } from './policies.ts';
 
 const policies = (findings: ReturnType<typeof run>) => ofRules(findings, 'policy/');
 const container = (overrides: Record<string, unknown>, drop: string[] = []) => {
@@ -252,5 +252,79 @@ describe('policy/pdb', () => {
     expect(only(run([deployment('api', 'prod', { replicas: 2 }), expr]), 'policy/pdb')).toEqual([]);
     const notIn = obj('policy/v1', 'PodDisruptionBudget', 'pdb', 'prod', { spec: { maxUnavailable: 1, selector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['api'] }] } } });
     expect(only(run([deployment('api', 'prod', { replicas: 2 }), notIn]), 'policy/pdb')).toHaveLength(1);
+  });
+});
+
+describe('policy/cluster-admin-binding', () => {
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const binding = (kind: string, name: string, namespace: string | undefined, roleRef: Record<string, string>, subjects: Record<string, string>[], annotations?: Record<string, string>) =>
+    obj(rbac, kind, name, namespace, { roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...roleRef }, subjects }, annotations);
+  const sa = { kind: 'ServiceAccount', name: 'deployer', namespace: 'ci' };
+
+  it('fails a ClusterRoleBinding or RoleBinding to the cluster-admin ClusterRole, naming who gets it', () => {
+    const findings = only(run([
+      binding('ClusterRoleBinding', 'ci-admin', undefined, { kind: 'ClusterRole', name: 'cluster-admin' }, [sa, { kind: 'User', name: 'alice' }]),
+      binding('RoleBinding', 'ns-admin', 'apps', { kind: 'ClusterRole', name: 'cluster-admin' }, [sa]),
+    ]), 'policy/cluster-admin-binding');
+    expect(findings.map((f) => `${f.object} ${f.path} ${f.severity}`)).toEqual([
+      'ClusterRoleBinding/ci-admin /roleRef/name error',
+      'RoleBinding/apps/ns-admin /roleRef/name error',
+    ]);
+    expect(findings[0]!.message).toBe('ClusterRoleBinding "ci-admin" grants cluster-admin (every verb on every resource, Secrets and RBAC included) to ServiceAccount ci/deployer, User alice');
+    expect(findings[1]!.message).toContain('grants cluster-admin in "apps"');
+    expect(findings[0]!.hint).toContain('plinth.dev/allow-cluster-admin-binding: "<why nothing smaller works>"');
+  });
+
+  it('fails a binding of the system:masters group, at the subject', () => {
+    const findings = only(run([binding('ClusterRoleBinding', 'masters-view', undefined, { kind: 'ClusterRole', name: 'view' }, [sa, { kind: 'Group', name: 'system:masters' }])]), 'policy/cluster-admin-binding');
+    expect(findings.map((f) => f.path)).toEqual(['/subjects/1/name']);
+    expect(findings[0]!.message).toContain('binds the group system:masters');
+  });
+
+  it('passes narrower bindings, a Role named cluster-admin, and an opt-out with a reason', () => {
+    expect(only(run([
+      binding('ClusterRoleBinding', 'view', undefined, { kind: 'ClusterRole', name: 'view' }, [sa]),
+      binding('RoleBinding', 'local', 'apps', { kind: 'Role', name: 'cluster-admin' }, [sa]),
+      binding('ClusterRoleBinding', 'bootstrap', undefined, { kind: 'ClusterRole', name: 'cluster-admin' }, [sa], { 'plinth.dev/allow-cluster-admin-binding': 'installs operators whose CRDs and RBAC are not known in advance' }),
+    ]), 'policy/cluster-admin-binding')).toEqual([]);
+    const blank = only(run([binding('ClusterRoleBinding', 'b', undefined, { kind: 'ClusterRole', name: 'cluster-admin' }, [sa], { 'plinth.dev/allow-cluster-admin-binding': '' })]), 'policy/cluster-admin-binding');
+    expect(blank.map((f) => f.path)).toEqual(['/metadata/annotations/plinth.dev~1allow-cluster-admin-binding', '/roleRef/name']);
+  });
+});
+
+describe('policy/rbac-wildcard', () => {
+  const role = (kind: string, name: string, rules: Record<string, string[]>[], annotations?: Record<string, string>) =>
+    obj('rbac.authorization.k8s.io/v1', kind, name, kind === 'Role' ? 'apps' : undefined, { rules }, annotations);
+
+  it('fails each rule with "*" in verbs, resources or apiGroups, at the first wildcard field', () => {
+    const findings = only(run([
+      role('ClusterRole', 'everything', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]),
+      role('Role', 'secrets', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }, { apiGroups: [''], resources: ['secrets'], verbs: ['*'] }]),
+      role('ClusterRole', 'certs', [{ apiGroups: ['cert-manager.io'], resources: ['*'], verbs: ['get', 'list'] }]),
+    ]), 'policy/rbac-wildcard');
+    expect(findings.map((f) => `${f.object} ${f.path}`)).toEqual(['ClusterRole/everything /rules/0/apiGroups', 'Role/apps/secrets /rules/1/verbs', 'ClusterRole/certs /rules/0/resources']);
+    expect(findings[0]!.message).toBe('ClusterRole "everything" rule 0 grants "*" in apiGroups, resources, verbs: every API group, every resource, every verb, including those added later');
+    expect(findings[1]!.hint).toContain('list the verbs the workload uses on "secrets"');
+    expect(findings[1]!.hint).toContain('plinth.dev/allow-rbac-wildcard: "<why the set cannot be listed>"');
+  });
+
+  it('passes listed rules and an opt-out with a reason', () => {
+    expect(only(run([
+      role('ClusterRole', 'reader', [{ apiGroups: ['', 'apps'], resources: ['pods', 'deployments'], verbs: ['get', 'list', 'watch'] }]),
+      role('ClusterRole', 'gc', [{ apiGroups: ['*'], resources: ['*'], verbs: ['delete'] }], { 'plinth.dev/allow-rbac-wildcard': 'the garbage collector deletes whatever kind it finds orphaned' }),
+    ]), 'policy/rbac-wildcard')).toEqual([]);
+  });
+});
+
+describe('optOuts', () => {
+  it('lists each opt-out that has a reason, with its object and file, so none passes unseen', () => {
+    const subjects = [
+      deployment('d', 'prod', { annotations: { 'plinth.dev/allow-probes': ' batch worker, no port ', 'plinth.dev/allow-pdb': '', 'plinth.dev/allow-nothing': 'x' } }),
+      obj('rbac.authorization.k8s.io/v1', 'ClusterRole', 'gc', undefined, {}, { 'plinth.dev/allow-rbac-wildcard': 'deletes any kind' }),
+    ].map((object, i) => ({ file: `f${i}.yaml`, document: 1, object }));
+    expect(optOuts(subjects)).toEqual([
+      { file: 'f0.yaml', document: 1, object: 'Deployment/prod/d', policy: 'policy/probes', reason: 'batch worker, no port' },
+      { file: 'f1.yaml', document: 1, object: 'ClusterRole/gc', policy: 'policy/rbac-wildcard', reason: 'deletes any kind' },
+    ]);
   });
 });

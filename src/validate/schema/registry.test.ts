@@ -258,3 +258,36 @@ describe('the validator cache', () => {
   });
 
 });
+
+describe("names under Kubernetes' rules for the kind", () => {
+  const named = (apiVersion: string, kind: string, name: string, namespace?: string): K8sObject =>
+    ({ apiVersion, kind, metadata: { name, ...(namespace && { namespace }) }, ...(kind === 'Widget' && { spec: {} }) }) as K8sObject;
+  const nameFindings = async (object: K8sObject) => (await registry.check(object)).filter((p) => p.path.startsWith('/metadata/'));
+
+  it('refuses a ConfigMap named Bad_Name..x, which the OpenAPI schema lets through, and suggests a name that passes', async () => {
+    const [problem, ...rest] = await nameFindings(named('v1', 'ConfigMap', 'Bad_Name..x', 'apps'));
+    expect(rest).toEqual([]);
+    expect(problem).toMatchObject({ rule: 'schema/name', severity: 'error', path: '/metadata/name' });
+    expect(problem!.message).toBe('metadata.name "Bad_Name..x" is not a valid name: lowercase letters, digits, "-" and ".", at most 253, starting and ending alphanumeric, e.g. "my-config"');
+    expect(problem!.hint).toBe('the API server refuses this ConfigMap name; e.g. rename it "bad-name.x"');
+  });
+
+  it('applies the rule of each kind: Services are DNS-1035 labels, Namespaces DNS labels, RBAC names path segments', async () => {
+    expect(await nameFindings(named('v1', 'Service', 'web.v2', 'apps'))).toMatchObject([{ rule: 'schema/name', hint: expect.stringContaining('"web-v2"') }]);
+    expect(await nameFindings(named('v1', 'Service', '9web', 'apps'))).toMatchObject([{ rule: 'schema/name', hint: expect.stringContaining('"web"') }]);
+    expect(await nameFindings(named('v1', 'ConfigMap', 'web.v2', 'apps'))).toEqual([]);
+    expect(await nameFindings(named('v1', 'Namespace', 'apps.prod'))).toMatchObject([{ rule: 'schema/name', path: '/metadata/name' }]);
+    expect(await nameFindings(named('rbac.authorization.k8s.io/v1', 'ClusterRole', 'system:aggregate-to-edit'))).toEqual([]);
+    expect(await nameFindings(named('rbac.authorization.k8s.io/v1', 'ClusterRole', 'a/b'))).toMatchObject([{ rule: 'schema/name' }]);
+    // Custom resources: DNS-1123 subdomains, whether or not a schema is known.
+    expect(await nameFindings(named('test.plinth.dev/v1', 'Widget', 'My_Widget', 'apps'))).toMatchObject([{ rule: 'schema/name' }]);
+    expect((await registry.check(named('unknown.example/v1', 'Gizmo', 'My_Gizmo', 'apps'))).map((p) => p.rule)).toEqual(['schema/unknown-kind', 'schema/name']);
+  });
+
+  it('reports a bad namespace once, in words, instead of the schema pattern', async () => {
+    const problems = await registry.check(named('v1', 'ConfigMap', 'settings', 'Apps_1'));
+    expect(problems.map((p) => `${p.rule} ${p.path}`)).toEqual(['schema/name /metadata/namespace']);
+    expect(problems[0]!.message).toContain('metadata.namespace "Apps_1" is not a valid name: lowercase letters, digits and "-", at most 63');
+    expect(problems[0]!.hint).toContain('"apps-1"');
+  });
+});
