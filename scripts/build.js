@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds dist/, the JavaScript an installed package runs: Node will not strip types under node_modules.
-// Development runs src/ directly (docs/adr/0001); `npm pack` and git installs run this through `prepack`.
+// Development runs src/ directly (docs/adr/0001); `npm pack` and git installs run this as `prepare`.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,6 +8,14 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = join(root, 'dist');
+
+// `prepare` runs on `npm pack`, on a git install (in npm's clone) and on `npm install`/`npm ci` in the
+// checkout: only the last needs no build, as the checkout runs src/ (and a type error mid-edit must not
+// stop an install). npm sets INIT_CWD to where it was started; from anywhere else it builds.
+if (process.argv.includes('--prepare') && ['install', 'ci'].includes(process.env.npm_command ?? '') && resolve(process.env.INIT_CWD ?? '') === root) {
+  process.stdout.write('build: skipped for an install in the checkout, which runs src/ directly (npm run build builds dist/)\n');
+  process.exit(0);
+}
 rmSync(dist, { recursive: true, force: true });
 try {
   execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
