@@ -1,12 +1,21 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './helpers.ts';
+import { runCli, tempDir } from './helpers.ts';
 
 const DOMAIN = 'cis240470.projects.jetstream-cloud.org';
 
 describe('plinth expose', () => {
   it("prints the seed's example Ingress for Argo CD's server, field for field", async () => {
-    const result = await runCli(['expose', 'argocd-server', '--host', `argocd.${DOMAIN}`, '--namespace', 'argocd']);
+    // The seed exposed Argo CD by hand; with Plinth's own Argo CD Ingress off, nothing else claims the host.
+    const dir = await tempDir();
+    const config = join(dir, 'plinth.config.json');
+    await writeFile(
+      config,
+      JSON.stringify({ name: 'mswa', domain: DOMAIN, git: { repoURL: 'https://git.example.org/infra.git' }, components: { 'argo-cd': { ingress: false } } }),
+    );
+    const result = await runCli(['expose', 'argocd-server', '--host', `argocd.${DOMAIN}`, '--namespace', 'argocd', '--config', config]);
     expect(result.code).toBe(0);
     const ingress = parse(result.stdout);
     // The seed names its example argocd-ingress with secret argocd-tls; Plinth derives both from the Service.
@@ -55,5 +64,25 @@ describe('plinth expose', () => {
     const missing = await runCli(['expose', 'web']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--host <name>' not specified");
+  });
+
+  it("refuses a host a component or an app already serves: two Ingresses would claim it", async () => {
+    const kargo = await runCli(['expose', 'web', '--host', `kargo.${DOMAIN}`]);
+    expect(kargo.code).toBe(2);
+    expect(kargo.stdout).toBe('');
+    expect(kargo.stderr).toBe(
+      `error: --host "kargo.${DOMAIN}" is already served by the "kargo" component (components.kargo), so two Ingresses would claim it and one would get no traffic\n` +
+        `  hint: pick another host under the domain, e.g. "web.${DOMAIN}", or move the component's with components.kargo.host in the config\n`,
+    );
+    const argo = await runCli(['expose', 'argocd-server', '--host', `argocd.${DOMAIN}`, '-n', 'argocd']);
+    expect(argo.code).toBe(2);
+    expect(argo.stderr).toContain('is already served by the "argo-cd" component (components["argo-cd"])');
+    const app = await runCli(['--json', 'expose', 'status', '--host', `mswa.${DOMAIN}`]);
+    expect(app.code).toBe(2);
+    expect(JSON.parse(app.stdout).error).toEqual({
+      type: 'UsageError',
+      message: `--host "mswa.${DOMAIN}" is already served by apps[0] (apps[0].host), so two Ingresses would claim it and one would get no traffic`,
+      hint: `pick another host under the domain, e.g. "status.${DOMAIN}"`,
+    });
   });
 });

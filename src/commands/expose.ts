@@ -1,5 +1,6 @@
 import { exposeIngress } from '../apps/expose.ts';
 import { dnsLabel, hostname } from '../config/schema.ts';
+import { appHosts, componentHosts } from '../config/hosts.ts';
 import { loadCluster } from '../config/load.ts';
 import { toYaml } from '../core/yaml.ts';
 import type { K8sObject } from '../core/types.ts';
@@ -40,6 +41,12 @@ export async function expose(options: ExposeOptions, ctx: Context): Promise<Expo
     throw new UsageError(
       `--host "${options.host}" is outside the cluster domain "${config.domain}", so external-dns would not publish it`,
       `use a name under the domain, e.g. "${options.service}.${config.domain}"`,
+    );
+  const taken = [...componentHosts(config, ctx.registry), ...appHosts(config)].find((claim) => claim.host === options.host);
+  if (taken)
+    throw new UsageError(
+      `--host "${options.host}" is already served by ${taken.owner} (${taken.path}), so two Ingresses would claim it and one would get no traffic`,
+      `pick another host under the domain, e.g. "${options.service}.${config.domain}"${taken.option ? `, or move the component's with ${taken.option} in the config` : ''}`,
     );
   const ingress = exposeIngress({ service: options.service, host: options.host, namespace, port });
   return {

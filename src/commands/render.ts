@@ -1,7 +1,12 @@
+import { stat } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { loadCluster } from '../config/load.ts';
-import { renderTree } from '../core/render.ts';
-import { isStale, planTree, writeTree, type TreePlan } from '../core/tree.ts';
+import { formatPath } from '../config/paths.ts';
+import type { ClusterConfig } from '../config/schema.ts';
+import { renderTree, type RenderedObject } from '../core/render.ts';
+import { isStale, planTree, UnsafeTreePathError, writeTree, type TreePlan } from '../core/tree.ts';
+import { describeObject } from '../core/types.ts';
+import { ConfigError, UsageError } from '../errors.ts';
 import type { Context } from './context.ts';
 
 export interface RenderOptions {
@@ -29,11 +34,22 @@ export async function render(options: RenderOptions, ctx: Context): Promise<Rend
   ctx.progress(`rendering ${relative(ctx.cwd, resolved.file) || resolved.file}`);
   const tree = renderTree(resolved, ctx.registry);
   const outDir = options.out ? resolve(ctx.cwd, options.out) : resolve(dirname(resolved.file), resolved.config.git.path);
-  const plan = await planTree(outDir, tree.files);
+  const where = options.out ? `--out ${options.out}` : `git.path "${resolved.config.git.path}" beside ${resolved.file}`;
+  await assertDirectory(outDir, where);
+  let plan: TreePlan;
+  try {
+    plan = await planTree(outDir, tree.files);
+  } catch (error) {
+    throw explainWriteError(error, { outDir, where, file: resolved.file, config: resolved.config, objects: tree.objects });
+  }
   const stale = isStale(plan);
   if (stale && !options.check) {
     ctx.progress(`writing ${plan.create.length + plan.update.length} files, removing ${plan.delete.length}`);
-    await writeTree(outDir, tree.files, plan);
+    try {
+      await writeTree(outDir, tree.files, plan);
+    } catch (error) {
+      throw explainWriteError(error, { outDir, where, file: resolved.file, config: resolved.config, objects: tree.objects });
+    }
   }
   return {
     configFile: resolved.file,
@@ -45,4 +61,52 @@ export async function render(options: RenderOptions, ctx: Context): Promise<Rend
     objects: tree.objects.length,
     components: tree.components.map(({ id, wave }) => ({ id, wave })),
   };
+}
+
+async function assertDirectory(outDir: string, where: string): Promise<void> {
+  try {
+    if (!(await stat(outDir)).isDirectory())
+      throw new UsageError(`${where} is ${outDir}, which is a file, not a directory; nothing was written`, 'pass a directory (it is created if it does not exist), or move the file away');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      throw new UsageError(`${where} is ${outDir}, and part of that path is a file; nothing was written`, 'pass a directory whose parents are directories');
+    throw error;
+  }
+}
+
+/** File system errors the user can fix (permissions, a full disk, a file in the way): what is wrong, not a stack. */
+const USER_FS_ERRORS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENAMETOOLONG', 'ELOOP']);
+
+function explainWriteError(
+  error: unknown,
+  context: { outDir: string; where: string; file: string; config: ClusterConfig; objects: RenderedObject[] },
+): unknown {
+  const entry = error instanceof UnsafeTreePathError ? context.objects.find((o) => o.file === error.file) : undefined;
+  if (entry) {
+    // The config's checks should have refused the name; this says which object it was and where it came from.
+    const { message, hint } = error as UnsafeTreePathError;
+    return new ConfigError([{ path: ownerPath(entry, context.config), message: `${describeObject(entry.object)}: ${message}`, ...(hint && { hint }) }], context.file);
+  }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && USER_FS_ERRORS.has(code))
+    return new UsageError(
+      `cannot write the tree into ${context.outDir} (${context.where}): ${(error as Error).message}; the previous tree is as it was`,
+      code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space and render again' : 'check the permissions of the directory and that no file stands where a directory must be, or pass another --out',
+    );
+  return error;
+}
+
+/** Where in the config an object comes from: a component's or an app's extraObjects, or the component itself. */
+function ownerPath(entry: RenderedObject, config: ClusterConfig): string {
+  const { kind, metadata } = entry.object;
+  const same = (o: { kind: string; metadata: { name: string } }) => o.kind === kind && o.metadata.name === metadata.name;
+  if (entry.owner.startsWith('app:')) {
+    const index = config.apps.findIndex((a) => a.name === entry.owner.slice(4));
+    const extra = config.apps[index]?.extraObjects.findIndex(same) ?? -1;
+    return formatPath(extra >= 0 ? ['apps', index, 'extraObjects', extra] : ['apps', index]);
+  }
+  const extra = config.components[entry.owner]?.common.extraObjects?.findIndex(same) ?? -1;
+  if (extra >= 0) return formatPath(['components', entry.owner, 'extraObjects', extra]);
+  return entry.owner in config.components ? formatPath(['components', entry.owner]) : '(render)';
 }

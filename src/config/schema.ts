@@ -14,9 +14,23 @@ export const hostname = z
   .string()
   .regex(HOSTNAME, { error: 'must be a lowercase DNS hostname such as "app.example.org" (no scheme, port or path)' });
 
+/**
+ * The largest quantity Kubernetes keeps: k8s.io/apimachinery pkg/api/resource/quantity.go ParseQuantity caps a
+ * binary-SI quantity ("Ti", "Ei") silently at 2^63-1, and Value() overflows int64 past it.
+ */
+export const MAX_QUANTITY = 2 ** 63 - 1;
+
 export const quantity = z
   .string()
-  .regex(QUANTITY, { error: 'must be a Kubernetes quantity such as "500m", "256Mi" or "20Gi"' });
+  .regex(QUANTITY, { error: 'must be a Kubernetes quantity such as "500m", "256Mi" or "20Gi"' })
+  .refine((value) => !(quantityValue(value) > MAX_QUANTITY), {
+    error: 'is larger than any quantity Kubernetes keeps (2^63-1, about 8Ei): it would be capped or overflow',
+    params: { hint: 'use a realistic size, e.g. "500Gi" or "2Ti"' },
+  });
+
+/** The largest int32: Kubernetes stores replica counts, ports and most other counts as int32. */
+export const INT32_MAX = 2 ** 31 - 1;
+const count = (min: number) => z.int().min(min).max(INT32_MAX);
 
 const QUANTITY_UNITS: Record<string, number> = {
   '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
@@ -90,13 +104,13 @@ const database = z.strictObject({
 
 const topic = z.strictObject({
   name: dnsLabel,
-  partitions: z.int().min(1).default(1),
-  replicas: z.int().min(1).default(1),
+  partitions: count(1).default(1),
+  replicas: count(1).default(1),
 });
 
 const cache = z.strictObject({
   name: dnsLabel,
-  replicas: z.int().min(0).default(0),
+  replicas: count(0).default(0),
   size: quantity.default('1Gi'),
 });
 
@@ -106,7 +120,7 @@ const app = z.strictObject({
   /** Tags Kargo may promote, as a semver constraint (Masterminds syntax): "*" is every release. */
   semver: z.string().min(1).default('*'),
   port: z.int().min(1).max(65535).default(8080),
-  replicas: z.int().min(0).default(1),
+  replicas: count(0).default(1),
   host: hostname.optional(),
   database: dnsLabel.optional(),
   cache: dnsLabel.optional(),
@@ -118,9 +132,9 @@ const app = z.strictObject({
   scale: z
     .strictObject({
       topic: dnsLabel,
-      minReplicas: z.int().min(0).default(0),
-      maxReplicas: z.int().min(1),
-      lagThreshold: z.int().min(1).default(10),
+      minReplicas: count(0).default(0),
+      maxReplicas: count(1),
+      lagThreshold: count(1).default(10),
     })
     .optional(),
   stages: z.array(dnsLabel).min(1).default(['production']),
@@ -150,15 +164,34 @@ export interface CommonComponentOptions {
   extraObjects?: K8sObject[];
 }
 
+const httpsURL = z.url({ protocol: /^https$/ });
+
+/** Argo CD pulls the tree over https (docs/config.md); plain http would let anyone on the path change what it deploys. */
+const gitRepoURL = z.string().superRefine((value, ctx) => {
+  if (/^http:\/\//i.test(value) && httpsURL.safeParse(value.replace(/^http:/i, 'https:')).success)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'is a plain http URL: Argo CD would pull the tree unencrypted, and anyone on the way could change what it deploys',
+      params: { hint: `use https: "${value.replace(/^http:/i, 'https:')}"` },
+    });
+  else if (!httpsURL.safeParse(value).success)
+    ctx.addIssue({ code: 'custom', message: 'must be an https URL of the git repository Argo CD pulls from' });
+});
+
 export const baseShape = {
   name: dnsLabel,
   domain: hostname,
   git: z.strictObject({
-    repoURL: z.url({ protocol: /^https?$/, error: 'must be an https URL of the git repository Argo CD pulls from' }),
+    repoURL: gitRepoURL,
     revision: z.string().min(1).default('main'),
     path: z
       .string()
       .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { error: 'must be a relative path inside the repository, such as "rendered"' })
+      // The tree is written to git.path beside the config: ".." would write it outside the repository.
+      .refine((path) => !path.split('/').some((segment) => segment === '.' || segment === '..'), {
+        error: 'must stay inside the repository: no "." or ".." segments',
+        params: { hint: 'use a folder of the repository, such as "rendered" or "clusters/prod"' },
+      })
       .default('rendered'),
   }),
   postgres: z

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import { resolveGraph, type ResolvedGraph } from '../core/graph.ts';
-import type { AnyComponent } from '../core/types.ts';
-import { baseShape, clusterSchema, commonComponentOptions, componentsSchema, type ClusterConfig, type EnabledComponent, type Registry } from './schema.ts';
+import { namespaceNameProblem, objectNameProblem } from '../core/names.ts';
+import type { AnyComponent, K8sObject } from '../core/types.ts';
+import { baseShape, clusterSchema, commonComponentOptions, componentsSchema, INT32_MAX, type ClusterConfig, type EnabledComponent, type Registry } from './schema.ts';
+import { appHosts, componentHosts, hostCollisions } from './hosts.ts';
 import { formatPath, suggestion } from './paths.ts';
 import { requirementIssues } from './requirements.ts';
 
@@ -24,7 +26,13 @@ export function resolveCluster(input: unknown, registry: Registry, file?: string
   const base = z.strictObject({ ...baseShape, components: z.unknown() }).safeParse(normalized, { reportInput: true });
   const parsedComponents = componentsSchema(registry).safeParse(normalized.components ?? {}, { reportInput: true });
   const issues: ConfigIssue[] = [];
-  if (!base.success) issues.push(...base.error.issues.flatMap((issue) => describeIssue(issue, input, registry)));
+  // A missing `components` is reported once, below, with its own hint.
+  if (!base.success)
+    issues.push(
+      ...base.error.issues
+        .filter((issue) => !(issue.path.length === 1 && issue.path[0] === 'components'))
+        .flatMap((issue) => describeIssue(issue, input, registry)),
+    );
   if (!parsedComponents.success)
     issues.push(
       ...parsedComponents.error.issues.flatMap((issue) =>
@@ -49,6 +57,8 @@ export function resolveCluster(input: unknown, registry: Registry, file?: string
     issues.push(...requirementIssues(config, new Set(Object.keys(components))));
     issues.push(...componentDataIssues(config));
   }
+  // The components' hosts come from rendering their charts, which is only safe on an otherwise valid config.
+  if (config) issues.push(...hostIssues(config, parsedComponents.success && issues.length === 0 ? registry : undefined));
 
   const graphResult = parsedComponents.success
     ? resolveGraph(
@@ -98,8 +108,22 @@ function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (typeof value === 'bigint') return `the BigInt ${value}n`;
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${JSON.stringify(value)}`;
+  return typeof value;
 }
+
+/** A fix for a value of the wrong type that plain data never holds (the API takes any object). */
+function typeHint(value: unknown): string | undefined {
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'use a finite number';
+  if (typeof value === 'bigint') return `write ${value} without the "n"`;
+  if (typeof value === 'function' || typeof value === 'symbol') return 'a config holds data only: use a plain value';
+  return undefined;
+}
+
+const withHint = (issue: ConfigIssue, hint: string | undefined): ConfigIssue => (hint ? { ...issue, hint } : issue);
 
 /** Keys a strict object schema accepts at a path, found by walking the schema alongside the path. */
 function knownKeysAt(registry: Registry, path: readonly PropertyKey[]): string[] {
@@ -148,9 +172,16 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, registry: Regist
     case 'invalid_type': {
       const actual = valueAt(input, path);
       if (actual === undefined) {
-        return [{ path: formatPath(path), message: `is required (${issue.expected})`, hint: `add ${formatPath(path)}` }];
+        // zod's "nonoptional" is a key whose schema takes anything, but not nothing.
+        const expected = issue.expected === 'nonoptional' ? '' : ` (${issue.expected})`;
+        return [{ path: formatPath(path), message: `is required${expected}`, hint: `add ${formatPath(path)}` }];
       }
-      return [{ path: formatPath(path), message: `must be ${article(issue.expected)}, got ${typeName(actual)}` }];
+      return [withHint({ path: formatPath(path), message: `must be ${article(issue.expected)}, got ${typeName(actual)}` }, typeHint(actual))];
+    }
+    case 'invalid_key': {
+      const key = String(path.at(-1));
+      const reason = issue.issues.find((sub) => sub.message)?.message ?? 'is not a valid key here';
+      return [{ path: formatPath(path), message: `key ${JSON.stringify(key)} ${reason}`, hint: 'rename the key' }];
     }
     case 'invalid_value':
       return [{ path: formatPath(path), message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
@@ -159,15 +190,17 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, registry: Regist
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       const relation = issue.code === 'too_small' ? 'at least' : 'at most';
       const unit = issue.origin === 'array' ? ' entries' : issue.origin === 'string' ? ' characters' : '';
-      return [{ path: formatPath(path), message: `must be ${relation} ${String(bound)}${unit}, got ${typeName(valueAt(input, path))}` }];
+      const described = { path: formatPath(path), message: `must be ${relation} ${String(bound)}${unit}, got ${typeName(valueAt(input, path))}` };
+      return [bound === INT32_MAX ? { ...described, hint: 'Kubernetes stores this count as a 32-bit integer: use a realistic number' } : described];
     }
     case 'invalid_format':
     case 'custom':
     default: {
       const actual = valueAt(input, path);
-      const shown = typeof actual === 'string' ? `"${actual}" ` : '';
+      const shown = typeof actual === 'string' ? `"${actual.length > 80 ? `${actual.slice(0, 77)}...` : actual}" ` : '';
       const message = issue.message.startsWith('"') || issue.message.startsWith('Invalid') ? issue.message : `${shown}${issue.message}`;
-      return [{ path: formatPath(path), message }];
+      const hint = issue.code === 'custom' ? (issue.params as { hint?: unknown } | undefined)?.hint : undefined;
+      return [withHint({ path: formatPath(path), message }, typeof hint === 'string' ? hint : undefined)];
     }
   }
 }
@@ -223,7 +256,6 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
           : `declare it in ${collection}, or use one that is declared: ${[...declared].sort().join(', ')}`,
     });
   };
-  const hosts = new Map<string, number>();
   config.apps.forEach((app, i) => {
     if (app.database) reference(['apps', i, 'database'], app.database, databases, 'database', 'postgres.databases');
     if (app.cache) reference(['apps', i, 'cache'], app.cache, caches, 'cache', 'caches');
@@ -251,14 +283,6 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
           message: `"${app.host}" is outside the cluster domain "${config.domain}", so external-dns would not publish it`,
           hint: `use a name under the domain, e.g. "${app.name}.${config.domain}"`,
         });
-      const other = hosts.get(app.host);
-      if (other !== undefined)
-        issues.push({
-          path: formatPath(['apps', i, 'host']),
-          message: `host "${app.host}" is already used by apps[${other}]`,
-          hint: 'give each app its own host',
-        });
-      else hosts.set(app.host, i);
     }
     app.calls.forEach((callee, j) => {
       if (callee === app.name)
@@ -282,14 +306,7 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
           hint: 'rename the stage or the app',
         });
     });
-    app.extraObjects.forEach((object, j) => {
-      if (object.kind === 'Secret' && (object.data !== undefined || object.stringData !== undefined))
-        issues.push({
-          path: formatPath(['apps', i, 'extraObjects', j]),
-          message: `Secret "${object.metadata.name}" carries data, which would land in git`,
-          hint: 'declare the secret as an input and set it with `plinth secrets set`; External Secrets delivers it',
-        });
-    });
+    issues.push(...extraObjectIssues(app.extraObjects, ['apps', i, 'extraObjects']));
     const stages = new Set<string>();
     app.stages.forEach((stage, j) => {
       if (stages.has(stage))
@@ -304,14 +321,96 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
 function componentIssues(components: Record<string, EnabledComponent>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const [id, component] of Object.entries(components)) {
-    (component.common.extraObjects ?? []).forEach((object, i) => {
-      if (object.kind === 'Secret' && (object.data !== undefined || object.stringData !== undefined))
-        issues.push({
-          path: formatPath(['components', id, 'extraObjects', i]),
-          message: `Secret "${object.metadata.name}" carries data, which would land in git`,
-          hint: 'declare the secret as an input and set it with `plinth secrets set`; External Secrets delivers it',
-        });
-    });
+    issues.push(...extraObjectIssues(component.common.extraObjects ?? [], ['components', id, 'extraObjects']));
+    issues.push(...int32Issues(component.options, ['components', id]));
+  }
+  return issues;
+}
+
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Raw objects are checked as the API server would check their names, since each one's kind, namespace and name
+ * also name its file in the tree: `../` in any of them would write outside it.
+ */
+function extraObjectIssues(objects: readonly K8sObject[], path: (string | number)[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  objects.forEach((object, i) => {
+    const at = [...path, i];
+    const { kind, apiVersion, metadata } = object;
+    if (kind === 'Secret' && (object.data !== undefined || object.stringData !== undefined))
+      issues.push({
+        path: formatPath(at),
+        message: `Secret "${metadata.name}" carries data, which would land in git`,
+        hint: 'declare the secret as an input and set it with `plinth secrets set`; External Secrets delivers it',
+      });
+    // A kind is a DNS-1035 label once lowercased (k8s.io/apiextensions-apiserver
+    // pkg/apis/apiextensions/validation/validation.go, ValidateCustomResourceDefinitionNames).
+    if (!DNS1035_LABEL.test(kind.toLowerCase()))
+      issues.push({
+        path: formatPath([...at, 'kind']),
+        message: `${JSON.stringify(kind.length > 80 ? `${kind.slice(0, 77)}...` : kind)} is not a Kubernetes kind`,
+        hint: 'a kind is one word of letters and digits, such as "ConfigMap" or "ClusterIssuer"',
+      });
+    const nameProblem = objectNameProblem(kind, apiVersion, metadata.name);
+    if (nameProblem)
+      issues.push({
+        path: formatPath([...at, 'metadata', 'name']),
+        message: nameProblem,
+        hint: `Kubernetes refuses this name for a ${DNS1035_LABEL.test(kind.toLowerCase()) ? kind : 'object'}: rename it`,
+      });
+    if (metadata.namespace !== undefined) {
+      const namespaceProblem =
+        typeof metadata.namespace === 'string' ? namespaceNameProblem(metadata.namespace) : `must be a string, got ${typeName(metadata.namespace)}`;
+      if (namespaceProblem)
+        issues.push({ path: formatPath([...at, 'metadata', 'namespace']), message: namespaceProblem, hint: 'use the name of a namespace, or leave it out' });
+    }
+  });
+  return issues;
+}
+
+/** Integer options of components count replicas, brokers, shards: Kubernetes stores such counts as int32. */
+function int32Issues(value: unknown, path: (string | number)[]): ConfigIssue[] {
+  if (typeof value === 'number')
+    return Number.isInteger(value) && Math.abs(value) > INT32_MAX
+      ? [
+          {
+            path: formatPath(path),
+            message: `must be at most ${INT32_MAX}, got number ${value}`,
+            hint: 'Kubernetes stores this count as a 32-bit integer: use a realistic number',
+          },
+        ]
+      : [];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, child]) => int32Issues(child, [...path, Array.isArray(value) ? Number(key) : key]));
+}
+
+/**
+ * One host, one Ingress: an app's host (in any stage) that a component or another app already serves would leave
+ * one of the two without traffic, with nothing in any status to say so.
+ */
+function hostIssues(config: ClusterConfig, registry: Registry | undefined): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const reported = new Set<string>();
+  for (const { claim, first } of hostCollisions([...(registry ? componentHosts(config, registry) : []), ...appHosts(config)])) {
+    const key = `${claim.path} ${first.path}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
+    const where = claim.app?.stage ? ` (its stage "${claim.app.stage}" is served there)` : '';
+    if (claim.app && first.app && !claim.app.stage && !first.app.stage)
+      issues.push({ path: claim.path, message: `host "${claim.host}" is already used by apps[${first.app.index}]`, hint: 'give each app its own host' });
+    else if (first.app)
+      issues.push({
+        path: claim.path,
+        message: `host "${claim.host}"${where} is already the host of ${first.owner}, so two Ingresses would claim it`,
+        hint: 'give each app its own host: a stage before the last is served at "<stage>-<host>"',
+      });
+    else
+      issues.push({
+        path: claim.path,
+        message: `host "${claim.host}"${where} is already served by ${first.owner}, so two Ingresses would claim it and one would get no traffic`,
+        hint: `use another host${first.option ? `, or move the component's with ${first.option}` : ''}`,
+      });
   }
   return issues;
 }

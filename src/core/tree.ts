@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, rmdir } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
-import { PlinthError } from '../errors.ts';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { PlinthError, UsageError } from '../errors.ts';
 import { isRenderedFile } from './yaml.ts';
 
 export interface TreePlan {
@@ -14,6 +14,67 @@ export interface TreePlan {
 export const isStale = (plan: TreePlan): boolean => plan.create.length + plan.update.length + plan.delete.length > 0;
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
+
+/** Longest file name Linux and macOS file systems take (NAME_MAX), in bytes. */
+const MAX_NAME_BYTES = 255;
+
+/** A file of the tree whose path would not stay inside the output directory; nothing was written. */
+export class UnsafeTreePathError extends UsageError {
+  readonly file: string;
+  constructor(file: string, problem: string, hint = 'rename the object whose kind, namespace or name makes up this path') {
+    super(`refusing to write ${JSON.stringify(file.length > 120 ? `${file.slice(0, 117)}...` : file)}: ${problem}`, hint);
+    this.file = file;
+  }
+}
+
+/**
+ * What keeps a tree path from being a plain relative path inside the output directory, or undefined. Checked
+ * here whatever the config's validation let through: a file name is built from an object's kind, namespace and name.
+ */
+export function treePathProblem(path: string): string | undefined {
+  if (path === '') return 'the path is empty';
+  if (path.includes('\0')) return 'the path holds a NUL byte';
+  if (path.includes('\\')) return 'the path holds a backslash, a separator on Windows';
+  if (isAbsolute(path) || /^[A-Za-z]:/.test(path)) return 'the path is absolute';
+  for (const segment of path.split('/')) {
+    if (segment === '') return 'the path has an empty segment';
+    if (segment === '.' || segment === '..') return `the path has a "${segment}" segment, which would leave the output directory`;
+    if (Buffer.byteLength(segment) > MAX_NAME_BYTES)
+      return `the file name "${segment.slice(0, 40)}..." is ${Buffer.byteLength(segment)} bytes long, more than the ${MAX_NAME_BYTES} a file system takes`;
+  }
+  return undefined;
+}
+
+/** The absolute path of a tree file, refusing any that would land outside outDir. */
+function inside(outDir: string, path: string): string {
+  const problem = treePathProblem(path);
+  if (problem) throw new UnsafeTreePathError(path, problem);
+  const target = resolve(outDir, path);
+  const fromOut = relative(resolve(outDir), target);
+  if (fromOut === '' || fromOut.startsWith('..') || isAbsolute(fromOut)) throw new UnsafeTreePathError(path, 'it resolves outside the output directory');
+  return target;
+}
+
+/**
+ * A directory already in the tree may be a symbolic link to elsewhere: creating or writing through it would leave
+ * the tree. Checked on the nearest part of each directory that exists, before anything is created.
+ */
+function assertNoEscapeThroughLinks(outDir: string, dirs: Iterable<string>): void {
+  const root = realpathSync(outDir);
+  const top = resolve(outDir);
+  for (const dir of dirs) {
+    let existing = dir;
+    while (!existsSync(existing) && existing !== top) existing = dirname(existing);
+    const real = realpathSync(existing);
+    const fromRoot = relative(root, real);
+    if (fromRoot.startsWith('..') || isAbsolute(fromRoot))
+      throw new UnsafeTreePathError(
+        relative(outDir, existing),
+        `it is a symbolic link to ${real}, outside the output directory`,
+        'remove the link, or render into another directory with --out',
+      );
+  }
+}
 
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -35,6 +96,7 @@ async function listFiles(dir: string): Promise<string[]> {
  * they may be updated or deleted; any other file is left alone, and never overwritten.
  */
 export async function planTree(outDir: string, files: ReadonlyMap<string, string>): Promise<TreePlan> {
+  for (const path of files.keys()) inside(outDir, path);
   const plan: TreePlan = { create: [], update: [], delete: [], unchanged: [] };
   const existing = new Set(await listFiles(outDir));
   // Synchronous on purpose: for tens of thousands of small files the thread pool's round trips cost more than the reads.
@@ -67,16 +129,22 @@ export async function writeTree(outDir: string, files: ReadonlyMap<string, strin
   const created: string[] = [];
   const staged: { temp: string; target: string }[] = [];
   const suffix = `.plinth-${process.pid}-${Date.now()}.tmp`;
+  // Every path is checked before anything is written: a plan may come from elsewhere than planTree.
+  const targets = new Map([...plan.create, ...plan.update, ...plan.delete].map((path) => [path, inside(outDir, path)]));
+  const dirs = new Set([...plan.create, ...plan.update].map((path) => dirname(targets.get(path)!)));
   try {
-    for (const dir of new Set([...plan.create, ...plan.update].map((path) => dirname(join(outDir, path))))) mkdirSync(dir, { recursive: true });
+    mkdirSync(outDir, { recursive: true });
+    assertNoEscapeThroughLinks(outDir, dirs);
+    for (const dir of dirs) mkdirSync(dir, { recursive: true });
     for (const path of plan.create) {
-      const target = join(outDir, path);
+      const target = targets.get(path)!;
       writeFileSync(target, files.get(path)!, { flag: 'wx' });
       created.push(target);
     }
-    for (const path of plan.update) {
-      const target = join(outDir, path);
-      const temp = join(dirname(target), `.${path.split('/').pop()}${suffix}`);
+    for (const [i, path] of plan.update.entries()) {
+      const target = targets.get(path)!;
+      // Not named after the target: a name near the 255-byte limit would not fit with a suffix.
+      const temp = join(dirname(target), `.${i}${suffix}`);
       writeFileSync(temp, files.get(path)!, { flag: 'wx' });
       staged.push({ temp, target });
     }
@@ -86,7 +154,7 @@ export async function writeTree(outDir: string, files: ReadonlyMap<string, strin
     throw error;
   }
   for (const { temp, target } of staged) renameSync(temp, target);
-  for (const path of plan.delete) rmSync(join(outDir, path), { force: true });
+  for (const path of plan.delete) rmSync(targets.get(path)!, { force: true });
   await removeEmptyDirs(outDir, plan.delete);
 }
 
