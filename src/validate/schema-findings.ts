@@ -52,7 +52,7 @@ function noSchemasFinding(crdsDir: string, unchecked: Map<string, number>): Find
     rule: 'schema/no-crds',
     severity: 'error',
     message: `no CRD schemas in ${crdsDir}, so ${objects} custom resource${objects === 1 ? '' : 's'} of ${kinds.length} kind${kinds.length === 1 ? '' : 's'} went unchecked: ${named}`,
-    hint: 'run `plinth schemas pull` (or `plinth schemas pull --from <mirror>` offline), or set PLINTH_SCHEMAS_DIR to a folder holding crds/; built-in kinds were checked',
+    hint: 'run `plinth schemas pull` (with --from <mirror> where the upstream hosts are out of reach), or set PLINTH_SCHEMAS_DIR to a folder holding crds/; built-in kinds were checked',
   };
 }
 
