@@ -282,6 +282,205 @@ describe('resolveCluster', () => {
     ],
   );
 
+  // Hostile or careless input (issue #14): each is refused with its path and a fix.
+  const configMap = (metadata: Record<string, unknown>, kind = 'ConfigMap') => ({ apiVersion: 'v1', kind, metadata });
+  cases.push(
+    [
+      'an extra object of a component whose name climbs out of the tree',
+      (c) => (c.components.traefik = { extraObjects: [configMap({ name: '../../../../escaped' })] }),
+      [
+        {
+          path: 'components.traefik.extraObjects[0].metadata.name',
+          message: '"../../../../escaped" is not a valid name: lowercase letters, digits, "-" and ".", at most 253, starting and ending alphanumeric, e.g. "my-config"',
+          hint: 'Kubernetes refuses this name for a ConfigMap: rename it',
+        },
+      ],
+    ],
+    [
+      'an extra object of a component whose namespace climbs out of the tree',
+      (c) => (c.components.traefik = { extraObjects: [configMap({ name: 'x', namespace: '../../../esc' })] }),
+      [
+        {
+          path: 'components.traefik.extraObjects[0].metadata.namespace',
+          message: '"../../../esc" is not a valid name: lowercase letters, digits and "-", at most 63, starting and ending alphanumeric, e.g. "my-namespace"',
+          hint: 'use the name of a namespace, or leave it out',
+        },
+      ],
+    ],
+    [
+      "an app's extra object with a bad name, a bad kind and a namespace that is not a string",
+      (c) => (c.apps[1].extraObjects = [configMap({ name: '../x' }), configMap({ name: 'ok', namespace: 7 }, '../../Kind')]),
+      [
+        {
+          path: 'apps[1].extraObjects[0].metadata.name',
+          message: '"../x" is not a valid name: lowercase letters, digits, "-" and ".", at most 253, starting and ending alphanumeric, e.g. "my-config"',
+          hint: 'Kubernetes refuses this name for a ConfigMap: rename it',
+        },
+        { path: 'apps[1].extraObjects[1].kind', message: '"../../Kind" is not a Kubernetes kind', hint: 'a kind is one word of letters and digits, such as "ConfigMap" or "ClusterIssuer"' },
+        { path: 'apps[1].extraObjects[1].metadata.namespace', message: 'must be a string, got number 7', hint: 'use the name of a namespace, or leave it out' },
+      ],
+    ],
+    [
+      'a Service whose name is a DNS-1123 subdomain but not the DNS-1035 label a Service needs',
+      (c) => (c.apps[0].extraObjects = [configMap({ name: 'web.internal' }, 'Service')]),
+      [
+        {
+          path: 'apps[0].extraObjects[0].metadata.name',
+          message: '"web.internal" is not a valid name: lowercase letters, digits and "-", at most 63, starting with a letter and ending alphanumeric, e.g. "my-service"',
+          hint: 'Kubernetes refuses this name for a Service: rename it',
+        },
+      ],
+    ],
+    [
+      'a git.path that leaves the repository',
+      (c) => (c.git.path = '../../x'),
+      [
+        {
+          path: 'git.path',
+          message: '"../../x" must stay inside the repository: no "." or ".." segments',
+          hint: 'use a folder of the repository, such as "rendered" or "clusters/prod"',
+        },
+      ],
+    ],
+    [
+      'a plain http git URL',
+      (c) => (c.git.repoURL = 'http://git.example.org/infra.git'),
+      [
+        {
+          path: 'git.repoURL',
+          message: '"http://git.example.org/infra.git" is a plain http URL: Argo CD would pull the tree unencrypted, and anyone on the way could change what it deploys',
+          hint: 'use https: "https://git.example.org/infra.git"',
+        },
+      ],
+    ],
+    [
+      'a replica count above int32',
+      (c) => (c.apps[0].replicas = 10 ** 12),
+      [{ path: 'apps[0].replicas', message: 'must be at most 2147483647, got number 1000000000000', hint: 'Kubernetes stores this count as a 32-bit integer: use a realistic number' }],
+    ],
+    [
+      "a component's count above int32, which its own schema does not bound",
+      (c) => (c.components.redpanda = { brokers: 2 ** 40 }),
+      [{ path: 'components.redpanda.brokers', message: `must be at most 2147483647, got number ${2 ** 40}`, hint: 'Kubernetes stores this count as a 32-bit integer: use a realistic number' }],
+    ],
+    [
+      'a 23-digit size in Ti',
+      (c) => (c.postgres.servers[0].dataSize = '12345678901234567890123Ti'),
+      [
+        {
+          path: 'postgres.servers[0].dataSize',
+          message: '"12345678901234567890123Ti" is larger than any quantity Kubernetes keeps (2^63-1, about 8Ei): it would be capped or overflow',
+          hint: 'use a realistic size, e.g. "500Gi" or "2Ti"',
+        },
+      ],
+    ],
+    [
+      "an app on Argo CD's host",
+      (c) => (c.apps[0].host = 'argocd.example.org'),
+      [
+        {
+          path: 'apps[0].host',
+          message: 'host "argocd.example.org" is already served by the "argo-cd" component, so two Ingresses would claim it and one would get no traffic',
+          hint: 'use another host, or move the component\'s with components["argo-cd"].host',
+        },
+      ],
+    ],
+    [
+      "an app on Kargo's host, moved by its option",
+      (c) => {
+        c.components.kargo = { host: 'promote.example.org' };
+        c.apps[1].host = 'promote.example.org';
+      },
+      [
+        {
+          path: 'apps[1].host',
+          message: 'host "promote.example.org" is already served by the "kargo" component, so two Ingresses would claim it and one would get no traffic',
+          hint: "use another host, or move the component's with components.kargo.host",
+        },
+      ],
+    ],
+    [
+      'two components on one host',
+      (c) => (c.components.kargo = { host: 'argocd.example.org' }),
+      [
+        {
+          path: 'components.kargo.host',
+          message: 'host "argocd.example.org" is already served by the "argo-cd" component, so two Ingresses would claim it and one would get no traffic',
+          hint: 'use another host, or move the component\'s with components["argo-cd"].host',
+        },
+      ],
+    ],
+    [
+      "an app on the host of an Ingress among a component's extra objects",
+      (c) => {
+        c.components.traefik = {
+          extraObjects: [{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'status' }, spec: { rules: [{ host: 'status.example.org' }] } }],
+        };
+        c.apps[1].host = 'status.example.org';
+      },
+      [
+        {
+          path: 'apps[1].host',
+          message: 'host "status.example.org" is already served by an Ingress in components.traefik.extraObjects, so two Ingresses would claim it and one would get no traffic',
+          hint: 'use another host',
+        },
+      ],
+    ],
+    [
+      'two apps with one host',
+      (c) => (c.apps[1].host = 'web.example.org'),
+      [{ path: 'apps[1].host', message: 'host "web.example.org" is already used by apps[0]', hint: 'give each app its own host' }],
+    ],
+    [
+      "an app's host that another app's earlier stage is served at",
+      (c) => {
+        c.apps[0].stages = ['staging', 'production'];
+        c.apps[1].host = 'staging-web.example.org';
+      },
+      [
+        {
+          path: 'apps[1].host',
+          message: 'host "staging-web.example.org" is already the host of apps[0] in stage "staging", so two Ingresses would claim it',
+          hint: 'give each app its own host: a stage before the last is served at "<stage>-<host>"',
+        },
+      ],
+    ],
+    [
+      'an environment variable name that is not one',
+      (c) => (c.apps[0].env = { 'bad-key': 'x' }),
+      [{ path: 'apps[0].env["bad-key"]', message: 'key "bad-key" must be an environment variable name', hint: 'rename the key' }],
+    ],
+    [
+      'a config without components, reported once',
+      (c) => delete c.components,
+      [{ path: 'components', message: 'is required', hint: 'enable components, e.g. components: { "argo-cd": {} }' }],
+    ],
+    [
+      'NaN and Infinity, which the API takes and YAML cannot carry',
+      (c) => {
+        c.apps[0].port = Number.NaN;
+        c.apps[1].replicas = Number.POSITIVE_INFINITY;
+      },
+      [
+        { path: 'apps[0].port', message: 'is NaN, which YAML and JSON cannot carry to Kubernetes', hint: 'use a finite number' },
+        { path: 'apps[1].replicas', message: 'is Infinity, which YAML and JSON cannot carry to Kubernetes', hint: 'use a finite number' },
+      ],
+    ],
+    [
+      'a BigInt, a function and a cycle, through the API',
+      (c) => {
+        c.apps[0].replicas = 3n;
+        c.apps[1].env = { make: () => 'x' };
+        c.components.traefik = { values: { back: c.components } };
+      },
+      [
+        { path: 'components.traefik.values.back', message: 'refers back to components, which contains it: a cycle', hint: 'copy the values instead of referring to an object that holds this one' },
+        { path: 'apps[0].replicas', message: 'is the BigInt 3n; a config holds plain numbers', hint: 'write 3 without the "n"' },
+        { path: 'apps[1].env.make', message: 'is a function; a config holds data only', hint: 'call it and use its result, or remove it' },
+      ],
+    ],
+  );
+
   it.each(cases)('rejects %s', (_name, mutate, expected) => {
     expect(issuesOf(mutate)).toEqual(expected);
   });

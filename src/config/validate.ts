@@ -6,6 +6,7 @@ import type { AnyComponent, K8sObject } from '../core/types.ts';
 import { baseShape, clusterSchema, commonComponentOptions, componentsSchema, INT32_MAX, type ClusterConfig, type EnabledComponent, type Registry } from './schema.ts';
 import { appHosts, componentHosts, hostCollisions } from './hosts.ts';
 import { formatPath, suggestion } from './paths.ts';
+import { toPlainData } from './plain.ts';
 import { requirementIssues } from './requirements.ts';
 
 export interface ResolvedCluster {
@@ -17,7 +18,11 @@ export interface ResolvedCluster {
  * Validates a cluster definition against the registry's components and resolves their dependency graph.
  * Throws a ConfigError carrying every problem found, each with its config path.
  */
-export function resolveCluster(input: unknown, registry: Registry, file?: string): ResolvedCluster {
+export function resolveCluster(raw: unknown, registry: Registry, file?: string): ResolvedCluster {
+  // The API takes any value: what is not plain data (a cycle, a getter, NaN) is reported here, not met in the render.
+  const plain = toPlainData(raw);
+  if (!plain.ok) throw new ConfigError(plain.issues, file);
+  const input = plain.value;
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ConfigError([{ path: '(root)', message: `must be an object, got ${typeName(input)}`, hint: 'export default defineCluster({ ... })' }], file);
   }
