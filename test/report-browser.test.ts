@@ -60,7 +60,8 @@ describe('the doctor report in a browser', () => {
     try {
       const page = await browser.newPage();
       await page.goto(`file://${file}`);
-      const colour = (selector: string) => page.locator(selector).first().evaluate((element) => getComputedStyle(element).color);
+      type Window = { getComputedStyle(element: unknown): { color: string } };
+      const colour = (selector: string) => page.locator(selector).first().evaluate((element) => (globalThis as unknown as Window).getComputedStyle(element).color);
       expect(await colour('#feature-keda tr.pass td.mark')).toBe(GREEN);
       expect(await colour('#feature-keda tr.fail td.mark')).toBe(RED);
       expect(await colour('#feature-keda > h2 .mark')).toBe(RED);

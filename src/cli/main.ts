@@ -52,7 +52,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       progress: (message, { transient = false, phase = false } = {}) => {
         if (!globals.json && io.stderr.isTTY) {
           if (transient && Date.now() - transientAt < 50) return;
-          if (transient) transientAt = Date.now();
+          transientAt = transient ? Date.now() : 0;
           io.stderr.write(`${transientShown ? '\r\u001b[2K' : ''}${c.dim(message)}${transient ? '' : '\n'}`);
           transientShown = transient;
         } else if (phase) io.stderr.write(`${message}\n`);
@@ -76,6 +76,55 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .exitOverride()
     .hook('preAction', (command) => {
       globals = command.opts();
+    });
+
+  program
+    .command('init')
+    .description("start a team's repository in this folder: plinth.config.ts, package.json, tsconfig, README, CI workflow")
+    .option('--name <name>', 'cluster name (a DNS label)')
+    .option('--domain <domain>', 'the domain app hosts go under (external-dns publishes it)')
+    .option('--repo <url>', 'https URL of the git repository Argo CD syncs from')
+    .option('--acme-email <email>', "email of the Let's Encrypt account")
+    .option('--from <tarball|dir>', 'depend on this tarball (npm pack) or checkout as a file: dependency')
+    .option('--force', 'replace files that exist (package.json is merged, never replaced)')
+    .action(async (options) => {
+      const { init } = await import('../commands/init.ts');
+      // Missing values are asked for only on a terminal; elsewhere init names the missing flags (exit 2).
+      let prompt: import('node:readline/promises').Interface | undefined;
+      let closed: Promise<never> | undefined;
+      const ask = async (question: import('../commands/init.ts').InitQuestion) => {
+        if (!prompt) {
+          prompt = (await import('node:readline/promises')).createInterface({ input: process.stdin, output: process.stderr });
+          const input = prompt;
+          // Ctrl-C or Ctrl-D ends the questions; nothing has been written yet.
+          let reason = 'input ended';
+          input.once('SIGINT', () => ((reason = 'interrupted'), input.close()));
+          closed = new Promise<never>((_, reject) => input.once('close', () => reject(new UsageError(`no answer (${reason}); nothing was written`, 'pass the values as flags instead'))));
+          closed.catch(() => {});
+        }
+        const c = colorsFor(io.stderr);
+        if (question.problem) io.stderr.write(`  ${c.red(question.problem)}\n`);
+        return Promise.race([prompt.question(`${question.label} ${c.dim(`(${question.flag}, e.g. ${question.example})`)}: `), closed!]);
+      };
+      let result;
+      try {
+        result = await init(options, { ...(await context()), ...(process.stdin.isTTY ? { ask } : {}) });
+      } finally {
+        prompt?.close();
+      }
+      if (globals.json) return void json(result);
+      const c = colorsFor(io.stdout);
+      const mark = { created: c.green('+'), replaced: c.yellow('~'), updated: c.yellow('~') };
+      out(
+        [
+          `${c.green('✓')} ${result.dir}: ${result.files.length} files written, depending on ${result.dependency.name}@${result.dependency.spec}`,
+          ...result.files.map((f) => `  ${mark[f.action]} ${f.path}${f.action === 'created' ? '' : c.dim(`  (${f.action})`)}`),
+          ...result.warnings.map((w) => `${c.yellow('warning')}: ${w}`),
+          '',
+          c.bold('Next:'),
+          ...result.next.map((step) => `  ${step}`),
+        ].join('\n'),
+      );
     });
 
   program

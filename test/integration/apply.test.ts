@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apply, BlockedError, diff } from '../../src/commands/live.ts';
-import { minimalCluster, REPO, tempDir, UPSTREAM } from '../helpers.ts';
+import { main } from '../../src/cli/main.ts';
+import { apply, BlockedError, diff, type ApplyResult } from '../../src/commands/live.ts';
+import { INVENTORY } from '../../src/kube/apply.ts';
+import { minimalCluster, REPO, runCli, tempDir, UPSTREAM } from '../helpers.ts';
 import { useControlPlane } from './live.ts';
 
 const cluster = useControlPlane();
@@ -27,20 +29,71 @@ async function configDir(config: unknown): Promise<string> {
 
 
 describe('plinth apply on a real API server', () => {
-  it('dry-runs every object of the default render cleanly, then applies it, then finds nothing to change', async () => {
+  it('on an empty cluster without --crds, stops before writing anything, naming the missing kinds and both ways out', async () => {
+    const cli = await runCli(['apply', '--kubeconfig', cluster.control.kubeconfig]);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toBe('');
+    const lines = cli.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^checking that https:\/\/127\.0\.0\.1:\d+ serves the \d+ kinds to apply$/);
+    // One line says what is missing, one what to do.
+    expect(lines.slice(1)).toHaveLength(2);
+    expect(lines[1]).toMatch(
+      /^error: the cluster has no CRD for \d+ kinds that \d+ rendered objects use: Application \(argoproj\.io\/v1alpha1\), \w+ \([\w.-]+\/\w+\), \w+ \([\w.-]+\/\w+\) and \d+ more; nothing was applied$/,
+    );
+    expect(lines[2]).toBe(
+      '  hint: start with `plinth bootstrap`: it installs Argo CD, which installs each component with its CRDs. To apply without Argo CD, give the CRDs: `plinth apply --crds DIR` (a directory of CRD manifests)',
+    );
+    const json = await runCli(['apply', '--kubeconfig', cluster.control.kubeconfig, '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).error).toMatchObject({ type: 'MissingCrdsError', hint: expect.stringContaining('plinth bootstrap') });
+    // Nothing was written: no namespace or inventory of Plinth's, and not one custom resource definition.
+    expect(await cluster.live.list('v1', 'Namespace', { labelSelector: 'app.kubernetes.io/managed-by=plinth' })).toEqual([]);
+    expect(await cluster.live.get(INVENTORY)).toBeUndefined();
+    expect(await cluster.live.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition')).toEqual([]);
+  });
+
+  it('dry-runs every object of the default render cleanly, then applies it with a line per phase, then finds nothing to change', { timeout: 400_000 }, async () => {
     const options = { kubeconfig: cluster.control.kubeconfig, crds };
     const before = await diff(options, context(REPO));
     expect(before.changes.filter((c) => c.action === 'error')).toEqual([]);
     expect(before.changes.filter((c) => c.action === 'skip')).toEqual([]);
     expect(before.differences).toBeGreaterThan(0);
 
-    const first = await apply(options, context(REPO));
+    // Not on a terminal: one plain line per phase on stderr, and stdout holds only the JSON.
+    const cli = await runCli(['apply', '--kubeconfig', cluster.control.kubeconfig, '--crds', crds, '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const first = JSON.parse(cli.stdout) as ApplyResult;
+    const phases = cli.stderr.trimEnd().split('\n');
+    expect(phases[0]).toMatch(/^checking that \S+ serves the \d+ kinds to apply$/);
+    expect(phases[1]).toBe(`dry-running ${before.changes.length} objects against ${first.server}`);
+    expect(phases.filter((l) => l.startsWith('phase ')).map((l) => l.replace(/: .*/, ''))).toEqual([
+      'phase 1/6, CRDs',
+      'phase 2/6, namespaces and the other CRDs',
+      'phase 3/6, wave 0',
+      'phase 4/6, wave 1',
+      'phase 5/6, wave 2',
+      'phase 6/6, root Application',
+    ]);
+    expect(phases).toContain('phase 6/6, root Application: 1 object');
+    expect(phases.every((l) => !l.includes('\r') && !l.includes('\u001b'))).toBe(true);
     expect(first.failed).toEqual([]);
     expect(first.created).toBe(before.changes.filter((c) => c.action === 'create').length);
 
-    const second = await apply(options, context(REPO));
-    expect(second).toMatchObject({ created: 0, configured: 0, pruned: 0, failed: [] });
-    expect(second.unchanged).toBe(first.created + first.unchanged);
+    // Again, on a terminal: the phases as lines, and each phase's count redrawn in place on one line.
+    const stderr: string[] = [];
+    const stdout: string[] = [];
+    const code = await main(['apply', '--kubeconfig', cluster.control.kubeconfig, '--crds', crds], {
+      stdout: { write: (t: string) => stdout.push(t), isTTY: true },
+      stderr: { write: (t: string) => stderr.push(t), isTTY: true },
+      env: { NO_COLOR: '1' },
+      cwd: REPO,
+    });
+    expect(code).toBe(0);
+    const terminal = stderr.join('');
+    expect(terminal).toMatch(/phase 4\/6, wave 1: 24 objects, 0 to write\nwave 1: 1\/24 objects(\r\u001b\[2Kwave 1: \d+\/24 objects)*\r\u001b\[2Kphase 5\/6, wave 2/);
+    // The redrawn line is erased before the summary goes out.
+    expect(terminal.endsWith('\r\u001b[2K')).toBe(true);
+    expect(stdout.join('')).toBe(`✓ ${first.server}: 0 created, 0 configured, ${first.created + first.unchanged} unchanged, 0 pruned, 0 skipped, 0 failed\n`);
     const after = await diff(options, context(REPO));
     expect(after.differences).toBe(0);
 
@@ -48,6 +101,17 @@ describe('plinth apply on a real API server', () => {
     expect(issuer?.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('plinth');
     const fields = (issuer?.metadata.managedFields as { manager: string; operation: string }[]).map((f) => `${f.manager}/${f.operation}`);
     expect(fields).toContain('plinth/Apply');
+  });
+
+  it('with Argo CD on the cluster, skips an object whose CRD is missing (its chart brings it) and applies the rest', async () => {
+    const config = testCluster('skips');
+    const widget = { apiVersion: 'widgets.example.org/v1', kind: 'Widget', metadata: { name: 'skipped', namespace: 'argocd' }, spec: {} };
+    const marker = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'skips-applied', namespace: 'argocd' }, data: { a: '1' } };
+    config.components['argo-cd'] = { extraObjects: [widget, marker] };
+    const result = await apply({ kubeconfig: cluster.control.kubeconfig }, context(await configDir(config)));
+    expect(result.failed).toEqual([]);
+    expect(result.skipped).toBe(1);
+    expect(await cluster.live.get(marker)).toBeDefined();
   });
 
   it('shows exactly the change a config edit makes', async () => {
