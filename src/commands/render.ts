@@ -3,10 +3,10 @@ import { dirname, relative, resolve } from 'node:path';
 import { loadCluster } from '../config/load.ts';
 import { formatPath } from '../config/paths.ts';
 import type { ClusterConfig } from '../config/schema.ts';
-import { renderTree, type RenderedObject } from '../core/render.ts';
+import { renderTree, type RenderedObject, type RenderedTree } from '../core/render.ts';
 import { isStale, planTree, UnsafeTreePathError, writeTree, type TreePlan } from '../core/tree.ts';
 import { describeObject } from '../core/types.ts';
-import { ConfigError, UsageError } from '../errors.ts';
+import { ConfigError, PlinthError, UsageError } from '../errors.ts';
 import type { Context } from './context.ts';
 
 export interface RenderOptions {
@@ -32,7 +32,15 @@ export interface RenderResult {
 export async function render(options: RenderOptions, ctx: Context): Promise<RenderResult> {
   const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
   ctx.progress(`rendering ${relative(ctx.cwd, resolved.file) || resolved.file}`);
-  const tree = renderTree(resolved, ctx.registry);
+  let tree: RenderedTree;
+  try {
+    tree = renderTree(resolved, ctx.registry);
+  } catch (error) {
+    // What the render refuses (two objects for one file) comes from the config: a config error, exit 2.
+    if (error instanceof PlinthError && !(error instanceof ConfigError))
+      throw new ConfigError([{ path: '(render)', message: error.message, ...(error.hint && { hint: error.hint }) }], resolved.file);
+    throw error;
+  }
   const outDir = options.out ? resolve(ctx.cwd, options.out) : resolve(dirname(resolved.file), resolved.config.git.path);
   const where = options.out ? `--out ${options.out}` : `git.path "${resolved.config.git.path}" beside ${resolved.file}`;
   await assertDirectory(outDir, where);
