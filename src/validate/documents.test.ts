@@ -46,5 +46,6 @@ describe('manifestFiles', () => {
     ]);
     expect(problems.find((p) => p.file === 'base/deeper/up')!.message).toBe('base/deeper/up links back to base, a folder it is in: the cycle is not followed');
     await expect(manifestFiles(['loop-a'], root)).rejects.toThrow('loop-a: a loop of symbolic links');
+    await expect(manifestFiles(['/dev/zero'], root)).rejects.toThrow('/dev/zero: not a file or a folder');
   });
 });

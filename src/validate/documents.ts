@@ -97,7 +97,9 @@ export async function manifestFiles(paths: string[], cwd: string, problems: Find
       throw new UsageError(`${path}: cannot read it (${why})`, 'check the path and its permissions');
     }
     if (info.isDirectory()) walk(full, real, new Set());
-    else add(full, real);
+    else if (info.isFile()) add(full, real);
+    // A device or a pipe (/dev/zero, a FIFO) would be read forever.
+    else throw new UsageError(`${path}: not a file or a folder`, 'pass manifest files or directories');
   }
   return [...byReal.values()].sort();
 }
