@@ -8,6 +8,10 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = join(root, 'dist');
+if (!existsSync(join(root, 'src', 'cli', 'main.ts'))) {
+  process.stdout.write('build: no src/ here (an installed package ships dist/ built); nothing to do\n');
+  process.exit(0);
+}
 
 // `prepare` runs on `npm pack`, on a git install (in npm's clone) and on `npm install`/`npm ci` in the
 // checkout: only the last needs no build, as the checkout runs src/ (and a type error mid-edit must not
