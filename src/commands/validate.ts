@@ -132,5 +132,6 @@ export async function schemasPull(options: SchemasPullOptions, ctx: ValidateCont
     ...(options.from ? { from: options.from } : {}),
     ...(options.component ? { components: options.component } : {}),
     progress: (message) => ctx.progress(`  ${message}`, { phase: true }),
+    counted: (done, total) => ctx.progress(`  ${done}/${total} CRD files`, { transient: true }),
   });
 }

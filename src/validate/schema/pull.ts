@@ -21,6 +21,8 @@ export interface PullOptions {
   timeoutMs?: number;
   /** Called as each component's files are done. */
   progress?: (message: string) => void;
+  /** Called after each file, with how many of how many are done (a count a terminal redraws in place). */
+  counted?: (done: number, total: number) => void;
 }
 
 export interface PulledFile {
@@ -84,7 +86,9 @@ export async function pullSchemas(options: PullOptions): Promise<PullResult> {
   let unreachable: { url: string; why: string } | undefined;
   const left = new Map<string, number>();
   for (const source of sources) left.set(componentOf(source), (left.get(componentOf(source)) ?? 0) + 1);
+  let finished = 0;
   const done = (source: CrdSource) => {
+    options.counted?.(++finished, sources.length);
     const component = componentOf(source);
     const remaining = left.get(component)! - 1;
     left.set(component, remaining);
