@@ -244,21 +244,25 @@ describe('plinth schemas pull when the server does not answer', () => {
   });
 
   it('reports progress per component through the command context', async () => {
-    const messages: { message: string; phase: boolean }[] = [];
+    const messages: { message: string; phase: boolean; transient: boolean }[] = [];
     const out = await tempDir();
     const result = await schemasPull(
       { from: mirrorBase, out, component: ['keda', 'eraser'] },
-      { cwd: REPO, env: {}, progress: (message, options) => messages.push({ message, phase: options?.phase === true }) },
+      { cwd: REPO, env: {}, progress: (message, options) => messages.push({ message, phase: options?.phase === true, transient: options?.transient === true }) },
     );
     expect(result.files).toHaveLength(8);
-    expect(messages[0]).toEqual({ message: `pulling CRDs into ${out}`, phase: true });
-    expect(messages.slice(1).map((m) => m.message).sort()).toEqual([
+    // A count for terminals after each file, and a line per component everywhere.
+    expect(messages.filter((m) => m.transient).map((m) => m.message)).toEqual(Array.from({ length: 8 }, (_, i) => `  ${i + 1}/8 CRD files`));
+    const lines = messages.filter((m) => !m.transient);
+    expect(lines.every((m) => m.phase)).toBe(true);
+    expect(lines[0]!.message).toBe(`pulling CRDs into ${out}`);
+    expect(lines.slice(1).map((m) => m.message).sort()).toEqual([
       expect.stringMatching(/^  eraser: 2 CRD files, 2 downloaded \(\d+ KiB\)$/),
       expect.stringMatching(/^  keda: 6 CRD files, 6 downloaded \(\d+ KiB\)$/),
     ]);
     const again: string[] = [];
-    await schemasPull({ from: mirrorBase, out, component: ['eraser'] }, { cwd: REPO, env: {}, progress: (message) => again.push(message) });
-    expect(again[1]).toBe('  eraser: 2 CRD files, up to date');
+    await schemasPull({ from: mirrorBase, out, component: ['eraser'] }, { cwd: REPO, env: {}, progress: (message, options) => void (options?.transient || again.push(message)) });
+    expect(again).toEqual([`pulling CRDs into ${out}`, '  eraser: 2 CRD files, up to date']);
   });
 });
 
