@@ -7,10 +7,10 @@ import { renderTree } from '../../src/core/render.ts';
 import type { K8sObject } from '../../src/core/types.ts';
 import { doctor, watchDoctor, type DoctorResult } from '../../src/commands/doctor.ts';
 import { apply } from '../../src/commands/live.ts';
-import type { DoctorCheck } from '../../src/health/doctor.ts';
-import { REPO, runCli, tempDir, UPSTREAM } from '../helpers.ts';
+import { BOOTSTRAP_HINT, type DoctorCheck } from '../../src/health/doctor.ts';
+import { REPO, runCli, tempDir, UPSTREAM, type CliResult } from '../helpers.ts';
 import { healthyWorld, namespacesOf, worldKey, writeStatus } from '../health-world.ts';
-import { connect } from '../../src/kube/client.ts';
+import { connect, KubeError } from '../../src/kube/client.ts';
 import { useControlPlane } from './live.ts';
 import { startDnsServer } from '../dns-server.ts';
 import { dnsResolver } from '../../src/health/dns.ts';
@@ -41,6 +41,21 @@ async function inParallel<T>(items: T[], work: (item: T) => Promise<unknown>, wi
   }));
 }
 
+/**
+ * Apply waits only for the CRDs of kinds it applies; the world also holds kinds no render has (ImageJob), whose
+ * CRDs the API server may still be establishing: retried until they are served.
+ */
+async function applyOnceServed(object: K8sObject): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return void (await cluster.live.apply(object));
+    } catch (error) {
+      if (!(error instanceof KubeError && error.status === 404) || attempt >= 60) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /** The default platform applied, then everything its charts and controllers would add, with the statuses they write. */
 async function buildPlatform(): Promise<void> {
   const options = { kubeconfig: cluster.control.kubeconfig, crds };
@@ -50,7 +65,7 @@ async function buildPlatform(): Promise<void> {
   const world = healthyWorld(tree, now);
   await inParallel(namespacesOf(world.objects), (name) => cluster.live.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
   const rendered = new Set(tree.objects.filter((o) => !o.promoted).map((o) => worldKey(o.object)));
-  await inParallel(world.objects.filter((o) => !rendered.has(worldKey(o))), (o) => cluster.live.apply(o));
+  await inParallel(world.objects.filter((o) => !rendered.has(worldKey(o))), (o) => applyOnceServed(o));
   // Deployments and StatefulSets get theirs from the real controllers, whose pods kwok runs.
   const written = world.objects.filter((o) => world.statuses.has(worldKey(o)) && o.kind !== 'Deployment' && o.kind !== 'StatefulSet');
   await inParallel(written, (o) => status(o, world.statuses.get(worldKey(o))!));
@@ -64,11 +79,42 @@ async function buildPlatform(): Promise<void> {
 }
 
 describe('plinth doctor on a real API server', () => {
+  /** What a new user sees first: doctor on the empty cluster, before anything is applied. */
+  let empty: { table: CliResult; json: CliResult };
   beforeAll(async () => {
     dns = await startDnsServer({ 'mswa.cis240470.projects.jetstream-cloud.org': ['203.0.113.10'] });
+    const kubeconfig = cluster.control.kubeconfig;
+    empty = { table: await runCli(['doctor', '--kubeconfig', kubeconfig, '--no-dns']), json: await runCli(['doctor', '--kubeconfig', kubeconfig, '--no-dns', '--json']) };
     await buildPlatform();
-  }, 300_000);
+  }, 400_000);
   afterAll(() => dns.close());
+
+  it('on an empty cluster, says once that Argo CD is not installed and to start with plinth bootstrap, in a short table', () => {
+    expect(empty.table.code).toBe(1);
+    const lines = empty.table.stdout.trimEnd().split('\n');
+    expect(lines.slice(2, 4)).toEqual([
+      '✗ root cause 1: Argo CD is not installed: the cluster serves no Application (argoproj.io/v1alpha1): its CRD is not installed',
+      `    do first: ${BOOTSTRAP_HINT}`,
+    ]);
+    expect(lines[4]).toMatch(/^    \d+ checks \(and \d+ skipped\) in \d+ features depend on it: argo-cd, cert-manager, /);
+    expect(lines.at(-1)).toBe(`start with root cause 1: ${BOOTSTRAP_HINT}`);
+    // 281 lines before the checks were grouped under their root cause; 73 after (the default config).
+    expect(lines.length).toBeLessThanOrEqual(80);
+    expect(lines.filter((l) => l.includes('hint:'))).toEqual([]);
+    expect(lines.filter((l) => /^\S/.test(l) && !l.startsWith('start with'))).toContain('✓ nodes nodes: Ready, memory and disk pressure, disk taken by images');
+
+    expect(empty.json.code).toBe(1);
+    const result = JSON.parse(empty.json.stdout) as DoctorResult;
+    expect(result.rootCauses.map((c) => c.id)).toEqual(['argo-cd']);
+    expect(result.rootCauses[0]).toMatchObject({ status: 'fail', title: 'Argo CD is not installed', hint: BOOTSTRAP_HINT });
+    const notPassing = result.features.flatMap((f) => f.checks.filter((c) => c.status === 'fail' || c.status === 'warn'));
+    expect(notPassing.length).toBeGreaterThan(70);
+    expect(notPassing.filter((c) => c.rootCause !== 'argo-cd')).toEqual([]);
+    expect(result.rootCauses[0]!.checks.filter((c) => c.status !== 'skip')).toHaveLength(notPassing.length);
+    // The fields from before stay: summary, features, checks with their chains.
+    expect(result.summary.fail).toBe(notPassing.filter((c) => c.status === 'fail').length);
+    expect(check(result, 'cert-manager', 'controller')).toMatchObject({ status: 'fail', message: 'does not exist', rootCause: 'argo-cd' });
+  });
 
   it('passes every feature of the working platform, in a bounded number of requests', async () => {
     const result = await run();
@@ -288,10 +334,17 @@ describe('plinth doctor on a real API server', () => {
     const cli = await runCli(['doctor', '--kubeconfig', cluster.control.kubeconfig, '--report', report, '--dns-server', dns.server]);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain('✗ public-https');
-    expect(cli.stdout).toContain(`✗ fail https://mswa.cis240470.projects.jetstream-cloud.org: TLS for mswa.cis240470.projects.jetstream-cloud.org not ready`);
-    expect(cli.stdout).toContain('<- Secret/plinth-secrets/designate-credentials Missing: does not exist');
-    expect(cli.stdout).toContain('hint: the secret input designate-credentials is not in the store: run plinth secrets set designate-credentials OS_AUTH_URL');
-    expect(cli.stdout).toContain('plinth secrets set designate-credentials OS_APPLICATION_CREDENTIAL_SECRET');
+    // The missing secret input blocks checks in three features: it comes first, once, with the commands that fix it.
+    const lines = cli.stdout.split('\n');
+    expect(lines[2]).toBe('✗ root cause 1: Secret/plinth-secrets/designate-credentials Missing: does not exist');
+    expect(lines[3]).toMatch(/^    do first: the secret input designate-credentials is not in the store: run plinth secrets set designate-credentials OS_AUTH_URL, then .*OS_APPLICATION_CREDENTIAL_SECRET/);
+    expect(lines[4]).toBe('    3 checks in 3 features depend on it: designate-webhook, external-dns, public-https');
+    const host = lines.indexOf(`  ✗ fail https://mswa.cis240470.projects.jetstream-cloud.org: TLS for mswa.cis240470.projects.jetstream-cloud.org not ready: issuing: Issuing certificate as Secret does not exist; root cause: Secret/plinth-secrets/designate-credentials: does not exist`);
+    expect(host).toBeGreaterThan(4);
+    expect(lines[host + 1]).toBe('         -> root cause 1');
+    // Said twice, not once per check: at the root cause, and on the last line.
+    expect(cli.stdout.match(/plinth secrets set designate-credentials OS_AUTH_URL/g)).toHaveLength(2);
+    expect(lines.at(-2)).toMatch(/^start with root cause 1: the secret input designate-credentials is not in the store/);
     expect(cli.stdout).toMatch(/\d+ pass, \d+ warn, \d+ fail, \d+ skip \(\d+ API requests, \d+ ms\)/);
 
     const json = await runCli(['doctor', '--kubeconfig', cluster.control.kubeconfig, '--json', '--no-dns']);
@@ -299,11 +352,16 @@ describe('plinth doctor on a real API server', () => {
     const parsed = JSON.parse(json.stdout) as DoctorResult;
     expect(parsed.status).toBe('fail');
     expect(parsed.features.map((f) => f.id)).toContain('public-https');
+    expect(parsed.rootCauses[0]).toMatchObject({ id: 'Secret/plinth-secrets/designate-credentials', ref: 'Secret/plinth-secrets/designate-credentials', hint: expect.stringContaining('plinth secrets set') });
+    expect(check(parsed, 'public-https', HOST)).toMatchObject({ rootCause: 'Secret/plinth-secrets/designate-credentials', hint: expect.stringContaining('plinth secrets set') });
 
     const html = await readFile(report, 'utf8');
     expect(html).not.toMatch(/<script|<link|src=|https?:\/\/[^"<\s]*\.(css|js)/);
     const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: process.env.PLINTH_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+    const browser = await chromium.launch({
+      executablePath: process.env.PLINTH_CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
     try {
       const page = await browser.newPage();
       await page.goto(`file://${report}`);
@@ -311,14 +369,18 @@ describe('plinth doctor on a real API server', () => {
       const features = await page.locator('section.feature h2').allInnerTexts();
       expect(features.some((f) => f.includes('cert-manager'))).toBe(true);
       expect(features.some((f) => f.startsWith('✗ public-https'))).toBe(true);
+      // The root cause comes first with what to do; the host's row keeps its chain and links to it.
+      const cause = page.locator('#root-causes .cause').first();
+      expect(await cause.locator('h3').innerText()).toContain('root cause 1: Secret/plinth-secrets/designate-credentials Missing');
+      expect(await cause.locator('.hint').innerText()).toContain('plinth secrets set designate-credentials');
       const row = page.locator('#feature-public-https tr.fail').first();
-      expect(await row.locator('.hint').innerText()).toContain('plinth secrets set designate-credentials');
+      expect(await row.locator('.blocked a').getAttribute('href')).toBe('#cause-1');
       const chain = await row.locator('ol.chain > li code').allInnerTexts();
       expect(chain.at(-1)).toBe('Secret/plinth-secrets/designate-credentials');
       expect(chain).toContain('Challenge/production/web-tls-1-3129-2871');
       expect(await page.locator('#summary').innerText()).toMatch(/overall: fail/);
       // Visible, not just present: the hint is laid out on the page.
-      expect(await row.locator('.hint').isVisible()).toBe(true);
+      expect(await cause.locator('.hint').isVisible()).toBe(true);
     } finally {
       await browser.close();
     }
