@@ -74,10 +74,12 @@ async function plan(options: LiveOptions, ctx: LiveContext, { forApply }: { forA
   const missing = unserved.filter((k) => !k.providedHere);
   // With Argo CD on the cluster, its charts bring the missing CRDs and their objects are skipped; without it, nothing
   // ever would, and applying would fail them one by one: stop before writing anything.
-  if (forApply && missing.length > 0 && !(await cluster.serves(ARGO_APPLICATION.apiVersion, ARGO_APPLICATION.kind))) throw new MissingCrdsError(missing);
+  // Discovery of Argo CD's group is cached from unservedKinds when the render has Applications: no request more.
+  const argoCdInstalled = await cluster.serves(ARGO_APPLICATION.apiVersion, ARGO_APPLICATION.kind);
+  if (forApply && missing.length > 0 && !argoCdInstalled) throw new MissingCrdsError(missing);
   ctx.progress(`dry-running ${objects.length} objects against ${cluster.server}`, { phase: true });
   const deliveredElsewhere = tree.objects.filter((o) => o.promoted).map((o) => o.object);
-  return { cluster, plan: await planLive(cluster, phases, { ...options, deliveredElsewhere, unserved, progress: ctx.progress }) };
+  return { cluster, plan: await planLive(cluster, phases, { ...options, deliveredElsewhere, unserved, argoCdInstalled, progress: ctx.progress }) };
 }
 
 const report = ({ object: _object, ...change }: ObjectChange): ReportedChange => change;

@@ -46,6 +46,8 @@ export interface PlanOptions {
   deliveredElsewhere?: K8sObject[];
   /** The kinds of the phases the cluster does not serve (unservedKinds); asked for when not given. */
   unserved?: UnservedKind[];
+  /** false: the cluster has no Argo CD to install missing CRDs, and a skipped object says so. */
+  argoCdInstalled?: boolean;
   progress?: Progress;
 }
 
@@ -230,7 +232,10 @@ export async function planLive(cluster: LiveCluster, phases: Phase[], options: P
           object,
           ref,
           action: 'skip',
-          reason: `the cluster has no CRD for ${kindKey(object)} yet: Argo CD installs it with the component's chart, then syncs this object`,
+          reason:
+            options.argoCdInstalled === false
+              ? `the cluster has no CRD for ${kindKey(object)}, and no Argo CD to install it: run plinth bootstrap, or apply with --crds DIR`
+              : `the cluster has no CRD for ${kindKey(object)} yet: Argo CD installs it with the component's chart, then syncs this object`,
         };
   let planned = 0;
   await pool(all, 8, async (object) => {
