@@ -134,6 +134,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-o, --out <dir>', "output directory (default: the config's git.path beside the config file)")
     .option('--check', 'write nothing; exit 1 if the tree on disk is stale (for CI)')
     .action(async (options) => {
+      // The config is read (a .ts config in a worker) while the components load.
+      (await import('../config/read.ts')).preloadConfig(io.cwd, options.config);
       const result = await (await import('../commands/render.ts')).render(options, await context());
       if (globals.json) json(result);
       else out(describeRender(result, io.cwd, colorsFor(io.stdout)));
