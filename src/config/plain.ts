@@ -52,12 +52,14 @@ export function toPlainData(root: unknown): PlainDataResult {
   const ancestors = new Map<object, number>();
   let values = 0;
   let stopped = false;
-  const report = (path: PathSegment[], message: string, hint: string) => {
-    if (issues.length < MAX_ISSUES) issues.push({ path: formatPath(path), message, hint });
+  // One path, pushed and popped as the walk goes: a copy per value would dominate the walk of a large config.
+  const path: PathSegment[] = [];
+  const report = (at: readonly PathSegment[], message: string, hint: string) => {
+    if (issues.length < MAX_ISSUES) issues.push({ path: formatPath(at), message, hint });
     else stopped = true;
   };
 
-  const walk = (value: unknown, path: PathSegment[]): unknown => {
+  const walk = (value: unknown): unknown => {
     if (stopped) return undefined;
     if (++values > CONFIG_LIMITS.values) {
       stopped = true;
@@ -123,10 +125,7 @@ export function toPlainData(root: unknown): PlainDataResult {
     if (isArray) {
       const array = object as unknown[];
       const out: unknown[] = [];
-      for (let i = 0; i < array.length && !stopped; i++) {
-        const item = read(array, i, path);
-        out.push(item.ok ? walk(item.value, [...path, i]) : undefined);
-      }
+      for (let i = 0; i < array.length && !stopped; i++) out.push(child(array, i));
       copy = out;
     } else {
       const out: Record<string, unknown> = {};
@@ -136,9 +135,7 @@ export function toPlainData(root: unknown): PlainDataResult {
           report(path, `has a key of ${key.length.toLocaleString('en')} characters`, 'use a short key');
           continue;
         }
-        const item = read(object, key, path);
-        const child = item.ok ? walk(item.value, [...path, key]) : undefined;
-        Object.defineProperty(out, key, { value: child, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, key, { value: child(object, key), enumerable: true, writable: true, configurable: true });
       }
       copy = out;
     }
@@ -146,16 +143,24 @@ export function toPlainData(root: unknown): PlainDataResult {
     return copy;
   };
 
-  const read = (object: object, key: PathSegment, path: PathSegment[]): { ok: true; value: unknown } | { ok: false } => {
+  /** The copy of object[key], read once: a getter may throw, or answer differently the next time. */
+  const child = (object: object, key: PathSegment): unknown => {
+    path.push(key);
     try {
-      return { ok: true, value: (object as Record<PathSegment, unknown>)[key] };
-    } catch (error) {
-      report([...path, key], `could not be read: its getter threw ${describeThrown(error)}`, 'make it a plain value, or fix the getter');
-      return { ok: false };
+      let value: unknown;
+      try {
+        value = (object as Record<PathSegment, unknown>)[key];
+      } catch (error) {
+        report(path, `could not be read: its getter threw ${describeThrown(error)}`, 'make it a plain value, or fix the getter');
+        return undefined;
+      }
+      return walk(value);
+    } finally {
+      path.pop();
     }
   };
 
-  const value = walk(root, []);
+  const value = walk(root);
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value };
 }
 
