@@ -1,6 +1,7 @@
 // Every cluster config the README and docs/ show renders and validates: a sample can never go stale.
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { REPO, runCli, tempDir } from './helpers.ts';
 
@@ -39,10 +40,13 @@ describe('configs shown in the docs', () => {
 
   it.each(all.map((s) => [`${s.file}:${s.line}`, s] as const))('%s renders and validates', async (_, sample) => {
     // A team's repository: the config beside a node_modules holding this package, as after `npm install`.
+    // The package's exports name the built dist/, which a checkout lacks: this stand-in re-exports the
+    // sources instead (test/install.test.ts runs the packed package itself).
     const dir = await tempDir('plinth-docs-');
     const modules = join(dir, 'node_modules', ...(await packageName()).split('/'));
-    await mkdir(dirname(modules), { recursive: true });
-    await symlink(REPO, modules, 'dir');
+    await mkdir(modules, { recursive: true });
+    await writeFile(join(modules, 'package.json'), JSON.stringify({ name: await packageName(), type: 'module', exports: './index.js' }));
+    await writeFile(join(modules, 'index.js'), `export * from ${JSON.stringify(pathToFileURL(join(REPO, 'src', 'index.ts')).href)};\n`);
     await writeFile(join(dir, 'plinth.config.ts'), sample.code);
     const rendered = await runCli(['render', '--out', 'rendered'], { cwd: dir });
     expect(rendered.stderr, `${sample.file}:${sample.line}`).toBe('');
