@@ -1,4 +1,5 @@
 import { stageHost } from '../apps/workload.ts';
+import { deepMerge } from '../core/merge.ts';
 import type { K8sObject, RenderContext } from '../core/types.ts';
 import { formatPath } from './paths.ts';
 import type { ClusterConfig, Registry } from './schema.ts';
@@ -39,8 +40,9 @@ export function componentHosts(config: ClusterConfig, registry: Registry): Claim
     const hasHostOption = 'host' in component.options.shape;
     const explicit = hasHostOption && typeof enabled.options.host === 'string';
     const own = new Set<string>();
-    collectHosts(component.chart?.(ctx)?.values, own);
-    collectHosts(enabled.common.values, own);
+    // The values as rendered: the user's raw values merged last, as in core/render.ts.
+    const chart = component.chart?.(ctx);
+    collectHosts(chart ? deepMerge(chart.values, enabled.common.values ?? {}) : enabled.common.values, own);
     for (const object of component.resources?.(ctx) ?? []) collectHosts(object, own);
     const component_ = formatPath(['components', id]);
     for (const host of own)
