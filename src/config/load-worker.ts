@@ -1,13 +1,11 @@
 // Runs a .ts or .js config in a thread of its own (see loadModuleConfig in load.ts): whatever the config does
 // at the top level (waits forever, calls process.exit, prints) stays out of the CLI's process and output.
-import { enableCompileCache } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeModuleError, type WorkerData, type WorkerResult } from './module-errors.ts';
 import { toPlainData } from './plain.ts';
 
-const { file, exitFlag, compileCacheDir } = workerData as WorkerData;
-if (compileCacheDir) enableCompileCache(compileCacheDir);
+const { file, exitFlag } = workerData as WorkerData;
 
 // A worker's process.exit ends only the worker, and the parent cannot tell it from a normal end: record it,
 // synchronously, where the parent reads it.

@@ -7,6 +7,8 @@ export interface WorkerData {
   /** [exited, exit code], written by the worker when the config calls process.exit. */
   exitFlag: SharedArrayBuffer;
   compileCacheDir?: string;
+  /** URL of load-worker.ts, which the worker imports once the compile cache is on. */
+  runner: string;
 }
 
 export type WorkerResult =

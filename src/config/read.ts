@@ -1,4 +1,5 @@
-import { access, readFile, stat } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { getCompileCacheDir } from 'node:module';
 import { extname, isAbsolute, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -39,28 +40,26 @@ export interface ReadConfigOptions {
   output?: NodeJS.WritableStream;
 }
 
-export async function findConfig(cwd: string, explicit?: string): Promise<string> {
+/** The config file: --config, else the first plinth.config.* in cwd. Synchronous, so a preload starts at once. */
+function locateConfig(cwd: string, explicit?: string): string {
   if (explicit) {
     const path = isAbsolute(explicit) ? explicit : resolve(cwd, explicit);
     let isDirectory: boolean;
     try {
-      isDirectory = (await stat(path)).isDirectory();
+      isDirectory = statSync(path).isDirectory();
     } catch {
       throw new UsageError(`config file ${explicit} does not exist`, 'pass the path of a plinth.config.ts, .js, .json or .yaml file');
     }
     if (isDirectory) throw new UsageError(`config file ${explicit} is a directory`, `pass the config file inside it, e.g. --config ${explicit.replace(/\/+$/, '')}/plinth.config.ts`);
     return path;
   }
-  for (const name of CONFIG_FILES) {
-    const path = resolve(cwd, name);
-    try {
-      await access(path);
-      return path;
-    } catch {
-      // try the next name
-    }
-  }
+  const found = CONFIG_FILES.map((name) => resolve(cwd, name)).find((path) => existsSync(path));
+  if (found) return found;
   throw new UsageError(`no plinth.config.ts (or .js, .json, .yaml) in ${cwd}`, 'run plinth from the directory that holds the config, or pass --config FILE');
+}
+
+export async function findConfig(cwd: string, explicit?: string): Promise<string> {
+  return locateConfig(cwd, explicit);
 }
 
 const fileIssue = (message: string, hint: string): ConfigIssue => ({ path: '(file)', message, hint });
@@ -69,15 +68,23 @@ const fileIssue = (message: string, hint: string): ConfigIssue => ({ path: '(fil
 export async function readConfigFile(path: string, options: ReadConfigOptions = {}): Promise<unknown> {
   const format = FORMATS[extname(path)];
   if (!format) throw new UsageError(`cannot read a config from ${path}`, 'use a .ts, .js, .json or .yaml file');
-  let bytes: Buffer;
+  // A .ts/.js config's worker starts before the first await: its start-up overlaps the checks of the file here.
+  const loading = format === 'module' ? startModuleConfig(path, options) : undefined;
+  let text: string;
   try {
-    bytes = await readFile(path);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      throw new UsageError(`cannot read the config ${path}: ${(error as Error).message}`, 'check that the file exists and that you may read it');
+    }
+    text = decodeUtf8(bytes, path);
+    if (text.trim() === '') throw new ConfigError([fileIssue('is empty', 'write the cluster definition: name, domain, git and components (see docs/config.md)')], path);
   } catch (error) {
-    throw new UsageError(`cannot read the config ${path}: ${(error as Error).message}`, 'check that the file exists and that you may read it');
+    loading?.cancel();
+    throw error;
   }
-  const text = decodeUtf8(bytes, path);
-  if (text.trim() === '') throw new ConfigError([fileIssue('is empty', 'write the cluster definition: name, domain, git and components (see docs/config.md)')], path);
-  if (format === 'module') return loadModuleConfig(path, options);
+  if (loading) return loading.result;
   const plain = toPlainData(format === 'json' ? parseJson(text, path) : parseYaml(text, path, (await import('yaml')).parseAllDocuments));
   if (!plain.ok) throw new ConfigError(plain.issues, path);
   return plain.value;
@@ -183,40 +190,74 @@ function configTimeout(): number {
   return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_CONFIG_TIMEOUT_MS;
 }
 
+// The worker's first code turns the compile cache on, so the runner's TypeScript and the config's imports come
+// from it; the runner is loaded after. An eval'd entry is plain JavaScript, which needs no type stripping.
+const WORKER_ENTRY = `
+const { workerData } = require('node:worker_threads');
+if (workerData.compileCacheDir) require('node:module').enableCompileCache(workerData.compileCacheDir);
+import(workerData.runner);
+`;
+
 /**
  * Imports a .ts/.js config in a worker thread, under a time limit, and takes back plain data only. A config is
  * code: it may wait forever, call process.exit (which ends only the worker here), print to stdout (which would
  * corrupt --json), or export what cannot be copied. Each of these becomes a config error naming the file.
+ * The worker starts at once; cancel() ends it when the file turns out unreadable.
  */
-async function loadModuleConfig(path: string, options: ReadConfigOptions): Promise<unknown> {
+function startModuleConfig(path: string, options: ReadConfigOptions): { result: Promise<unknown>; cancel: () => void } {
   const timeoutMs = options.timeoutMs ?? configTimeout();
   const output = options.output ?? process.stderr;
   const exitFlag = new SharedArrayBuffer(8);
-  const workerData: WorkerData = { file: path, exitFlag, compileCacheDir: getCompileCacheDir() };
-  const worker = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData, stdout: true, stderr: true });
+  const workerData: WorkerData = {
+    file: path,
+    exitFlag,
+    compileCacheDir: getCompileCacheDir(),
+    runner: new URL('./load-worker.ts', import.meta.url).href,
+  };
+  const worker = new Worker(WORKER_ENTRY, { eval: true, workerData, stdout: true, stderr: true });
+  let cancelled = false;
   const forwarded = [worker.stdout, worker.stderr].map((stream) => {
-    stream.on('data', (chunk: Buffer) => output.write(chunk));
+    stream.on('data', (chunk: Buffer) => cancelled || output.write(chunk));
     return finished(stream).catch(() => undefined);
   });
-  let result: WorkerResult | undefined;
+  let message: WorkerResult | undefined;
   let crash: unknown;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     void worker.terminate();
   }, timeoutMs);
-  worker.on('message', (message: WorkerResult) => {
-    result ??= message;
+  worker.on('message', (received: WorkerResult) => {
+    message ??= received;
     void worker.terminate();
   });
   worker.on('error', (error) => (crash ??= error));
-  await new Promise((done) => worker.once('exit', done));
-  clearTimeout(timer);
-  // Output the worker printed may still be on its way; wait for it, but not for ever.
-  let flushTimer: NodeJS.Timeout | undefined;
-  await Promise.race([Promise.all(forwarded), new Promise((done) => (flushTimer = setTimeout(done, 1000)))]);
-  clearTimeout(flushTimer);
+  const exited = new Promise((done) => worker.once('exit', done));
+  const result = (async () => {
+    await exited;
+    clearTimeout(timer);
+    // Output the worker printed may still be on its way; wait for it, but not for ever.
+    let flushTimer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(forwarded), new Promise((done) => (flushTimer = setTimeout(done, 1000)))]);
+    clearTimeout(flushTimer);
+    return moduleResult(path, { message, crash, timedOut, timeoutMs, exitFlag });
+  })();
+  // The worker may fail before the caller awaits the result (it is still reading the file): not unhandled.
+  result.catch(() => undefined);
+  return {
+    result,
+    cancel: () => {
+      cancelled = true;
+      void worker.terminate();
+    },
+  };
+}
 
+function moduleResult(
+  path: string,
+  outcome: { message: WorkerResult | undefined; crash: unknown; timedOut: boolean; timeoutMs: number; exitFlag: SharedArrayBuffer },
+): unknown {
+  const { message: result, crash, timedOut, timeoutMs, exitFlag } = outcome;
   const fail = (message: string, hint: string): never => {
     throw new ConfigError([fileIssue(message, hint)], path);
   };
@@ -259,7 +300,14 @@ const preloadKey = (cwd: string, explicit: string | undefined) => `${cwd}\0${exp
 export function preloadConfig(cwd: string, explicit: string | undefined): void {
   const key = preloadKey(cwd, explicit);
   if (preloads.has(key)) return;
-  const pending = findConfig(cwd, explicit).then(async (file) => ({ file, input: await readConfigFile(file) }));
+  let pending: Promise<{ file: string; input: unknown }>;
+  try {
+    // Synchronous up to the worker's start: the caller goes on to load modules, which would hold back a callback.
+    const file = locateConfig(cwd, explicit);
+    pending = readConfigFile(file).then((input) => ({ file, input }));
+  } catch (error) {
+    pending = Promise.reject(error);
+  }
   pending.catch(() => undefined); // reported when taken
   preloads.set(key, pending);
 }
