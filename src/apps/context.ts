@@ -1,0 +1,26 @@
+import type { AppConfig, ClusterConfig } from '../config/schema.ts';
+
+/** Annotations on an app's Deployment naming what it uses, so `plinth validate` can follow the references. */
+export const APP_ANNOTATIONS = { database: 'plinth.dev/database', cache: 'plinth.dev/cache', topics: 'plinth.dev/topics' } as const;
+export const APP_LABEL = 'plinth.dev/app';
+export const STAGE_LABEL = 'plinth.dev/stage';
+/** The Service port every app is reached on inside the cluster, whatever its container port. */
+export const SERVICE_PORT = 80;
+
+export interface StageContext {
+  cluster: ClusterConfig;
+  app: AppConfig;
+  stage: string;
+  namespace: string;
+  /** Namespace of a component, as configured or by default. */
+  namespaceOf: (component: string) => string;
+}
+
+export const podLabels = (app: string) => ({ 'app.kubernetes.io/name': app });
+
+/** The public host of an app in a stage: the declared host in the last stage, `<stage>-<host>` before it. */
+export function stageHost(app: AppConfig, stage: string): string | undefined {
+  if (!app.host) return undefined;
+  return stage === app.stages.at(-1) ? app.host : `${stage}-${app.host}`;
+}
+
