@@ -147,6 +147,9 @@ const app = z.strictObject({
   deployment: z.record(z.string(), z.unknown()).optional(),
   /** Extra objects rendered into each stage beside the app (namespace defaults to the stage's). */
   extraObjects: z.array(k8sObject).default([]),
+  // Workload shape, probes, security relaxations, GPU, volumes (src/apps/workload.ts).
+  // Network: egress, routes; migrations (src/apps/network.ts, src/apps/migrate.ts).
+  // Environment contract: renames, connection URLs, consumer group (src/apps/env.ts).
 });
 
 /** Options every component accepts besides its own. */
