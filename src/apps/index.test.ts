@@ -96,7 +96,7 @@ describe('an app in a stage', () => {
     });
     expect(env('web')).toEqual({
       PORT: '8080',
-      VALKEY_HOST: 'sessions.valkey.svc.cluster.local',
+      VALKEY_HOST: 'valkey-sessions.valkey.svc.cluster.local',
       VALKEY_PORT: '6379',
       VALKEY_USERNAME: 'default',
       VALKEY_PASSWORD: { secretKeyRef: { name: 'valkey-sessions', key: 'password' } },

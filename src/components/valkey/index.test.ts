@@ -109,14 +109,14 @@ describe('valkey', () => {
   it("exports each cache's address and secret, following a namespace override", () => {
     const { config } = resolveCluster(clusterWith({ valkey: {}, ...base }), registry);
     expect(cacheConnection(config, 'sessions')).toEqual({
-      host: 'sessions.valkey.svc.cluster.local',
+      host: 'valkey-sessions.valkey.svc.cluster.local',
       port: 6379,
       secretName: 'valkey-sessions',
       passwordKey: 'password',
       clusterMode: true,
     });
     const moved = resolveCluster(clusterWith({ valkey: { namespace: 'caches' }, ...base }), registry).config;
-    expect(cacheConnection(moved, 'sessions').host).toBe('sessions.caches.svc.cluster.local');
+    expect(cacheConnection(moved, 'sessions').host).toBe('valkey-sessions.caches.svc.cluster.local');
   });
 
   it('renders custom resources that pass the upstream CRDs, and the check can fail', { timeout: 120_000 }, async () => {

@@ -10,8 +10,15 @@ export const VALKEY_PASSWORD_KEY = 'password';
 
 export const valkeySecretName = (cache: string): string => `valkey-${cache}`;
 
+/**
+ * The headless Service the operator creates for a ValkeyCluster: `resourcePrefix + cluster name`, port 6379.
+ * Upstream valkey-io/valkey-operator v0.4.0: internal/controller/valkeycluster_controller.go
+ * (`headlessServiceName`, `upsertService`, `DefaultPort`) and internal/controller/utils.go (`resourcePrefix = "valkey-"`).
+ */
+export const valkeyServiceName = (cache: string): string => `valkey-${cache}`;
+
 export interface CacheConnection {
-  /** The ValkeyCluster's headless Service: resolves to every node, a cluster-mode client discovers the rest. */
+  /** The ValkeyCluster's headless Service `valkey-<cache>`: resolves to every node, a cluster-mode client discovers the rest. */
   host: string;
   port: number;
   /** Secret in the valkey namespace with `username` (`default`) and `password`. */
@@ -25,7 +32,7 @@ export interface CacheConnection {
 export function cacheConnection(cluster: Pick<ClusterConfig, 'components'>, cache: string): CacheConnection {
   const namespace = cluster.components['valkey']?.common.namespace ?? VALKEY_NAMESPACE;
   return {
-    host: `${cache}.${namespace}.svc.cluster.local`,
+    host: `${valkeyServiceName(cache)}.${namespace}.svc.cluster.local`,
     port: VALKEY_PORT,
     secretName: valkeySecretName(cache),
     passwordKey: VALKEY_PASSWORD_KEY,
