@@ -1,4 +1,4 @@
-import { deepMerge } from '../core/merge.ts';
+import { strategicMerge } from '../core/merge.ts';
 import type { K8sObject } from '../core/types.ts';
 import { kafkaBootstrapServers } from '../components/redpanda/index.ts';
 import { APP_ANNOTATIONS, APP_LABEL, podLabels, SERVICE_PORT, STAGE_LABEL, stageHost, type StageContext } from './context.ts';
@@ -54,7 +54,7 @@ function deployment(ctx: StageContext, labels: Record<string, string>): K8sObjec
       },
     },
   };
-  return app.deployment ? (deepMerge(object, app.deployment) as K8sObject) : object;
+  return app.deployment ? (strategicMerge(object, app.deployment) as K8sObject) : object;
 }
 
 function scaledObject(ctx: StageContext, labels: Record<string, string>): K8sObject | undefined {
