@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnyComponent, K8sObject } from '../core/types.ts';
+import { networkShape } from '../apps/network-options.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
@@ -80,13 +81,157 @@ export const k8sObject = z.custom<K8sObject>(
   { error: 'must be a Kubernetes object with apiVersion, kind and metadata.name' },
 );
 
-const compute = (cpu: string, memory: string) => z.strictObject({ cpu: quantity.default(cpu), memory: quantity.default(memory) }).default({ cpu, memory });
+/**
+ * An extended resource such as "nvidia.com/gpu": a domain-prefixed name outside kubernetes.io
+ * (k8s.io/kubernetes pkg/apis/core/helper/helpers.go IsExtendedResourceName), or a node-level one Kubernetes names itself.
+ */
+const EXTENDED_RESOURCE = /^(?!([a-z0-9.-]*\.)?kubernetes\.io\/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const extendedResource = z.string().regex(EXTENDED_RESOURCE, {
+  error: 'must be an extended resource name such as "nvidia.com/gpu" (a domain outside kubernetes.io, "/", a name)',
+});
+const resourceName = z.union([z.enum(['ephemeral-storage']), z.string().regex(/^hugepages-[0-9]+(Ki|Mi|Gi)$/), extendedResource], {
+  error: 'must be cpu, memory, ephemeral-storage, hugepages-<size> or an extended resource such as "nvidia.com/gpu"',
+});
+const compute = (cpu: string, memory: string) =>
+  z.strictObject({ cpu: quantity.default(cpu), memory: quantity.default(memory) }).catchall(quantity).superRefine((value, ctx) => {
+    for (const key of Object.keys(value))
+      if (key !== 'cpu' && key !== 'memory' && !resourceName.safeParse(key).success)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `"${key}" is not a resource Kubernetes schedules on`,
+          params: { hint: 'use cpu, memory, ephemeral-storage, hugepages-<size> or a domain-prefixed extended resource such as "nvidia.com/gpu"' },
+        });
+  }).default({ cpu, memory });
 
 const appResources = z
   .strictObject({ requests: compute('100m', '128Mi'), limits: compute('1', '256Mi') })
   .superRefine(requestsWithinLimits('limit', 'Kubernetes would refuse the Deployment'));
 
 const httpPath = z.string().regex(/^\/[^\s]*$/, { error: 'must be an HTTP path starting with "/", such as "/healthz"' });
+
+/** An IANA service name, as Kubernetes checks a port name (k8s.io/apimachinery pkg/util/validation/validation.go IsValidPortName). */
+const portName = z
+  .string()
+  .regex(/^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/, { error: 'must be a port name: at most 15 lowercase letters, digits and single "-", with at least one letter' });
+
+const absolutePath = z.string().regex(/^\/\S*$/, { error: 'must be an absolute path such as "/app"' });
+
+const relaxationReason = z.string().refine((reason) => reason.trim() !== '', {
+  error: 'gives no reason: a relaxation of the hardening must say why',
+  params: { hint: 'write why the app needs it, e.g. "the image has no USER yet"' },
+});
+
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31, any: true },
+  { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'], offset: 1 },
+  { name: 'day of week', min: 0, max: 6, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], offset: 0, any: true },
+];
+
+/** Why one cron field is not one robfig/cron/v3 ParseStandard (parser.go getRange) takes, or undefined when it is. */
+function cronFieldProblem(text: string, field: (typeof CRON_FIELDS)[number]): string | undefined {
+  const value = (part: string) => {
+    const index = field.names?.indexOf(part.toLowerCase()) ?? -1;
+    const n = index >= 0 ? index + field.offset! : /^[0-9]+$/.test(part) ? Number(part) : NaN;
+    return n >= field.min && n <= field.max ? n : undefined;
+  };
+  for (const item of text.split(',')) {
+    const [range, step, ...rest] = item.split('/');
+    if (rest.length > 0 || (step !== undefined && !/^[1-9][0-9]*$/.test(step))) return `"${item}" has a step that is not a positive number`;
+    if (range === '*' || (range === '?' && field.any)) continue;
+    const [low, high, ...more] = range!.split('-');
+    const from = value(low!);
+    const to = high === undefined ? from : value(high);
+    if (more.length > 0 || from === undefined || to === undefined || from > to)
+      return `"${item}" is not a ${field.name} between ${field.min} and ${field.max}${field.names ? ` (or ${field.names[0]!.toUpperCase()}–${field.names.at(-1)!.toUpperCase()})` : ''}`;
+  }
+  return undefined;
+}
+
+/**
+ * A CronJob schedule as Kubernetes parses it: five fields or a descriptor, with robfig/cron/v3 ParseStandard
+ * (k8s.io/kubernetes pkg/apis/batch/validation/validation.go validateScheduleFormat). Time zones go in no schedule.
+ */
+const cronSchedule = z.string().superRefine((schedule, ctx) => {
+  const fields = schedule.trim().split(/\s+/);
+  if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(schedule.trim())) return;
+  const problem =
+    fields.length !== 5
+      ? `has ${fields.length} field${fields.length === 1 ? '' : 's'}: a Kubernetes schedule has five (minute hour day-of-month month day-of-week)${fields.length === 6 ? ', no seconds' : ''}`
+      : fields.map((text, i) => cronFieldProblem(text, CRON_FIELDS[i]!)).find(Boolean);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { hint: 'e.g. "0 3 * * *" (every day at 03:00 UTC) or "*/15 * * * *"' } });
+});
+
+const toleration = z.strictObject({
+  key: z.string().min(1).optional(),
+  operator: z.enum(['Exists', 'Equal']).optional(),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  tolerationSeconds: z.int().optional(),
+});
+
+const appVolume = z
+  .strictObject({
+    name: dnsLabel,
+    mountPath: absolutePath,
+    /** A PersistentVolumeClaim of this size per stage. */
+    size: quantity.optional(),
+    storageClass: dnsLabel.optional(),
+    emptyDir: z.strictObject({ sizeLimit: quantity.optional(), medium: z.enum(['Memory']).optional() }).optional(),
+  })
+  .superRefine((volume, ctx) => {
+    if ((volume.size === undefined) === (volume.emptyDir === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: volume.size === undefined ? 'has neither size nor emptyDir' : 'has both size and emptyDir',
+        params: { hint: 'give size (a PersistentVolumeClaim per stage) or emptyDir: {} (scratch space that lives as long as the pod), not both' },
+      });
+    if (volume.storageClass !== undefined && volume.size === undefined)
+      ctx.addIssue({ code: 'custom', path: ['storageClass'], message: 'only applies to a volume with a size', params: { hint: 'remove storageClass or give a size' } });
+  });
+
+/** A probe: an HTTP path (on the "http" port), `{ http, port? }`, `{ tcp }`, `{ exec }` or false for none. */
+export type ProbeInput =
+  | string
+  | false
+  | ((
+      | { http: string; port?: string | number }
+      | { tcp: string | number }
+      | { exec: string[] }
+    ) & { initialDelaySeconds?: number; periodSeconds?: number; failureThreshold?: number });
+
+const PROBE_TUNING = ['initialDelaySeconds', 'periodSeconds', 'failureThreshold'];
+const PROBE_HINT = 'give an HTTP path ("/healthz"), { http: "/healthz", port: "admin" }, { tcp: "http" }, { exec: ["cat", "/tmp/ready"] } or false';
+
+const probe = z.custom<ProbeInput>().superRefine((value, ctx) => {
+  const issue = (message: string, path: (string | number)[] = [], hint = PROBE_HINT) => ctx.addIssue({ code: 'custom', path, message, params: { hint } });
+  if (value === false) return;
+  if (typeof value === 'string') {
+    if (!httpPath.safeParse(value).success) issue('must be an HTTP path starting with "/", such as "/healthz"');
+    return;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return issue(`must be a probe, got ${JSON.stringify(value)}`);
+  const o = value as Record<string, unknown>;
+  const forms = ['http', 'tcp', 'exec'].filter((k) => k in o);
+  if (forms.length !== 1) return issue(forms.length === 0 ? 'names no check: give one of http, tcp or exec' : `has ${forms.join(' and ')}: give exactly one`);
+  const form = forms[0]!;
+  for (const key of Object.keys(o))
+    if (key !== form && !PROBE_TUNING.includes(key) && !(form === 'http' && key === 'port')) issue(`unknown key "${key}"`, [key]);
+  const port = (v: unknown, path: string) => {
+    if (!(typeof v === 'number' ? Number.isInteger(v) && v >= 1 && v <= 65535 : portName.safeParse(v).success))
+      issue(`must be a port number or the name of one of the app's ports ("http" or one of ports[].name)`, [path]);
+  };
+  if (form === 'http' && !httpPath.safeParse(o.http).success) issue('must be an HTTP path starting with "/", such as "/healthz"', ['http']);
+  if (form === 'http' && o.port !== undefined) port(o.port, 'port');
+  if (form === 'tcp') port(o.tcp, 'tcp');
+  if (form === 'exec' && !(Array.isArray(o.exec) && o.exec.length > 0 && o.exec.every((a) => typeof a === 'string') && o.exec[0] !== ''))
+    issue('must be a non-empty command, such as ["pg_isready", "-q"]', ['exec'], 'give the command and its arguments as a list of strings, or use false for no probe');
+  for (const key of PROBE_TUNING)
+    if (o[key] !== undefined && !(Number.isInteger(o[key]) && (o[key] as number) >= (key === 'initialDelaySeconds' ? 0 : 1) && (o[key] as number) <= INT32_MAX))
+      issue(`must be an integer of at least ${key === 'initialDelaySeconds' ? 0 : 1}`, [key], 'in seconds (or a count, for failureThreshold)');
+});
 
 const postgresServer = z.strictObject({
   name: dnsLabel,
@@ -140,15 +285,61 @@ const app = z.strictObject({
   stages: z.array(dnsLabel).min(1).default(['production']),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' }), z.string()).default({}),
   resources: appResources.default({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } }),
-  probes: z
-    .strictObject({ liveness: httpPath.default('/healthz'), readiness: httpPath.default('/healthz') })
-    .default({ liveness: '/healthz', readiness: '/healthz' }),
+  /** A service defaults to "/healthz" for liveness and readiness (src/apps/probes.ts); a worker or cronjob to none. */
+  probes: z.strictObject({ liveness: probe.optional(), readiness: probe.optional(), startup: probe.optional() }).default({}),
   /** Merged last into each stage's Deployment: the escape hatch for what the declaration does not cover. */
   deployment: z.record(z.string(), z.unknown()).optional(),
   /** Extra objects rendered into each stage beside the app (namespace defaults to the stage's). */
   extraObjects: z.array(k8sObject).default([]),
   // Workload shape, probes, security relaxations, GPU, volumes (src/apps/workload.ts).
+  kind: z.enum(['service', 'worker', 'cronjob']).default('service'),
+  /** Required for (and only for) kind "cronjob". */
+  cron: z
+    .strictObject({
+      schedule: cronSchedule,
+      concurrencyPolicy: z.enum(['Forbid', 'Allow', 'Replace']).default('Forbid'),
+      successfulJobsHistoryLimit: count(0).default(3),
+      failedJobsHistoryLimit: count(0).default(1),
+    })
+    .optional(),
+  /** Ports beside the main one (`port`, named "http"), on the container and the Service. */
+  ports: z
+    .array(z.strictObject({ name: portName, port: z.int().min(1).max(65535), protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP') }))
+    .default([]),
+  command: z
+    .array(z.string())
+    .refine((command) => command.length > 0 && command[0] !== '', {
+      error: 'is empty: give the program and its arguments, e.g. ["npm", "start"]',
+      params: { hint: 'remove command to run the image\'s ENTRYPOINT' },
+    })
+    .optional(),
+  args: z.array(z.string()).optional(),
+  workingDir: absolutePath.optional(),
+  /** Each relaxation of the hardening names its reason, rendered beside it. */
+  security: z
+    .strictObject({
+      runAsRoot: relaxationReason.optional(),
+      writableRootFilesystem: relaxationReason.optional(),
+      runAsUser: z.int().min(0).max(INT32_MAX).optional(),
+      runAsGroup: z.int().min(0).max(INT32_MAX).optional(),
+      fsGroup: z.int().min(0).max(INT32_MAX).optional(),
+    })
+    .default({}),
+  gpu: z
+    .strictObject({
+      count: z.int().max(INT32_MAX).refine((n) => n >= 1, {
+        error: 'must be at least 1: an app asks for whole GPUs',
+        params: { hint: 'remove gpu for an app without one, or give count: 1' },
+      }),
+      resource: extendedResource.default('nvidia.com/gpu'),
+      nodeSelector: z.record(z.string().min(1), z.string()).optional(),
+      tolerations: z.array(toleration).optional(),
+      runtimeClassName: dnsLabel.optional(),
+    })
+    .optional(),
+  volumes: z.array(appVolume).default([]),
   // Network: egress, routes; migrations (src/apps/network.ts, src/apps/migrate.ts).
+  ...networkShape,
   // Environment contract: renames, connection URLs, consumer group (src/apps/env.ts).
 });
 

@@ -9,6 +9,8 @@ import { appHosts, componentHosts, hostCollisions } from './hosts.ts';
 import { formatPath, suggestion } from './paths.ts';
 import { toPlainData } from './plain.ts';
 import { requirementIssues } from './requirements.ts';
+import { workloadIssues } from '../apps/workload-checks.ts';
+import { networkIssues } from '../apps/network-options.ts';
 
 export interface ResolvedCluster {
   config: ClusterConfig;
@@ -59,6 +61,7 @@ export function resolveCluster(raw: unknown, registry: Registry, file?: string):
   }
   const config = base.success ? ({ ...(base.data as Omit<ClusterConfig, 'components'>), components } as ClusterConfig) : undefined;
   if (config) issues.push(...semanticIssues(config));
+  if (config) issues.push(...workloadIssues(config, input));
   if (config && parsedComponents.success) {
     issues.push(...requirementIssues(config, new Set(Object.keys(components))));
     issues.push(...componentDataIssues(config));
@@ -232,6 +235,7 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
     });
   };
   unique(config.apps, ['apps'], 'app');
+  issues.push(...networkIssues(config.apps));
   issues.push(...deploymentPatchIssues(config.apps));
   unique(config.topics, ['topics'], 'topic');
   unique(config.caches, ['caches'], 'cache');
