@@ -4,6 +4,7 @@ import { registry } from '../components/index.ts';
 import { APPLICATION_HEALTH_LUA } from '../components/argo-cd/index.ts';
 import { loadCluster } from '../config/load.ts';
 import { resolveCluster, type ResolvedCluster } from '../config/validate.ts';
+import { ConfigError } from '../errors.ts';
 import { minimalCluster, REPO } from '../../test/helpers.ts';
 import { chartFactId, chartFacts, crdValidator, customResourceProblems, valuesValidator } from '../../test/upstream.ts';
 import { renderTree, type RenderedTree } from './render.ts';
@@ -330,10 +331,79 @@ describe('renderTree', () => {
   it('refuses two objects that would share a file', () => {
     const config = minimalCluster();
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'same' } };
-    config.components['argo-cd'] = { extraObjects: [cm, { ...cm, data: {} }] };
+    config.components['argo-cd'] = { extraObjects: [cm, { ...cm, apiVersion: 'example.org/v1' }] };
     expect(() => renderTree(resolveCluster(config, registry), registry)).toThrow(
       'ConfigMap/same and ConfigMap/same would both be written to manifests/argo-cd/configmap-same.yaml',
     );
+  });
+});
+
+describe('an object rendered twice', () => {
+  const rejection = (config: Record<string, any>) => {
+    try {
+      renderTree(resolveCluster(config, registry), registry);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.issues;
+      throw error;
+    }
+    throw new Error('rendered without an error');
+  };
+  const warehouse = { apiVersion: 'kargo.akuity.io/v1alpha1', kind: 'Warehouse', metadata: { name: 'web', namespace: 'kargo-web' }, spec: {} };
+
+  it("is a config error naming both sources and both Applications when extraObjects override an app's object", () => {
+    const config = minimalCluster();
+    config.components.kargo = { extraObjects: [warehouse] };
+    expect(rejection(config)).toEqual([
+      {
+        path: 'components.kargo.extraObjects[0]',
+        message:
+          'Warehouse/kargo-web/web (kargo.akuity.io/v1alpha1) is rendered twice: by components.kargo.extraObjects[0] (manifests/kargo/warehouse-kargo-web-web.yaml) ' +
+          'and by app "web" (workloads/web/pipeline/warehouse-web.yaml); Argo CD Applications "kargo" and "web-pipeline" would both own it',
+        hint: "declare it once: drop the extra object and change the rendered one through its option (an app's `deployment` patch, a component's values), or rename it",
+      },
+    ]);
+  });
+
+  it("names the app's extra object when an app repeats a component's object", () => {
+    const config = minimalCluster();
+    config.components.kargo = { extraObjects: [warehouse] };
+    config.components.kargo.extraObjects[0].metadata.name = 'shared';
+    config.apps[1].extraObjects = [{ ...warehouse, metadata: { name: 'shared', namespace: 'kargo-web' } }];
+    const [issue] = rejection(config);
+    expect(issue!.message).toContain('by apps[1].extraObjects[0] (workloads/api/stages/production/warehouse-shared.yaml)');
+    expect(issue!.message).toContain('Argo CD Applications "kargo" and "api-production" would both own it');
+  });
+
+  it('compares cluster-scoped objects whatever namespace their Application has, and the same Application by source', () => {
+    const issuer = { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'letsencrypt-prod' }, spec: { selfSigned: {} } };
+    const config = minimalCluster();
+    config.components['argo-cd'] = { extraObjects: [issuer] };
+    expect(rejection(config).map((i) => [i.path, i.message])).toEqual([
+      [
+        'components["argo-cd"].extraObjects[0]',
+        'ClusterIssuer/letsencrypt-prod (cert-manager.io/v1) is rendered twice: by components["argo-cd"].extraObjects[0] (manifests/argo-cd/clusterissuer-letsencrypt-prod.yaml) ' +
+          'and by component "cert-manager" (manifests/cert-manager/clusterissuer-letsencrypt-prod.yaml); Argo CD Applications "argo-cd" and "cert-manager" would both own it',
+      ],
+    ]);
+    const own = minimalCluster();
+    own.components['cert-manager'].extraObjects = [issuer];
+    const [issue] = rejection(own);
+    expect(issue!.path).toBe('components["cert-manager"].extraObjects[0]');
+    expect(issue!.message).toMatch(/by component "cert-manager" .* and by components\["cert-manager"\]\.extraObjects\[0\] \(manifests\/cert-manager\/clusterissuer-letsencrypt-prod\.yaml\)$/);
+  });
+
+  it('tells apart namespaced objects that land in different namespaces', () => {
+    const config = minimalCluster();
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'notes' }, data: {} };
+    config.components['argo-cd'] = { extraObjects: [cm] };
+    config.components.kargo = { extraObjects: [cm] };
+    const rendered = renderTree(resolveCluster(config, registry), registry);
+    expect(rendered.objects.filter((o) => o.object.metadata.name === 'notes').map((o) => o.file)).toEqual([
+      'manifests/argo-cd/configmap-notes.yaml',
+      'manifests/kargo/configmap-notes.yaml',
+    ]);
+    config.components.kargo = { extraObjects: [{ ...cm, metadata: { name: 'notes', namespace: 'argocd' } }] };
+    expect(rejection(config)[0]!.message).toMatch(/^ConfigMap\/argocd\/notes \(v1\) is rendered twice/);
   });
 });
 

@@ -1,12 +1,13 @@
 import type { ResolvedCluster } from '../config/validate.ts';
 import type { Registry } from '../config/schema.ts';
-import { PlinthError } from '../errors.ts';
+import { ConfigError, PlinthError } from '../errors.ts';
 import { compareStrings } from './compare.ts';
 import { deepMerge } from './merge.ts';
 import { CATALOGUE_FILE, renderCatalogue } from './catalogue.ts';
 import { HEADER, toYaml } from './yaml.ts';
 import { IN_CLUSTER, MANAGED_BY, SYNC_WAVE, syncPolicy } from './argo.ts';
-import { renderApps } from '../apps/index.ts';
+import { projectName, renderApps, stageApplicationName } from '../apps/index.ts';
+import { formatPath } from '../config/paths.ts';
 import { APP_LABEL } from '../apps/workload.ts';
 import { describeObject, type ChartSource, type ComponentId, type HealthCheck, type K8sObject, type RenderContext, type SecretInput } from './types.ts';
 
@@ -79,7 +80,13 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
   const argoNamespace = config.components['argo-cd']?.common.namespace ?? registry['argo-cd']?.namespace ?? 'argocd';
   const objects: RenderedObject[] = [];
   const components: RenderedComponent[] = [];
-  const add = (file: string, owner: ComponentId, object: K8sObject) => objects.push({ file, owner, object });
+  // Where in the config each object comes from, to name both sources of an object rendered twice.
+  const origins = new Map<RenderedObject, Origin>();
+  const add = (file: string, owner: ComponentId, object: K8sObject, origin?: Origin) => {
+    const entry = { file, owner, object };
+    objects.push(entry);
+    if (origin) origins.set(entry, origin);
+  };
 
   for (const id of graph.order) {
     const component = registry[id]!;
@@ -94,8 +101,15 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
     };
     const wave = graph.waves.get(id)!;
     const chart = component.chart?.(ctx);
-    const own = [...(component.resources?.(ctx) ?? []), ...(enabled.common.extraObjects ?? [])];
-    for (const object of own) add(`manifests/${id}/${objectFileName(object, namespace)}`, id, ownedObject(object, { [COMPONENT_LABEL]: id }));
+    const generated = component.resources?.(ctx) ?? [];
+    const own = [...generated, ...(enabled.common.extraObjects ?? [])];
+    own.forEach((object, i) => {
+      const origin =
+        i < generated.length
+          ? { path: formatPath(['components', id]), source: `component "${id}"` }
+          : { path: formatPath(['components', id, 'extraObjects', i - generated.length]), source: formatPath(['components', id, 'extraObjects', i - generated.length]) };
+      add(`manifests/${id}/${objectFileName(object, namespace)}`, id, ownedObject(object, { [COMPONENT_LABEL]: id }), { ...origin, namespace });
+    });
 
     const application = componentApplication({
       id,
@@ -127,17 +141,21 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
     wave: appWave,
     namespaceOf: (id) => config.components[id]?.common.namespace ?? registry[id]?.namespace ?? id,
   });
+  const appIndex = new Map(config.apps.map((app, i) => [app.name, i]));
   for (const { file, owner, object, promoted } of apps.objects) {
     const app = owner.startsWith('app:') ? owner.slice(4) : undefined;
-    objects.push({
+    const entry: RenderedObject = {
       file,
       owner,
       // The Applications are Argo CD's own kind, served before any app exists: labelled, never dry-run-skipped.
       object: app ? ownedObject(object, { [APP_LABEL]: app }) : object,
       ...(owner !== 'apps' && { wave: appWave }),
       ...(promoted && { promoted }),
-    });
+    };
+    objects.push(entry);
+    origins.set(entry, appOrigin(config, appIndex.get(app ?? object.metadata.labels?.[APP_LABEL] ?? ''), object, app ? projectName(app) : argoNamespace));
   }
+  duplicateCheck(objects, origins, config.name);
 
   const files = new Map<string, string>(writeFiles ? [[CATALOGUE_FILE, renderCatalogue(config, components)]] : []);
   if (writeFiles) for (const { file, content } of apps.kustomizations) files.set(file, HEADER + toYaml(content));
@@ -156,6 +174,85 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
     if (writeFiles) files.set(entry.file, HEADER + toYaml(entry.object));
   }
   return { files: new Map([...files].sort(([a], [b]) => compareStrings(a, b))), objects, components };
+}
+
+interface Origin {
+  /** The config path to change. */
+  path: string;
+  /** How the message names the source. */
+  source: string;
+  /** The namespace Argo CD puts an object that names none in. */
+  namespace: string;
+}
+
+/**
+ * Cluster-scoped kinds, which ignore the namespace an Application would give them: the built-in ones and those
+ * the pinned upstream CRDs declare with `spec.scope: Cluster` (crds/ in the upstream fixtures).
+ */
+const CLUSTER_SCOPED = new Set([
+  '/Namespace', '/Node', '/PersistentVolume', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'apiextensions.k8s.io/CustomResourceDefinition', 'storage.k8s.io/StorageClass', 'storage.k8s.io/CSIDriver', 'networking.k8s.io/IngressClass',
+  'scheduling.k8s.io/PriorityClass', 'node.k8s.io/RuntimeClass', 'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration', 'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding', 'apiregistration.k8s.io/APIService', 'certificates.k8s.io/CertificateSigningRequest',
+  'cert-manager.io/ClusterIssuer', 'postgresql.cnpg.io/ClusterImageCatalog', 'clustersecret.io/ClusterSecret', 'eraser.sh/ImageJob', 'eraser.sh/ImageList',
+  'external-secrets.io/ClusterExternalSecret', 'external-secrets.io/ClusterPushSecret', 'external-secrets.io/ClusterSecretStore',
+  'generators.external-secrets.io/ClusterGenerator', 'gateway.networking.k8s.io/GatewayClass', 'kargo.akuity.io/ClusterConfig',
+  'kargo.akuity.io/ClusterPromotionTask', 'kargo.akuity.io/Project', 'eventing.keda.sh/ClusterCloudEventSource', 'keda.sh/ClusterTriggerAuthentication',
+]);
+
+function appOrigin(config: ResolvedCluster['config'], index: number | undefined, object: K8sObject, namespace: string): Origin {
+  if (index === undefined) return { path: 'apps', source: 'the apps', namespace };
+  const app = config.apps[index]!.name;
+  const extra = config.apps[index]!.extraObjects.findIndex(
+    (o) => o.apiVersion === object.apiVersion && o.kind === object.kind && o.metadata.name === object.metadata.name &&
+      (o.metadata.namespace === undefined || o.metadata.namespace === object.metadata.namespace),
+  );
+  const path = formatPath(extra < 0 ? ['apps', index] : ['apps', index, 'extraObjects', extra]);
+  return { path, source: extra < 0 ? `app "${app}"` : path, namespace };
+}
+
+/** The Argo CD Application that syncs a file of the tree, or none for the bootstrap applied by hand. */
+function applicationOf(file: string, cluster: string): string | undefined {
+  const parts = file.split('/');
+  if (parts[0] === 'manifests') return parts[1];
+  if (parts[0] === 'apps') return `${cluster}-root`;
+  if (parts[0] === 'workloads' && parts[2] === 'stages') return stageApplicationName(parts[1]!, parts[3]!);
+  if (parts[0] === 'workloads' && parts[2] === 'pipeline') return `${parts[1]}-pipeline`;
+  return undefined;
+}
+
+/**
+ * One object from two sources would be applied twice, each copy undoing the other at every sync, and by two
+ * Applications that both claim it (Argo CD's tracking label flips between them). Either is a config error.
+ */
+function duplicateCheck(objects: RenderedObject[], origins: Map<RenderedObject, Origin>, cluster: string): void {
+  const seen = new Map<string, RenderedObject>();
+  const issues: { path: string; message: string; hint: string }[] = [];
+  for (const entry of objects) {
+    const { object } = entry;
+    const group = groupOf(object.apiVersion);
+    const origin = origins.get(entry);
+    const namespace = CLUSTER_SCOPED.has(`${group}/${object.kind}`) ? '' : (object.metadata.namespace ?? origin?.namespace ?? '');
+    const key = `${group}/${object.kind}/${namespace}/${object.metadata.name}`;
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, entry);
+      continue;
+    }
+    const before = origins.get(first);
+    const [appA, appB] = [applicationOf(first.file, cluster), applicationOf(entry.file, cluster)];
+    const shown = `${object.kind}/${namespace ? `${namespace}/` : ''}${object.metadata.name}`;
+    const owners = appA && appB && appA !== appB ? `; Argo CD Applications "${appA}" and "${appB}" would both own it` : '';
+    // The user's own extra object is the one to change, wherever it comes in the render order.
+    const blamed = before?.path.includes('extraObjects') && !origin?.path.includes('extraObjects') ? before : origin;
+    issues.push({
+      path: blamed?.path ?? entry.file,
+      message: `${shown} (${object.apiVersion}) is rendered twice: by ${before?.source ?? first.file} (${first.file}) and by ${origin?.source ?? entry.file} (${entry.file})${owners}`,
+      hint: 'declare it once: drop the extra object and change the rendered one through its option (an app\'s `deployment` patch, a component\'s values), or rename it',
+    });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
 }
 
 function ownedObject(object: K8sObject, ownerLabels: Record<string, string>): K8sObject {
