@@ -11,7 +11,14 @@ export interface ExposeInput {
   port: number;
   clusterIssuer?: string;
   ingressClassName?: string;
+  /** Path prefixes routed to the Service; default `/`. */
+  paths?: readonly string[];
+  /** Traefik router middlewares, as the annotation takes them: `<namespace>-<name>@kubernetescrd`. */
+  middlewares?: readonly string[];
 }
+
+/** Traefik's Ingress annotation for the middlewares of a router, applied in order (Traefik docs, "Kubernetes Ingress" routing, annotations). */
+export const MIDDLEWARES_ANNOTATION = 'traefik.ingress.kubernetes.io/router.middlewares';
 
 /** The seed's example Ingress for any Service (a golden-path app's too): external-dns record, Traefik's websecure entrypoint, a Let's Encrypt certificate. */
 export function exposeIngress(input: ExposeInput): K8sObject {
@@ -22,7 +29,10 @@ export function exposeIngress(input: ExposeInput): K8sObject {
       name: input.name ?? `${input.service}-ingress`,
       namespace: input.namespace,
       ...(input.labels && { labels: input.labels }),
-      annotations: publicIngressAnnotations(input.host, input.clusterIssuer ?? DEFAULT_CLUSTER_ISSUER),
+      annotations: {
+        ...publicIngressAnnotations(input.host, input.clusterIssuer ?? DEFAULT_CLUSTER_ISSUER),
+        ...(input.middlewares?.length && { [MIDDLEWARES_ANNOTATION]: input.middlewares.join(',') }),
+      },
     },
     spec: {
       ingressClassName: input.ingressClassName ?? DEFAULT_INGRESS_CLASS,
@@ -30,7 +40,9 @@ export function exposeIngress(input: ExposeInput): K8sObject {
       rules: [
         {
           host: input.host,
-          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: input.service, port: { number: input.port } } } }] },
+          http: {
+            paths: (input.paths ?? ['/']).map((path) => ({ path, pathType: 'Prefix', backend: { service: { name: input.service, port: { number: input.port } } } })),
+          },
         },
       ],
     },

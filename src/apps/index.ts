@@ -2,7 +2,9 @@ import type { ClusterConfig } from '../config/schema.ts';
 import { IN_CLUSTER, MANAGED_BY, SYNC_WAVE, syncPolicy } from '../core/argo.ts';
 import type { K8sObject } from '../core/types.ts';
 import { AUTHORIZED_STAGE, pipelineObjects, projectName, stageApplicationName, stageBranch } from './pipeline.ts';
-import { APP_LABEL, stageObjects } from './workload.ts';
+import { APP_LABEL, podLabels, STAGE_LABEL, stageObjects } from './workload.ts';
+import { migrationObjects } from './migrate.ts';
+import { routeObjects } from './network.ts';
 
 export { stageHost } from './workload.ts';
 export { projectName, stageApplicationName, stageBranch } from './pipeline.ts';
@@ -45,7 +47,14 @@ export function renderApps(ctx: AppsContext): RenderedApps {
     const dir = workloadsDir(app.name);
     const labels = { ...MANAGED_BY, [APP_LABEL]: app.name };
     for (const stage of app.stages) {
-      const stageObjectsList = stageObjects({ cluster, app, stage, namespace: stage, namespaceOf: ctx.namespaceOf });
+      const stageContext = { cluster, app, stage, namespace: stage, namespaceOf: ctx.namespaceOf };
+      const workloadObjects = stageObjects(stageContext);
+      const stageLabels = { ...podLabels(app.name), 'app.kubernetes.io/part-of': cluster.name, [APP_LABEL]: app.name, [STAGE_LABEL]: stage };
+      const stageObjectsList = [
+        ...workloadObjects,
+        ...routeObjects(stageContext, stageLabels),
+        ...migrationObjects(stageContext, workloadObjects, stageLabels),
+      ];
       const names: string[] = [];
       for (const object of stageObjectsList) {
         const name = `${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;

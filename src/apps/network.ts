@@ -3,7 +3,9 @@ import type { K8sObject } from '../core/types.ts';
 import { POSTGRES_PORT } from '../components/cloudnative-pg/index.ts';
 import { KAFKA_PORT } from '../components/redpanda/index.ts';
 import { cacheConnection } from '../components/valkey/index.ts';
-import { podLabels, SERVICE_PORT, type StageContext } from './context.ts';
+import type { AppConfig } from '../config/schema.ts';
+import { EVERYWHERE, parseCidr, PRIVATE_RANGES } from './cidr.ts';
+import { podLabels, SERVICE_PORT, stageHost, type StageContext } from './context.ts';
 import { exposeIngress } from './expose.ts';
 
 export function networkPolicy(ctx: StageContext, labels: Record<string, string>): K8sObject {
@@ -35,15 +37,113 @@ export function networkPolicy(ctx: StageContext, labels: Record<string, string>)
     const port = cluster.apps.find((a) => a.name === callee)!.port;
     egress.push({ to: [{ podSelector: { matchLabels: podLabels(callee) } }], ports: [tcp(port)] });
   }
+  egress.push(...outboundRules(app.egress));
+  const open = openReasons(app.egress);
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: { name: app.name, namespace, labels },
+    metadata: { name: app.name, namespace, labels, ...(open && { annotations: { [EGRESS_INTERNET_OPT_OUT]: open } }) },
     spec: { podSelector: { matchLabels: podLabels(app.name) }, policyTypes: ['Ingress', 'Egress'], ingress, egress },
   };
 }
 
+/** The opt-out of `policy/egress-internet`: the reasons of the app's egress to every address, said on the policy itself. */
+export const EGRESS_INTERNET_OPT_OUT = 'plinth.dev/allow-egress-internet';
+
+type EgressRule = AppConfig['egress'][number];
+
+/**
+ * NetworkPolicy egress rules as ipBlocks (k8s.io/api networking/v1 types.go IPBlock). A policy names addresses,
+ * never hostnames: `internet` is every address outside the private ranges, in both families.
+ */
+export function outboundRules(rules: readonly EgressRule[]): unknown[] {
+  return rules.map((rule) => {
+    const ports = rule.ports.map(({ port, protocol }) => ({ protocol, port }));
+    if (rule.to !== 'internet') return { to: [{ ipBlock: { cidr: rule.to, ...(rule.except?.length && { except: rule.except }) } }], ports };
+    const family = (f: 4 | 6) => (rule.except ?? []).filter((block) => parseCidr(block)?.family === f);
+    return {
+      to: ([4, 6] as const).map((f) => ({ ipBlock: { cidr: EVERYWHERE[f], except: [...new Set([...PRIVATE_RANGES[f], ...family(f)])] } })),
+      ports,
+    };
+  });
+}
+
+/** The reasons of the rules that open every address (`internet`, `0.0.0.0/0`, `::/0`), or undefined when none does. */
+export function openReasons(rules: readonly EgressRule[]): string | undefined {
+  const open = rules.filter((rule) => rule.to === 'internet' || parseCidr(rule.to)?.prefix === 0);
+  return open.length > 0 ? open.map((rule) => rule.reason.trim()).join('; ') : undefined;
+}
+
+/** The Traefik Middleware that strips a route's prefix: one per route, named after the app and the route's place. */
+const stripMiddlewareName = (app: string, index: number) => `${app}-strip-${index}`;
+
+/** `traefik.ingress.kubernetes.io/router.middlewares` takes `<namespace>-<name>@kubernetescrd` for a Middleware object. */
+export function middlewareAnnotationValue(reference: string, namespace: string): string {
+  if (reference.includes('@')) return reference;
+  const [ns, name] = reference.includes('/') ? reference.split('/') as [string, string] : [namespace, reference];
+  return `${ns}-${name}@kubernetescrd`;
+}
+
+interface RouteGroup {
+  paths: string[];
+  middlewares: string[];
+}
+
+/**
+ * The routes of an app grouped by their middleware chain: Traefik applies an Ingress's middlewares to all of its
+ * paths, so each chain gets its own Ingress. No routes is one group, `/` without middlewares.
+ */
+function routeGroups(ctx: StageContext): RouteGroup[] {
+  const { app, namespace } = ctx;
+  const groups: RouteGroup[] = [];
+  (app.routes ?? [{ path: '/', stripPrefix: false, middlewares: [] }]).forEach((route, i) => {
+    const chain = [
+      ...(route.stripPrefix ? [`${namespace}-${stripMiddlewareName(app.name, i)}@kubernetescrd`] : []),
+      ...route.middlewares.map((m) => middlewareAnnotationValue(m, namespace)),
+    ];
+    const group = groups.find((g) => g.middlewares.join(',') === chain.join(','));
+    if (group) group.paths.push(route.path);
+    else groups.push({ paths: [route.path], middlewares: chain });
+  });
+  return groups;
+}
+
+const routeIngressName = (app: string, group: number) => (group === 0 ? app : `${app}-${group}`);
+
+function routeIngress(ctx: StageContext, labels: Record<string, string>, host: string, group: RouteGroup, index: number): K8sObject {
+  const object = exposeIngress({
+    service: ctx.app.name,
+    name: routeIngressName(ctx.app.name, index),
+    labels,
+    host,
+    namespace: ctx.namespace,
+    port: SERVICE_PORT,
+    paths: group.paths,
+    middlewares: group.middlewares,
+  });
+  // cert-manager's ingress-shim makes one Certificate per TLS secret: only the first Ingress of the host asks for
+  // it (two would fight over the Certificate <app>-tls); the others serve the same secret.
+  if (index > 0) delete (object.metadata.annotations as Record<string, string>)['cert-manager.io/cluster-issuer'];
+  return object;
+}
+
+/** The app's Ingress: its first route group (all of it when no route has middlewares of its own). */
 export function ingress(ctx: StageContext, labels: Record<string, string>, host: string): K8sObject {
-  return exposeIngress({ service: ctx.app.name, name: ctx.app.name, labels, host, namespace: ctx.namespace, port: SERVICE_PORT });
+  return routeIngress(ctx, labels, host, routeGroups(ctx)[0]!, 0);
+}
+
+/** What the app's routes add beside its Ingress: an Ingress per further middleware chain, and the StripPrefix Middlewares. */
+export function routeObjects(ctx: StageContext, labels: Record<string, string>): K8sObject[] {
+  const { app, namespace } = ctx;
+  const host = stageHost(app, ctx.stage);
+  if (!host || !app.routes) return [];
+  const ingresses = routeGroups(ctx).slice(1).map((group, i) => routeIngress(ctx, labels, host, group, i + 1));
+  // traefik.io/v1alpha1 Middleware, spec.stripPrefix.prefixes (traefik.io_middlewares.yaml in the Traefik CRDs).
+  const middlewares = app.routes.flatMap((route, i) =>
+    route.stripPrefix
+      ? [{ apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', metadata: { name: stripMiddlewareName(app.name, i), namespace, labels }, spec: { stripPrefix: { prefixes: [route.path] } } }]
+      : [],
+  );
+  return [...ingresses, ...middlewares];
 }
 

@@ -26,6 +26,7 @@ export const POLICIES = [
   { name: 'pdb', severity: 'warning', summary: 'every replicated workload (replicas > 1, or scaled above 1) has a PodDisruptionBudget selecting its pods' },
   { name: 'cluster-admin-binding', severity: 'error', summary: 'no RoleBinding or ClusterRoleBinding grants the cluster-admin ClusterRole or binds the system:masters group' },
   { name: 'rbac-wildcard', severity: 'error', summary: 'no Role or ClusterRole rule has "*" in its verbs, resources or apiGroups' },
+  { name: 'egress-internet', severity: 'warning', summary: 'no NetworkPolicy lets pods out to every address (an ipBlock of 0.0.0.0/0 or ::/0) without saying why' },
 ] as const satisfies readonly Policy[];
 
 export type PolicyName = (typeof POLICIES)[number]['name'];
@@ -423,6 +424,34 @@ function rbacWildcardPolicy(index: Index): Finding[] {
   return out;
 }
 
+/**
+ * `policy/egress-internet`: an egress rule to 0.0.0.0/0 or ::/0 (with or without `except`) reaches every address,
+ * so its reason belongs beside it; the opt-out annotation is that reason (apps[].egress[].reason renders it).
+ */
+function egressInternetPolicy(index: Index): Finding[] {
+  const out: Finding[] = [];
+  for (const policy of index.ofKind('networking.k8s.io', 'NetworkPolicy')) {
+    if (optedOut(policy, 'egress-internet')) continue;
+    const where = configPath(policy, index.cluster);
+    asList(asObj((policy.object as unknown as Obj).spec).egress).forEach((rule, i) => {
+      const peers = asList(asObj(rule).to);
+      const j = peers.findIndex((peer) => /\/0$/.test(str(asObj(asObj(peer).ipBlock).cidr) ?? ''));
+      if (j < 0) return;
+      const cidr = str(asObj(asObj(peers[j]).ipBlock).cidr)!;
+      out.push(
+        finding(
+          policy, `/spec/egress/${i}/to/${j}/ipBlock/cidr`, 'policy/egress-internet', 'warning',
+          `NetworkPolicy ${quote(policy.name)} lets its pods out to every address (${cidr}) and says nowhere why`,
+          where.app
+            ? `give the reason in ${where.app}.egress[].reason (Plinth renders it as ${OPT_OUT_PREFIX}egress-internet), or narrow "to" to the CIDR the app needs`
+            : `narrow the ipBlock to the addresses the pods need, or say why with ${OPT_OUT_PREFIX}egress-internet: "<what the pods reach there>"`,
+        ),
+      );
+    });
+  }
+  return out;
+}
+
 /** An object's opt-out of a policy, with the reason it gives: shown in the validate output, never silent. */
 export interface OptOut {
   file: string;
@@ -459,5 +488,6 @@ export function policyRules(index: Index): Finding[] {
     ...pdbPolicy(index),
     ...clusterAdminBindingPolicy(index),
     ...rbacWildcardPolicy(index),
+    ...egressInternetPolicy(index),
   ];
 }
