@@ -1,4 +1,5 @@
 import type { ClusterConfig } from '../config/schema.ts';
+import { relaxations } from '../apps/security.ts';
 import type { RenderedComponent } from './render.ts';
 import { MARKDOWN_HEADER } from './yaml.ts';
 
@@ -61,6 +62,24 @@ export function renderCatalogue(config: ClusterConfig, components: readonly Rend
           ...app.calls.map((c) => `app \`${c}\``),
         ].filter(Boolean);
         return `| \`${app.name}\` | \`${app.image}\` | ${app.stages.map((s) => `\`${s}\``).join(' → ')} | ${app.host ?? '-'} | ${uses.join(', ') || '-'} | ${app.scale ? `lag of \`${app.scale.topic}\` > ${app.scale.lagThreshold}, ${app.scale.minReplicas}–${app.scale.maxReplicas} replicas` : '-'} |`;
+      }),
+    );
+  }
+  const exceptions = config.apps.map((app) => ({ app, relaxed: relaxations(app), egress: app.egress ?? [] }));
+  if (exceptions.some((e) => e.relaxed.length + e.egress.length > 0)) {
+    lines.push(
+      '',
+      '### Relaxations and egress',
+      '',
+      'What each app is allowed beyond the hardened default, and why: relaxed hardening (`security`) and traffic out of the cluster (`egress`).',
+      '',
+      '| app | relaxed hardening | egress |',
+      '|---|---|---|',
+      ...exceptions.map(({ app, relaxed, egress }) => {
+        const relaxedCell = relaxed.map((r) => `${r.what}: ${cell(r.reason)}`).join('<br>') || '-';
+        const egressCell =
+          egress.map((e) => `${e.to === 'internet' ? 'internet' : `\`${e.to}\``} ${e.ports.map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(', ')}: ${cell(e.reason)}`).join('<br>') || '-';
+        return `| \`${app.name}\` | ${relaxedCell} | ${egressCell} |`;
       }),
     );
   }

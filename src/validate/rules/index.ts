@@ -4,6 +4,7 @@ import type { Finding, Subject } from '../finding.ts';
 import { buildIndex, configPath, describe, type Index } from './context.ts';
 import { kargoFreightRule, kargoRule } from './kargo.ts';
 import { policyRules } from './policies.ts';
+import { relaxationsRule } from './relaxations.ts';
 import {
   appRefsRule, certificateIssuerRule, databaseClusterRule, ingressDomainRule, ingressIssuerRule, kedaRule, secretStoreRule,
 } from './refs.ts';
@@ -48,6 +49,7 @@ export function checkRules(subjects: Subject[], options: { cluster?: ClusterConf
     ...ingressTlsSecretRule(index, secrets),
     ...clusterSecretSourceRule(index, secrets),
     ...policyRules(index),
+    ...relaxationsRule(index),
   ];
   return withComponentHints(findings, index).sort(compareFindings);
 }
