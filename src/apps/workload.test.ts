@@ -1,6 +1,9 @@
-import { parse } from 'yaml';
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UPSTREAM, minimalCluster } from '../../test/helpers.ts';
+import { UPSTREAM, minimalCluster, tempDir } from '../../test/helpers.ts';
 import { registry } from '../components/index.ts';
 import { resolveCluster } from '../config/validate.ts';
 import { CATALOGUE_FILE } from '../core/catalogue.ts';
@@ -264,6 +267,18 @@ describe('a cronjob', () => {
     expect(container.livenessProbe).toBeUndefined();
     expect(container.env.map((e: { name: string }) => e.name)).toContain('PGHOST');
     expect(cronJob.metadata.annotations).toEqual({ 'plinth.dev/database': 'app' });
+  });
+
+  it("gets its image tag from the stage's kustomization, as Kargo's kustomize-set-image and kustomize-build give it", async () => {
+    // kustomize sets the image of `containers` at any path of any kind (api/konfig/builtinpluginconsts/images.go).
+    const dir = await tempDir();
+    const prefix = 'workloads/cleanup/stages/production/';
+    for (const [file, content] of tree.files) if (file.startsWith(prefix)) await writeFile(join(dir, file.slice(prefix.length)), content);
+    const kustomization = object(`${prefix}kustomization.yaml`);
+    await writeFile(join(dir, 'kustomization.yaml'), JSON.stringify({ ...kustomization, images: [{ name: 'ghcr.io/example/api', newTag: '1.4.2' }] }));
+    const built = parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })).map((d) => d.toJS());
+    const cron = built.find((o) => o.kind === 'CronJob');
+    expect(cron.spec.jobTemplate.spec.template.spec.containers[0].image).toBe('ghcr.io/example/api:1.4.2');
   });
 
   it('takes its concurrency policy and history limits', () => {

@@ -90,6 +90,8 @@ function workload(ctx: StageContext, labels: Record<string, string>): K8sObject 
             concurrencyPolicy: app.cron!.concurrencyPolicy,
             successfulJobsHistoryLimit: app.cron!.successfulJobsHistoryLimit,
             failedJobsHistoryLimit: app.cron!.failedJobsHistoryLimit,
+            // Kargo's kustomize-set-image tags this container too: kustomize sets `containers[].image` at any path of
+            // any kind (kustomize api/konfig/builtinpluginconsts/images.go).
             jobTemplate: { metadata: { labels }, spec: { template: podTemplate(ctx, labels) } },
           },
         }
