@@ -1,5 +1,7 @@
 import type { K8sObject } from '../core/types.ts';
+import { OPT_OUT_PREFIX } from '../validate/finding.ts';
 import { APP_LABEL, STAGE_LABEL, type StageContext } from './context.ts';
+import { RELAXED_PREFIX } from './security.ts';
 import { networkPolicy } from './network.ts';
 
 /** Argo CD resource hooks (argo-cd docs/user-guide/resource_hooks.md; pkg common: AnnotationKeyHook, AnnotationKeyHookDeletePolicy). */
@@ -51,16 +53,25 @@ export function migrationObjects(ctx: StageContext, workloads: readonly K8sObjec
     ...(main.securityContext && { securityContext: main.securityContext }),
     ...(main.volumeMounts && { volumeMounts: (main.volumeMounts as Obj[]).filter((m) => scratch.has(m.name)) }),
   };
+  // The app's relaxations and policy opt-outs hold for the same image run as a migration.
+  const carried = (annotations: Record<string, string> | undefined) =>
+    Object.fromEntries(Object.entries(annotations ?? {}).filter(([key]) => key.startsWith(RELAXED_PREFIX) || key.startsWith(OPT_OUT_PREFIX)));
+  const podAnnotations = carried(podTemplateOf(workload!)?.metadata?.annotations);
   const job: K8sObject = {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, namespace, labels, annotations: { [HOOK]: 'PreSync', [HOOK_DELETE_POLICY]: 'BeforeHookCreation' } },
+    metadata: {
+      name,
+      namespace,
+      labels,
+      annotations: { ...carried(workload!.metadata.annotations), [HOOK]: 'PreSync', [HOOK_DELETE_POLICY]: 'BeforeHookCreation' },
+    },
     spec: {
       // A half-applied migration is not retried blindly: the sync fails and says so; the next sync runs it afresh.
       backoffLimit: 0,
       activeDeadlineSeconds: app.migrate.timeoutSeconds,
       template: {
-        metadata: { labels: podLabels },
+        metadata: { labels: podLabels, ...(Object.keys(podAnnotations).length > 0 && { annotations: podAnnotations }) },
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,

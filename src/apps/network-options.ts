@@ -32,7 +32,13 @@ export const egressRule = z.strictObject({
   }),
   // A bare number is a TCP port.
   ports: z
-    .array(z.preprocess((p) => (typeof p === 'number' ? { port: p } : p), z.strictObject({ port, protocol: z.enum(['TCP', 'UDP']).default('TCP') })))
+    .array(
+      z
+        .union([port, z.strictObject({ port, protocol: z.enum(['TCP', 'UDP']).default('TCP') })], {
+          error: 'must be a port number from 1 to 65535, or { port, protocol: "TCP" or "UDP" }',
+        })
+        .transform((p) => (typeof p === 'number' ? { port: p, protocol: 'TCP' as const } : p)),
+    )
     .refine((ports) => ports.length > 0, { error: 'is empty: an egress rule opens named ports only', params: { hint: 'list the ports the app connects to, e.g. [443] or [{ port: 53, protocol: "UDP" }]' } }),
   reason: z.string().refine((reason) => reason.trim() !== '', {
     error: 'gives no reason: every way out of the cluster must say why',
