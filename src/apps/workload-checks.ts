@@ -31,6 +31,7 @@ export function workloadIssues(config: ClusterConfig, input: unknown): ConfigIss
     if (app.kind === 'cronjob') {
       if (!app.cron) push(at('cron'), 'is required for a cronjob', 'add cron: { schedule: "0 3 * * *" } (five fields: minute hour day-of-month month day-of-week)');
       if (app.scale) push(at('scale'), 'a cronjob is not scaled: each run starts one Job', 'remove scale, or make it kind: "worker"');
+      if (raw.replicas !== undefined) push(at('replicas'), 'a cronjob runs one Job per scheduled time, so replicas means nothing', 'remove replicas');
     } else if (app.cron) push(at('cron'), `only a cronjob has a schedule; this app is ${app.kind === 'service' ? 'a service' : 'a worker'}`, 'add kind: "cronjob", or remove cron');
 
     const portNames = new Map<string, number>(app.kind === 'service' ? [['http', app.port]] : []);

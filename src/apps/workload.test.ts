@@ -368,6 +368,7 @@ describe('workload options that cannot work', () => {
     ['a cron step of zero', (c) => (c.apps[4].cron.schedule = '*/0 * * * *'), 'apps[4].cron.schedule', /step/, /e\.g\./],
     ['a cronjob without cron', (c) => delete c.apps[4].cron, 'apps[4].cron', /required for a cronjob/, /schedule/],
     ['cron on a service', (c) => (c.apps[0].cron = { schedule: '0 3 * * *' }), 'apps[0].cron', /only a cronjob/, /kind: "cronjob"/],
+    ['a cronjob with replicas', (c) => (c.apps[4].replicas = 2), 'apps[4].replicas', /replicas means nothing/, /remove replicas/],
     ['a scaled cronjob', (c) => (c.apps[4].scale = { topic: 'videos', maxReplicas: 2 }), 'apps[4].scale', /not scaled/, /worker/],
     ['an empty exec probe', (c) => (c.apps[3].probes.liveness = { exec: [] }), 'apps[3].probes.liveness.exec', /non-empty command/, /list of strings/],
     ['a probe with two checks', (c) => (c.apps[0].probes = { readiness: { http: '/a', tcp: 80 } }), 'apps[0].probes.readiness', /http and tcp/, /exactly|tcp/],
