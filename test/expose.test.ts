@@ -85,4 +85,39 @@ describe('plinth expose', () => {
       hint: `pick another host under the domain, e.g. "status.${DOMAIN}"`,
     });
   });
+
+  it('routes the given path prefixes through Traefik middlewares, in order', async () => {
+    const result = await runCli([
+      '--json', 'expose', 'grafana', '--host', `grafana.${DOMAIN}`, '-n', 'monitoring', '-p', '3000',
+      '--path', '/grafana', '--path', '/dashboards', '--middleware', 'strip-grafana', '--middleware', 'traefik/ip-allow', '--middleware', 'auth@file',
+    ]);
+    expect(result.code).toBe(0);
+    const ingress = JSON.parse(result.stdout);
+    expect(ingress.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBe(
+      'monitoring-strip-grafana@kubernetescrd,traefik-ip-allow@kubernetescrd,auth@file',
+    );
+    expect(ingress.spec.rules[0].http.paths).toEqual([
+      { path: '/grafana', pathType: 'Prefix', backend: { service: { name: 'grafana', port: { number: 3000 } } } },
+      { path: '/dashboards', pathType: 'Prefix', backend: { service: { name: 'grafana', port: { number: 3000 } } } },
+    ]);
+    // Without them, the Ingress is as before: "/" and no middleware annotation.
+    const plain = JSON.parse((await runCli(['--json', 'expose', 'grafana', '--host', `grafana.${DOMAIN}`])).stdout);
+    expect(plain.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBeUndefined();
+    expect(plain.spec.rules[0].http.paths.map((p: { path: string }) => p.path)).toEqual(['/']);
+  });
+
+  it('refuses a path without "/", one Kubernetes refuses, a repeated path and a bad middleware, with exit code 2', async () => {
+    const cases: [string[], string, string][] = [
+      [['--path', 'api'], 'error: --path "api" does not start with "/": a route is a URL path prefix', 'give a URL path prefix such as "/api/v1"'],
+      [['--path', '/a//b'], 'error: --path "/a//b" holds "//", which Kubernetes refuses in an Ingress path', 'give a URL path prefix such as "/api/v1"'],
+      [['--path', '/a', '--path', '/a'], 'error: --path "/a" is given twice', 'give each path once'],
+      [['--middleware', 'Strip Prefix'], 'error: --middleware "Strip Prefix" is not a Traefik Middleware reference', 'give "name" (a Middleware in the Service\'s namespace), "namespace/name", or "name@provider" such as "auth@file"'],
+    ];
+    for (const [args, error, hint] of cases) {
+      const result = await runCli(['expose', 'web', '--host', `web2.${DOMAIN}`, ...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(`${error}\n  hint: ${hint}\n`);
+    }
+  });
 });

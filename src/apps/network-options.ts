@@ -55,7 +55,7 @@ const INVALID_PATH_SUFFIXES = ['/..', '/.'];
  * A path as the API server takes it for a Prefix Ingress path (k8s.io/kubernetes pkg/apis/networking/validation/
  * validation.go validateIngressHTTPIngressPath: absolute, none of invalidPathSequences or invalidPathSuffixes).
  */
-const routePath = z.string().superRefine((path, ctx) => {
+export const routePath = z.string().superRefine((path, ctx) => {
   const problem = !path.startsWith('/')
     ? 'does not start with "/"'
     : /\s/.test(path)

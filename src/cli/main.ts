@@ -383,6 +383,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .requiredOption('--host <name>', 'public hostname, inside the cluster domain')
     .option('-n, --namespace <ns>', "the Service's namespace", 'default')
     .option('-p, --port <port>', 'the Service port', '80')
+    .option('--path <prefix>', 'a path prefix to route to the Service, e.g. /api/v1 (repeatable; default /)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--middleware <name>', 'a Traefik Middleware for the routes: name, namespace/name or name@provider (repeatable, applied in order)', (value: string, previous: string[] = []) => [...previous, value])
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .action(async (service, options) => {
       const result = await (await import('../commands/expose.ts')).expose({ service, ...options }, await context());

@@ -1,4 +1,6 @@
 import { exposeIngress } from '../apps/expose.ts';
+import { middlewareAnnotationValue } from '../apps/network.ts';
+import { middlewareReference, routePath } from '../apps/network-options.ts';
 import { dnsLabel, hostname } from '../config/schema.ts';
 import { appHosts, componentHosts } from '../config/hosts.ts';
 import { loadCluster } from '../config/load.ts';
@@ -12,6 +14,10 @@ export interface ExposeOptions {
   host: string;
   namespace?: string;
   port?: string;
+  /** Path prefixes to route to the Service (default `/`). */
+  path?: string[];
+  /** Traefik Middlewares applied to the routes, in order: `name` (in the Service's namespace), `namespace/name` or `name@provider`. */
+  middleware?: string[];
   config?: string;
 }
 
@@ -36,6 +42,21 @@ export async function expose(options: ExposeOptions, ctx: Context): Promise<Expo
   const port = Number(options.port ?? 80);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new UsageError(`--port "${options.port}" is not a port number`, 'give the Service port, 1 to 65535');
+  const paths = options.path ?? [];
+  for (const path of paths) {
+    const problem = routePath.safeParse(path);
+    if (!problem.success)
+      throw new UsageError(`--path "${path}" ${problem.error.issues[0]!.message}`, 'give a URL path prefix such as "/api/v1"');
+  }
+  const middlewares = options.middleware ?? [];
+  for (const middleware of middlewares)
+    if (!middlewareReference.safeParse(middleware).success)
+      throw new UsageError(
+        `--middleware "${middleware}" is not a Traefik Middleware reference`,
+        'give "name" (a Middleware in the Service\'s namespace), "namespace/name", or "name@provider" such as "auth@file"',
+      );
+  const duplicate = paths.find((path, i) => paths.indexOf(path) !== i);
+  if (duplicate) throw new UsageError(`--path "${duplicate}" is given twice`, 'give each path once');
   const { config } = await loadCluster(ctx.cwd, options.config, ctx.registry);
   if (options.host !== config.domain && !options.host.endsWith(`.${config.domain}`))
     throw new UsageError(
@@ -48,7 +69,14 @@ export async function expose(options: ExposeOptions, ctx: Context): Promise<Expo
       `--host "${options.host}" is already served by ${taken.owner} (${taken.path}), so two Ingresses would claim it and one would get no traffic`,
       `pick another host under the domain, e.g. "${options.service}.${config.domain}"${taken.option ? `, or move the component's with ${taken.option} in the config` : ''}`,
     );
-  const ingress = exposeIngress({ service: options.service, host: options.host, namespace, port });
+  const ingress = exposeIngress({
+    service: options.service,
+    host: options.host,
+    namespace,
+    port,
+    ...(paths.length > 0 && { paths }),
+    ...(middlewares.length > 0 && { middlewares: middlewares.map((m) => middlewareAnnotationValue(m, namespace)) }),
+  });
   return {
     ingress,
     yaml: toYaml(ingress),
