@@ -1,5 +1,10 @@
+import type { AppConfig, ClusterConfig } from '../config/schema.ts';
+import { formatPath } from '../config/paths.ts';
 import { databaseSecretName } from '../core/conventions.ts';
+import type { K8sObject } from '../core/types.ts';
+import type { ConfigIssue } from '../errors.ts';
 import { POSTGRES_PORT, postgresHost } from '../components/cloudnative-pg/index.ts';
+import { DATABASE_SECRET_KEYS } from '../components/clustersecret/index.ts';
 import { kafkaBootstrapServers } from '../components/redpanda/index.ts';
 import { cacheConnection } from '../components/valkey/index.ts';
 import type { StageContext } from './context.ts';
@@ -8,25 +13,37 @@ const envName = (app: string) => app.toUpperCase().replaceAll('-', '_');
 const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 const valueEnv = (name: string, value: string) => ({ name, value });
 
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: unknown;
+}
+
+/** The consumer group of an app: the one it is told (KAFKA_CONSUMER_GROUP) and the one KEDA measures lag for. */
+export const consumerGroup = (app: Pick<AppConfig, 'name' | 'topics'>): string => app.topics.consumerGroup ?? app.name;
+
+/** The Secret (and the ExternalSecret and store that build it) holding an app's connection URLs in a stage. */
+export const connectionSecretName = (app: string): string => `${app}-connections`;
+
 /**
- * What the app is told about its dependencies. Secrets come by reference only; `$(VAR)` is expanded by the
- * kubelet, and DATABASE_URL leaves the password out because a generated one may hold URL-reserved characters:
- * libpq and node-postgres take it from PGPASSWORD.
+ * What Plinth tells the app about its dependencies, under Plinth's names. Secrets come by reference only; `$(VAR)`
+ * is expanded by the kubelet, and DATABASE_URL leaves the password out: a URL with the credential is only built
+ * in the cluster (connectionUrls).
  */
-export function environment({ cluster, app, stage }: StageContext) {
-  const env: { name: string; value?: string; valueFrom?: unknown }[] = [valueEnv('PORT', String(app.port))];
+function generated({ cluster, app, stage }: Pick<StageContext, 'cluster' | 'app' | 'stage'>): EnvVar[] {
+  const env: EnvVar[] = app.kind === 'service' ? [valueEnv('PORT', String(app.port))] : [];
   if (app.database) {
-    const db = cluster.postgres.databases.find((d) => d.name === app.database)!;
-    const host = postgresHost(db.server);
-    const secret = databaseSecretName(db.name);
+    const db = cluster.postgres.databases.find((d) => d.name === app.database);
+    const host = postgresHost(db?.server ?? '');
+    const secret = databaseSecretName(app.database);
     env.push(
       valueEnv('PGHOST', host),
       valueEnv('PGPORT', String(POSTGRES_PORT)),
-      valueEnv('PGDATABASE', db.name),
+      valueEnv('PGDATABASE', app.database),
       secretEnv('PGUSER', secret, 'username'),
       secretEnv('PGPASSWORD', secret, 'password'),
-      valueEnv('DATABASE_URL', `postgresql://$(PGUSER)@${host}:${POSTGRES_PORT}/${db.name}`),
     );
+    if (!app.connectionUrls?.database) env.push(valueEnv('DATABASE_URL', `postgresql://$(PGUSER)@${host}:${POSTGRES_PORT}/${app.database}`));
   }
   if (app.cache) {
     const cache = cacheConnection(cluster, app.cache);
@@ -42,10 +59,191 @@ export function environment({ cluster, app, stage }: StageContext) {
   if (produce.length + consume.length > 0) {
     env.push(valueEnv('KAFKA_BROKERS', kafkaBootstrapServers(cluster)));
     if (produce.length > 0) env.push(valueEnv('KAFKA_PRODUCE_TOPICS', produce.join(',')));
-    if (consume.length > 0) env.push(valueEnv('KAFKA_CONSUME_TOPICS', consume.join(',')), valueEnv('KAFKA_CONSUMER_GROUP', app.name));
+    if (consume.length > 0) env.push(valueEnv('KAFKA_CONSUME_TOPICS', consume.join(',')), valueEnv('KAFKA_CONSUMER_GROUP', consumerGroup(app)));
   }
   for (const callee of app.calls) env.push(valueEnv(`${envName(callee)}_URL`, `http://${callee}.${stage}.svc.cluster.local`));
+  return env;
+}
+
+/** The variables Plinth generates for an app, by Plinth's name: what `envNames` may rename. */
+export const generatedNames = (cluster: ClusterConfig, app: AppConfig): string[] => generated({ cluster, app, stage: 'stage' }).map((v) => v.name);
+
+/**
+ * The app's environment: the generated variables under the app's names (a rename follows into every `$(VAR)`
+ * that refers to it), its connection URLs from the Secret built in the cluster, then its own `env`.
+ */
+export function environment(ctx: StageContext): EnvVar[] {
+  const { app } = ctx;
+  const rename = (name: string) => app.envNames[name] ?? name;
+  const env = generated(ctx).map((v) => ({
+    ...v,
+    name: rename(v.name),
+    ...(v.value !== undefined && { value: v.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (_, name: string) => `$(${rename(name)})`) }),
+  }));
+  for (const name of connectionUrlNames(app)) env.push(secretEnv(name, connectionSecretName(app.name), name));
   for (const [name, value] of Object.entries(app.env).sort(([a], [b]) => (a < b ? -1 : 1))) env.push(valueEnv(name, value));
   return env;
 }
 
+const connectionUrlNames = (app: AppConfig): string[] =>
+  [app.connectionUrls?.database, app.connectionUrls?.cache].filter((name): name is string => name !== undefined);
+
+/**
+ * The objects that build an app's connection URLs in a stage, from the database and cache Secrets ClusterSecret
+ * copies into the stage namespace: a ServiceAccount allowed to read exactly those Secrets, a SecretStore reading
+ * the namespace as it (external-secrets kubernetes provider), and an ExternalSecret whose template writes each URL.
+ * The credential exists only in the cluster. Generated passwords are base64url (URL-safe); `urlquery` (Go
+ * text/template, available to ESO's template engine v2) still escapes any reserved character a password holds.
+ */
+export function connectionObjects(ctx: StageContext): K8sObject[] {
+  const { app, namespace, cluster } = ctx;
+  const urls = app.connectionUrls;
+  if (!urls || (!urls.database && !urls.cache)) return [];
+  const name = connectionSecretName(app.name);
+  const labels = { 'app.kubernetes.io/name': app.name, 'app.kubernetes.io/component': 'connections' };
+  // A migration (a PreSync hook) reads the URLs before the stage's other objects exist: build them first, as hooks.
+  // Orphan: the Secret outlives the hook's re-creation at each sync, so running pods never see it missing.
+  const hook = app.migrate !== undefined;
+  const annotations = hook
+    ? { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation', 'argocd.argoproj.io/sync-wave': '-1' }
+    : undefined;
+  const metadata = { name, namespace, labels, ...(annotations && { annotations }) };
+  const rbac = 'rbac.authorization.k8s.io';
+  const data: { secretKey: string; remoteRef: { key: string; property: string } }[] = [];
+  const template: Record<string, string> = {};
+  const db = urls.database && app.database ? cluster.postgres.databases.find((d) => d.name === app.database) : undefined;
+  if (urls.database && db) {
+    const secret = databaseSecretName(db.name);
+    for (const key of DATABASE_SECRET_KEYS) data.push({ secretKey: `database_${key}`, remoteRef: { key: secret, property: key } });
+    template[urls.database] =
+      `postgresql://{{ .database_username | urlquery }}:{{ .database_password | urlquery }}@${postgresHost(db.server)}:${POSTGRES_PORT}/${db.name}`;
+  }
+  if (urls.cache && app.cache) {
+    const cache = cacheConnection(cluster, app.cache);
+    data.push({ secretKey: 'cache_password', remoteRef: { key: cache.secretName, property: cache.passwordKey } });
+    template[urls.cache] = `redis://default:{{ .cache_password | urlquery }}@${cache.host}:${cache.port}`;
+  }
+  const secrets = [...new Set(data.map((d) => d.remoteRef.key))].sort();
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata, automountServiceAccountToken: false },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'Role',
+      metadata,
+      rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: secrets, verbs: ['get'] }],
+    },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'RoleBinding',
+      metadata,
+      roleRef: { apiGroup: rbac, kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    },
+    // The controller's chart RBAC may not mint tokens (rbac.serviceAccountTokenCreate: false): only this one.
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'Role',
+      metadata: { ...metadata, name: `${name}-token` },
+      rules: [{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [name], verbs: ['create'] }],
+    },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'RoleBinding',
+      metadata: { ...metadata, name: `${name}-token` },
+      roleRef: { apiGroup: rbac, kind: 'Role', name: `${name}-token` },
+      subjects: [{ kind: 'ServiceAccount', name: EXTERNAL_SECRETS_CONTROLLER, namespace: ctx.namespaceOf('external-secrets') }],
+    },
+    {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'SecretStore',
+      metadata,
+      spec: {
+        provider: {
+          kubernetes: {
+            remoteNamespace: namespace,
+            // Every namespace carries the API server's CA in this ConfigMap.
+            server: { url: 'https://kubernetes.default.svc', caProvider: { type: 'ConfigMap', name: 'kube-root-ca.crt', key: 'ca.crt' } },
+            auth: { serviceAccount: { name } },
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata,
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: { kind: 'SecretStore', name },
+        target: {
+          name,
+          creationPolicy: hook ? 'Orphan' : 'Owner',
+          template: { engineVersion: 'v2', data: template },
+        },
+        data,
+      },
+    },
+  ];
+}
+
+/** The chart's controller ServiceAccount (src/components/external-secrets): its fullname for release `external-secrets`. */
+const EXTERNAL_SECRETS_CONTROLLER = 'external-secrets';
+
+/** The environment contract's cross-field checks, each with its config path. */
+export function envContractIssues(config: ClusterConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  config.apps.forEach((app, i) => {
+    const at = (...path: (string | number)[]) => formatPath(['apps', i, ...path]);
+    const names = generatedNames(config, app);
+    const taken = new Map<string, string>();
+    for (const name of names) taken.set(app.envNames[name] ?? name, `the generated ${name}`);
+    for (const [from, to] of Object.entries(app.envNames)) {
+      if (!names.includes(from)) {
+        issues.push({
+          path: at('envNames', from),
+          message: `"${from}" is not a variable Plinth generates for app "${app.name}"`,
+          hint: names.length > 0 ? `rename one of ${names.join(', ')}` : 'this app is given no generated variable: remove envNames',
+        });
+      } else if (names.filter((n) => (app.envNames[n] ?? n) === to).length > 1) {
+        issues.push({ path: at('envNames', from), message: `"${to}" would name two generated variables`, hint: 'give each variable its own name' });
+      }
+    }
+    const urls = app.connectionUrls;
+    const external = 'external-secrets' in config.components;
+    for (const [kind, name, source] of [['database', urls?.database, app.database], ['cache', urls?.cache, app.cache]] as const) {
+      if (name === undefined) continue;
+      if (!source) {
+        issues.push({
+          path: at('connectionUrls', kind),
+          message: `a ${kind} URL needs the app to use a ${kind}`,
+          hint: `declare ${kind}: "<name>" on the app, or remove connectionUrls.${kind}`,
+        });
+      } else if (!external) {
+        issues.push({
+          path: at('connectionUrls', kind),
+          message: 'connection URLs are built by an ExternalSecret, and "external-secrets" is not enabled',
+          hint: 'enable it with components: { "external-secrets": {} }, or read the generated variables instead',
+        });
+      }
+      if (taken.has(name)) {
+        issues.push({ path: at('connectionUrls', kind), message: `"${name}" is already the name of a generated variable`, hint: 'choose another name, or rename the generated one with envNames' });
+      }
+      taken.set(name, `connectionUrls.${kind}`);
+    }
+    if (urls?.database !== undefined && urls.database === urls.cache) {
+      issues.push({ path: at('connectionUrls', 'cache'), message: `"${urls.cache}" already names the database URL`, hint: 'give each URL its own name' });
+    }
+    for (const name of Object.keys(app.env)) {
+      const owner = taken.get(name);
+      if (owner) issues.push({ path: at('env', name), message: `"${name}" is already set by Plinth (${owner})`, hint: 'rename the generated variable with envNames, or drop this one' });
+    }
+    if (app.topics.consumerGroup !== undefined && app.topics.consume.length === 0) {
+      issues.push({
+        path: at('topics', 'consumerGroup'),
+        message: 'a consumer group without topics to consume',
+        hint: 'list the topics under topics.consume, or remove consumerGroup',
+      });
+    }
+  });
+  return issues;
+}

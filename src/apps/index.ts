@@ -4,6 +4,7 @@ import type { K8sObject } from '../core/types.ts';
 import { AUTHORIZED_STAGE, pipelineObjects, projectName, stageApplicationName, stageBranch } from './pipeline.ts';
 import { APP_LABEL, podLabels, STAGE_LABEL, stageObjects } from './workload.ts';
 import { migrationObjects } from './migrate.ts';
+import { connectionObjects } from './env.ts';
 import { routeObjects } from './network.ts';
 
 export { stageHost } from './workload.ts';
@@ -54,6 +55,7 @@ export function renderApps(ctx: AppsContext): RenderedApps {
         ...workloadObjects,
         ...routeObjects(stageContext, stageLabels),
         ...migrationObjects(stageContext, workloadObjects, stageLabels),
+        ...connectionObjects(stageContext),
       ];
       const names: string[] = [];
       for (const object of stageObjectsList) {

@@ -2,7 +2,7 @@ import { strategicMerge } from '../core/merge.ts';
 import type { K8sObject } from '../core/types.ts';
 import { kafkaBootstrapServers } from '../components/redpanda/index.ts';
 import { APP_ANNOTATIONS, APP_LABEL, podLabels, SERVICE_PORT, STAGE_LABEL, stageHost, type StageContext } from './context.ts';
-import { environment } from './env.ts';
+import { consumerGroup, environment } from './env.ts';
 import { ingress, networkPolicy } from './network.ts';
 import { declaredProbes, renderProbe } from './probes.ts';
 import { containerSecurityContext, podSecurityContext, relaxationAnnotations, workloadRelaxationAnnotations } from './security.ts';
@@ -150,7 +150,7 @@ function scaledObject(ctx: StageContext, labels: Record<string, string>): K8sObj
           type: 'kafka',
           metadata: {
             bootstrapServers: kafkaBootstrapServers(cluster),
-            consumerGroup: app.name,
+            consumerGroup: consumerGroup(app),
             topic: app.scale.topic,
             lagThreshold: String(app.scale.lagThreshold),
             // A group that has not committed yet counts its lag from the first message, so queued work wakes it from zero.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AnyComponent, K8sObject } from '../core/types.ts';
 import { networkShape } from '../apps/network-options.ts';
+import { consumerGroupId, envShape } from '../apps/env-options.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
@@ -272,7 +273,12 @@ const app = z.strictObject({
   /** Other apps this one sends requests to (e.g. the BFF to the API): the only app-to-app traffic allowed. */
   calls: z.array(dnsLabel).default([]),
   topics: z
-    .strictObject({ produce: z.array(dnsLabel).default([]), consume: z.array(dnsLabel).default([]) })
+    .strictObject({
+      produce: z.array(dnsLabel).default([]),
+      consume: z.array(dnsLabel).default([]),
+      /** The group the app consumes in, and KEDA measures lag for; defaults to the app's name. */
+      consumerGroup: consumerGroupId.optional(),
+    })
     .default({ produce: [], consume: [] }),
   scale: z
     .strictObject({
@@ -341,6 +347,7 @@ const app = z.strictObject({
   // Network: egress, routes; migrations (src/apps/network.ts, src/apps/migrate.ts).
   ...networkShape,
   // Environment contract: renames, connection URLs, consumer group (src/apps/env.ts).
+  ...envShape,
 });
 
 /** Options every component accepts besides its own. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import { resolveGraph, type ResolvedGraph } from '../core/graph.ts';
 import { deploymentPatchIssues } from '../core/merge.ts';
+import { envContractIssues } from '../apps/env.ts';
 import { namespaceNameProblem, objectNameProblem } from '../core/names.ts';
 import type { AnyComponent, K8sObject } from '../core/types.ts';
 import { baseShape, clusterSchema, commonComponentOptions, componentsSchema, INT32_MAX, type ClusterConfig, type EnabledComponent, type Registry } from './schema.ts';
@@ -237,6 +238,7 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
   unique(config.apps, ['apps'], 'app');
   issues.push(...networkIssues(config.apps));
   issues.push(...deploymentPatchIssues(config.apps));
+  issues.push(...envContractIssues(config));
   unique(config.topics, ['topics'], 'topic');
   unique(config.caches, ['caches'], 'cache');
   unique(config.postgres.servers, ['postgres', 'servers'], 'database server');

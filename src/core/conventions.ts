@@ -81,7 +81,9 @@ export function generatedSecret(input: {
       ...(input.data && { data: input.data }),
       fields: Object.entries(input.generate).map(([fieldName, length]) => ({
         fieldName,
-        encoding: 'base64',
+        // URL-safe (A-Z a-z 0-9 - _), so a password fits a connection URL unescaped. mittwald/kubernetes-secret-generator
+        // v3.4.1 pkg/controller/secret/secret_string.go GenerateRandomString: "base64url" is base64.URLEncoding.
+        encoding: 'base64url',
         length: String(length),
       })),
     },

@@ -113,7 +113,7 @@ describe('cloudnative-pg', () => {
         forceRegenerate: false,
         type: 'kubernetes.io/basic-auth',
         data: { username: 'media' },
-        fields: [{ fieldName: 'password', encoding: 'base64', length: '32' }],
+        fields: [{ fieldName: 'password', encoding: 'base64url', length: '32' }],
       },
     });
     expect(find(tree, 'StringSecret', 'pg-mswa')!.spec.data).toEqual({ username: 'mswa' });

@@ -89,7 +89,7 @@ describe('kargo', () => {
     expect(signingKey.metadata.namespace).toBe('kargo');
     expect(signingKey.spec).toEqual({
       forceRegenerate: false,
-      fields: [{ fieldName: 'ADMIN_ACCOUNT_TOKEN_SIGNING_KEY', encoding: 'base64', length: '32' }],
+      fields: [{ fieldName: 'ADMIN_ACCOUNT_TOKEN_SIGNING_KEY', encoding: 'base64url', length: '32' }],
     });
     expect(tree.objects.filter((o) => o.owner === 'kargo').map((o) => o.object.kind).sort()).toEqual(['ExternalSecret', 'StringSecret']);
     expect(await customResourceProblems(tree.objects.filter((o) => o.owner === 'kargo' || o.file === 'apps/kargo.yaml'))).toEqual([]);

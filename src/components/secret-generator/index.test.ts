@@ -89,7 +89,7 @@ describe('secret-generator', () => {
     expect(secrets).toHaveLength(1);
     expect(secrets[0]!.object).toMatchObject({
       apiVersion: 'secretgenerator.mittwald.de/v1alpha1',
-      spec: { forceRegenerate: false, data: { username: 'app' }, fields: [{ fieldName: 'password', encoding: 'base64', length: '32' }] },
+      spec: { forceRegenerate: false, data: { username: 'app' }, fields: [{ fieldName: 'password', encoding: 'base64url', length: '32' }] },
     });
     expect(await customResourceProblems(tree.objects)).toEqual([]);
     const typo = { ...secrets[0]!, object: { ...secrets[0]!.object, spec: { fields: [{ fieldName: 'password', lenght: '32' }] } } };

@@ -74,7 +74,7 @@ describe('valkey', () => {
     expect(find(tree, 'StringSecret', 'valkey-thumbnails')).toMatchObject({
       apiVersion: 'secretgenerator.mittwald.de/v1alpha1',
       metadata: { name: 'valkey-thumbnails', namespace: 'valkey' },
-      spec: { forceRegenerate: false, data: { username: 'default' }, fields: [{ fieldName: 'password', encoding: 'base64', length: '32' }] },
+      spec: { forceRegenerate: false, data: { username: 'default' }, fields: [{ fieldName: 'password', encoding: 'base64url', length: '32' }] },
     });
     for (const { object } of tree.objects) expect(object.kind).not.toBe('Secret');
     const component = tree.components.find((c) => c.id === 'valkey')!;
