@@ -30,7 +30,11 @@ export function describeValidate(report: ValidateReport, c: Colors, showInfo: bo
     lines.push('');
   }
   const hiddenInfo = report.infos && !showInfo ? c.dim(` (--info lists them)`) : '';
-  const counts = `${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'}, ${report.infos} rule${report.infos === 1 ? '' : 's'} not evaluated${hiddenInfo}`;
+  // Relaxations are info findings too, but were evaluated: counted apart so the count of unevaluated rules stays true.
+  const relaxed = report.findings.filter((f) => f.severity === 'info' && f.rule.startsWith('relaxation/')).length;
+  const unevaluated = report.infos - relaxed;
+  const relaxations = relaxed ? `, ${relaxed} relaxation${relaxed === 1 ? '' : 's'} of the hardening` : '';
+  const counts = `${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'}${relaxations}, ${unevaluated} rule${unevaluated === 1 ? '' : 's'} not evaluated${hiddenInfo}`;
   const what = `${report.objects} object${report.objects === 1 ? '' : 's'} in ${report.files} file${report.files === 1 ? '' : 's'}`;
   lines.push(`${report.failed ? c.red('✗') : c.green('✓')} ${what} from ${report.source}: ${counts}${report.strict ? ' (strict: warnings fail)' : ''}`);
   return lines.join('\n');
