@@ -152,6 +152,7 @@ describe('devpod', () => {
     ]);
     const policy = objectAt(tree, `manifests/devpod/networkpolicy-${ns}-devpod-isolation.yaml`);
     expect(policy.spec.podSelector).toEqual({});
+    expect(policy.metadata.annotations).toEqual({ 'plinth.dev/allow-egress-internet': 'a member works from the pod: packages, git and registries on the internet' });
     expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: {} }] }]);
     expect(policy.spec.egress).toEqual([

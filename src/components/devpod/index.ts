@@ -136,7 +136,13 @@ export function memberNamespaceObjects(member: string, options: DevpodOptions, n
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: 'devpod-isolation', namespace, labels },
+      metadata: {
+        name: 'devpod-isolation',
+        namespace,
+        labels,
+        // policy/egress-internet (src/validate/rules/policies.ts) asks every policy open to 0.0.0.0/0 to say why.
+        annotations: { 'plinth.dev/allow-egress-internet': 'a member works from the pod: packages, git and registries on the internet' },
+      },
       spec: {
         podSelector: {},
         policyTypes: ['Ingress', 'Egress'],
