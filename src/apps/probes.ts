@@ -6,15 +6,30 @@ export const PROBE_KINDS: readonly ProbeKind[] = ['liveness', 'readiness', 'star
 /** What a service is probed on when it says nothing: its health path on the main port, as before workload kinds existed. */
 export const DEFAULT_HEALTH_PATH = '/healthz';
 
-/** The probes an app declares, with a service's defaults filled in; `false` and absent both mean no probe. */
+/**
+ * The probes an app declares, with the defaults filled in; `false` and absent both mean no probe. A service is
+ * probed on its health path; a GPU app that says nothing of a startup probe gets its liveness check as one, since
+ * loading a model can outlast liveness's 30 s and get the pod killed before it ever serves.
+ */
 export function declaredProbes(app: AppConfig): Partial<Record<ProbeKind, Exclude<ProbeInput, false>>> {
   const out: Partial<Record<ProbeKind, Exclude<ProbeInput, false>>> = {};
   for (const kind of PROBE_KINDS) {
     const declared = app.probes[kind];
-    const probe = declared === undefined && app.kind === 'service' && kind !== 'startup' ? DEFAULT_HEALTH_PATH : declared;
+    const probe =
+      declared !== undefined ? declared
+      : kind !== 'startup' ? (app.kind === 'service' ? DEFAULT_HEALTH_PATH : undefined)
+      : app.gpu && out.liveness ? checkOnly(out.liveness)
+      : undefined;
     if (probe !== undefined && probe !== false) out[kind] = probe;
   }
   return out;
+}
+
+/** A probe's check without its timing, to be given another probe's timing. */
+function checkOnly(probe: Exclude<ProbeInput, false>): Exclude<ProbeInput, false> {
+  if (typeof probe === 'string') return probe;
+  const { initialDelaySeconds: _delay, periodSeconds: _period, failureThreshold: _failures, ...check } = probe;
+  return check;
 }
 
 /**

@@ -191,6 +191,17 @@ describe('a GPU', () => {
     expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
   });
 
+  it('gives a slow-starting GPU app its liveness check as a startup probe (five minutes), unless it says otherwise', () => {
+    expect(pod.containers[0].startupProbe).toEqual({ exec: { command: ['cat', '/tmp/alive'] }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 30 });
+    const off = render(cluster((c) => (c.apps[3].probes.startup = false)));
+    expect(object('workloads/video/stages/production/deployment-video.yaml', off).spec.template.spec.containers[0].startupProbe).toBeUndefined();
+    const web = render(cluster((c) => (c.apps[0].gpu = { count: 1 })));
+    expect(object('workloads/web/stages/production/deployment-web.yaml', web).spec.template.spec.containers[0].startupProbe).toEqual({
+      httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 30,
+    });
+    expect(object('workloads/web/stages/production/deployment-web.yaml').spec.template.spec.containers[0].startupProbe).toBeUndefined();
+  });
+
   it('takes its own resource name and tolerations', () => {
     const t = render(cluster((c) => (c.apps[3].gpu = { count: 1, resource: 'amd.com/gpu', tolerations: [{ key: 'gpu', operator: 'Equal', value: 'amd', effect: 'NoSchedule' }] })));
     const spec = object('workloads/video/stages/production/deployment-video.yaml', t).spec.template.spec;
