@@ -116,6 +116,8 @@ export function networkIssues(apps: readonly NetworkApp[]): ConfigIssue[] {
     const at = (...path: (string | number)[]) => formatPath(['apps', i, ...path]);
     if (app.routes && !app.host)
       issues.push({ path: at('routes'), message: 'routes are paths on the app\'s host, and the app has no host', hint: `add ${at('host')} (a name under the cluster domain), or remove the routes` });
+    if (app.routes?.length === 0)
+      issues.push({ path: at('routes'), message: 'is empty, so the host would route nothing', hint: `list the paths to serve, e.g. [{ path: "/" }], or remove ${at('routes')} to serve the whole host` });
     const paths = new Map<string, number>();
     app.routes?.forEach((route, j) => {
       const first = paths.get(route.path);

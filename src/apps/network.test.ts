@@ -237,9 +237,11 @@ describe('routes', () => {
       apiCluster((api, config) => {
         api.routes = [{ path: '/', stripPrefix: true }, { path: '/' }];
         config.apps[2].routes = [{ path: '/jobs' }];
+        config.apps[0].routes = [];
       }),
     );
     expect(cross).toEqual([
+      { path: 'apps[0].routes', message: 'is empty, so the host would route nothing', hint: 'list the paths to serve, e.g. [{ path: "/" }], or remove apps[0].routes to serve the whole host' },
       { path: 'apps[1].routes[0].stripPrefix', message: 'strips "/", which leaves every request as it is', hint: 'remove stripPrefix, or route a longer path such as "/api"' },
       { path: 'apps[1].routes[1].path', message: '"/" is routed twice (first at apps[1].routes[0].path)', hint: 'list each path once, with all its middlewares' },
       { path: 'apps[2].routes', message: "routes are paths on the app's host, and the app has no host", hint: 'add apps[2].host (a name under the cluster domain), or remove the routes' },

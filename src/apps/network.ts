@@ -77,7 +77,11 @@ export function openReasons(rules: readonly EgressRule[]): string | undefined {
 /** The Traefik Middleware that strips a route's prefix: one per route, named after the app and the route's place. */
 const stripMiddlewareName = (app: string, index: number) => `${app}-strip-${index}`;
 
-/** `traefik.ingress.kubernetes.io/router.middlewares` takes `<namespace>-<name>@kubernetescrd` for a Middleware object. */
+/**
+ * `traefik.ingress.kubernetes.io/router.middlewares` takes `<namespace>-<name>@kubernetescrd` for a Middleware
+ * object: the name Traefik's CRD provider gives it while `providers.kubernetesCRD.safeNaming` is off, as in the
+ * pinned chart (traefik-helm-chart v41.3.0 traefik/values.yaml, where the CRD provider is also on).
+ */
 export function middlewareAnnotationValue(reference: string, namespace: string): string {
   if (reference.includes('@')) return reference;
   const [ns, name] = reference.includes('/') ? reference.split('/') as [string, string] : [namespace, reference];
