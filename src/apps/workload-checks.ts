@@ -23,8 +23,7 @@ export function workloadIssues(config: ClusterConfig, input: unknown): ConfigIss
       const noun = `a ${app.kind}`;
       const why = `${noun} serves no traffic: it has no port, Service or Ingress`;
       if (app.host) push(at('host'), `${why}, so it cannot have a host`, `remove host, or make it kind: "service"`);
-      const routes = (app as { routes?: unknown[] }).routes;
-      if (routes && routes.length > 0) push(at('routes'), `${why}, so it cannot have routes`, 'remove routes, or make it kind: "service"');
+      if (app.routes && app.routes.length > 0) push(at('routes'), `${why}, so it cannot have routes`, 'remove routes, or make it kind: "service"');
       if (raw.port !== undefined) push(at('port'), `${why}, so port means nothing`, 'remove port, or make it kind: "service"');
       if (app.ports.length > 0) push(at('ports'), `${why}, so it cannot have ports`, 'remove ports, or make it kind: "service"');
     }

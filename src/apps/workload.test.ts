@@ -387,6 +387,7 @@ describe('workload options that cannot work', () => {
     ['a probe on an undeclared port', (c) => (c.apps[5].probes.readiness = { http: '/ready', port: 'admin' }), 'apps[5].probes.readiness.port', /"admin"/, /metrics/],
     ['a worker probing "http"', (c) => (c.apps[3].probes.liveness = '/healthz'), 'apps[3].probes.liveness', /declares no ports/, /by number/],
     ['a worker with a host', (c) => (c.apps[3].host = 'video.example.org'), 'apps[3].host', /no port, Service or Ingress/, /kind: "service"/],
+    ['a worker with routes', (c) => (c.apps[3].routes = [{ path: '/api' }]), 'apps[3].routes', /cannot have routes/, /kind: "service"/],
     ['a worker with a port', (c) => (c.apps[3].port = 9000), 'apps[3].port', /port means nothing/, /remove port/],
     ['a worker with ports', (c) => (c.apps[3].ports = [{ name: 'metrics', port: 9090 }]), 'apps[3].ports', /cannot have ports/, /remove ports/],
     ['a worker another app calls', (c) => (c.apps[0].calls = ['video']), 'apps[0].calls[0]', /"video" is a worker/, /topic/],
