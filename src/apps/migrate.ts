@@ -2,7 +2,7 @@ import type { K8sObject } from '../core/types.ts';
 import { OPT_OUT_PREFIX } from '../validate/finding.ts';
 import { APP_LABEL, STAGE_LABEL, type StageContext } from './context.ts';
 import { RELAXED_PREFIX } from './security.ts';
-import { networkPolicy } from './network.ts';
+import { egressAnnotations, egressRules } from './network.ts';
 
 /** Argo CD resource hooks (argo-cd docs/user-guide/resource_hooks.md; pkg common: AnnotationKeyHook, AnnotationKeyHookDeletePolicy). */
 export const HOOK = 'argocd.argoproj.io/hook';
@@ -83,11 +83,11 @@ export function migrationObjects(ctx: StageContext, workloads: readonly K8sObjec
     },
   };
   // The app's egress (its database, cache, queue, callees and declared egress), and no way in.
-  const policy = networkPolicy(ctx, labels);
   const migrationPolicy: K8sObject = {
-    ...policy,
-    metadata: { ...policy.metadata, name },
-    spec: { ...(policy.spec as Obj), podSelector: { matchLabels: { 'app.kubernetes.io/name': name } }, ingress: [] },
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name, namespace, labels, ...egressAnnotations(app) },
+    spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': name } }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: egressRules(ctx) },
   };
   return [job, migrationPolicy];
 }

@@ -8,18 +8,49 @@ import { EVERYWHERE, parseCidr, PRIVATE_RANGES } from './cidr.ts';
 import { podLabels, SERVICE_PORT, stageHost, type StageContext } from './context.ts';
 import { exposeIngress } from './expose.ts';
 
+const inNamespace = (name: string, pods?: Record<string, string>) => ({
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
+  ...(pods && { podSelector: { matchLabels: pods } }),
+});
+const tcp = (port: number) => ({ protocol: 'TCP', port });
+
+/** Apps by the apps that call them, built once per config: looking callers up per app and stage was quadratic. */
+const callersByConfig = new WeakMap<StageContext['cluster'], Map<string, AppConfig[]>>();
+function callersOf(cluster: StageContext['cluster'], app: string): AppConfig[] {
+  let byCallee = callersByConfig.get(cluster);
+  if (!byCallee) {
+    byCallee = new Map();
+    for (const caller of cluster.apps)
+      for (const callee of caller.calls) byCallee.set(callee, [...(byCallee.get(callee) ?? []), caller]);
+    callersByConfig.set(cluster, byCallee);
+  }
+  return byCallee.get(app) ?? [];
+}
+
 export function networkPolicy(ctx: StageContext, labels: Record<string, string>): K8sObject {
   const { cluster, app, namespace, namespaceOf } = ctx;
-  const inNamespace = (name: string, pods?: Record<string, string>) => ({
-    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
-    ...(pods && { podSelector: { matchLabels: pods } }),
-  });
-  const tcp = (port: number) => ({ protocol: 'TCP', port });
-  const callers = cluster.apps.filter((other) => other.calls.includes(app.name) && other.stages.includes(ctx.stage));
+  const callers = callersOf(cluster, app.name).filter((caller) => caller.stages.includes(ctx.stage));
   const ingress = [
     ...(app.host ? [{ from: [inNamespace(namespaceOf('traefik'))], ports: [tcp(app.port)] }] : []),
     ...(callers.length > 0 ? [{ from: callers.map((c) => ({ podSelector: { matchLabels: podLabels(c.name) } })), ports: [tcp(app.port)] }] : []),
   ];
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: app.name, namespace, labels, ...egressAnnotations(app) },
+    spec: { podSelector: { matchLabels: podLabels(app.name) }, policyTypes: ['Ingress', 'Egress'], ingress, egress: egressRules(ctx) },
+  };
+}
+
+/** The annotations a policy with the app's egress carries: the reasons it opens every address, if it does. */
+export function egressAnnotations(app: AppConfig): { annotations?: Record<string, string> } {
+  const open = openReasons(app.egress);
+  return open ? { annotations: { [EGRESS_INTERNET_OPT_OUT]: open } } : {};
+}
+
+/** Where the app's pods may connect: DNS, its database, cache and queue, the apps it calls, and its declared egress. */
+export function egressRules(ctx: StageContext): unknown[] {
+  const { cluster, app, namespaceOf } = ctx;
   const egress: unknown[] = [
     {
       to: [inNamespace('kube-system', { 'k8s-app': 'kube-dns' })],
@@ -38,13 +69,7 @@ export function networkPolicy(ctx: StageContext, labels: Record<string, string>)
     egress.push({ to: [{ podSelector: { matchLabels: podLabels(callee) } }], ports: [tcp(port)] });
   }
   egress.push(...outboundRules(app.egress));
-  const open = openReasons(app.egress);
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name: app.name, namespace, labels, ...(open && { annotations: { [EGRESS_INTERNET_OPT_OUT]: open } }) },
-    spec: { podSelector: { matchLabels: podLabels(app.name) }, policyTypes: ['Ingress', 'Egress'], ingress, egress },
-  };
+  return egress;
 }
 
 /** The opt-out of `policy/egress-internet`: the reasons of the app's egress to every address, said on the policy itself. */
