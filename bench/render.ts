@@ -3,7 +3,7 @@
  * Not a test: figures vary with the machine, so nothing here asserts.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -31,7 +31,7 @@ function run(args: string[], cwd: string): Sample {
   return { ms, rssMb: rssKb / 1024 };
 }
 
-function measure(name: string, args: string[], cwd: string, target: { ms: number; rssMb?: number }) {
+function measure(name: string, args: string[], cwd: string, target: { ms: number; rssMb?: number }): number {
   const samples = Array.from({ length: RUNS }, () => run(args, cwd)).sort((a, b) => a.ms - b.ms);
   const median = samples[Math.floor(samples.length / 2)]!;
   const peak = Math.max(...samples.map((s) => s.rssMb));
@@ -41,6 +41,7 @@ function measure(name: string, args: string[], cwd: string, target: { ms: number
     `${name.padEnd(34)} median ${median.ms.toFixed(0).padStart(5)} ms (${timeRatio.toFixed(2)}x of ${target.ms} ms target)` +
       `  peak ${peak.toFixed(0).padStart(4)} MB${memory}`,
   );
+  return median.ms;
 }
 
 const work = mkdtempSync(join(tmpdir(), 'plinth-bench-'));
@@ -80,7 +81,58 @@ try {
   const appsDir = join(work, 'apps');
   mkdirSync(appsDir);
   writeFileSync(join(appsDir, 'plinth.config.json'), JSON.stringify({ ...config, apps }));
-  measure('render 1,000 apps x 2 stages', [BIN, 'render', '--out', join(appsDir, 'tree')], appsDir, { ms: 5000, rssMb: 500 });
+  const plain = measure('render 1,000 apps x 2 stages', [BIN, 'render', '--out', join(appsDir, 'tree')], appsDir, { ms: 5000, rssMb: 500 });
+
+  // The same 1,000 apps with the golden path v2 options (issue 15): workload kinds, probes, relaxations, GPUs,
+  // volumes, egress, routes, migrations, renamed variables, connection URLs, consumer groups and merged patches.
+  const v2 = apps.map((app, i) => {
+    const shape = i % 10 === 1 ? 'worker' : i % 10 === 3 ? 'cronjob' : 'service';
+    const { host, scale, ...rest } = app as typeof app & { host?: string; scale?: unknown };
+    const consumes = 'topics' in rest && rest.topics !== undefined;
+    return {
+      ...rest,
+      ...(shape === 'service' && host && { host, routes: [{ path: '/api/v1', stripPrefix: true }, { path: '/static' }] }),
+      ...(shape === 'service' && scale !== undefined && { scale }),
+      ...(shape === 'service' && { port: 3000, ports: [{ name: 'metrics', port: 9090 }], probes: { startup: { http: '/health', failureThreshold: 30 }, liveness: '/health', readiness: { tcp: 'http' } } }),
+      ...(shape === 'worker' && { kind: 'worker', gpu: { count: 1, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] }, probes: { liveness: { exec: ['test', '-f', '/tmp/alive'] } } }),
+      ...(shape === 'cronjob' && { kind: 'cronjob', replicas: undefined, cron: { schedule: '*/15 * * * *' } }),
+      command: ['node', 'dist/server.js'],
+      args: ['--color=false'],
+      security: { runAsRoot: 'node:20-slim has no USER', writableRootFilesystem: 'npm writes its cache' },
+      volumes: [{ name: 'scratch', mountPath: '/scratch', emptyDir: { sizeLimit: '1Gi' } }],
+      egress: [{ to: 'internet', ports: [443], reason: 'S3-compatible object storage' }, { to: '203.0.113.10/32', ports: [8200], reason: 'Vault' }],
+      ...('database' in rest && rest.database !== undefined && shape !== 'cronjob' && { migrate: { command: ['npm', 'run', 'db:migrate'] } }),
+      ...(consumes && { topics: { ...rest.topics, consumerGroup: `group-${i}` }, envNames: { KAFKA_BROKERS: 'BROKER_URL' } }),
+      ...(('database' in rest && rest.database) || ('cache' in rest && rest.cache)
+        ? { connectionUrls: { ...('database' in rest && rest.database && { database: 'DATABASE_URL' }), ...('cache' in rest && rest.cache && { cache: 'KV_URL' }) } }
+        : {}),
+      deployment: { spec: { template: { spec: { containers: [{ name: app.name, env: [{ name: 'LOG_LEVEL', value: 'info' }] }] } } } },
+    };
+  });
+  const v2Dir = join(work, 'apps-v2');
+  mkdirSync(v2Dir);
+  writeFileSync(join(v2Dir, 'plinth.config.json'), JSON.stringify({ ...config, apps: v2 }));
+  const v2Args = [BIN, 'render', '--out', join(v2Dir, 'tree')];
+  const withOptions = measure('render 1,000 apps x 2, v2 options', v2Args, v2Dir, { ms: 4000, rssMb: 500 });
+  console.log(`v2 options / plain apps, same run: ${(withOptions / plain).toFixed(2)}x`);
+
+  // BENCH_BASELINE_REF=<commit>: that commit's code renders the plain apps, interleaved run by run with this code
+  // rendering the v2 apps, so a busy machine slows both alike.
+  if (process.env.BENCH_BASELINE_REF) {
+    const ref = process.env.BENCH_BASELINE_REF;
+    const baseline = join(work, 'baseline');
+    mkdirSync(baseline);
+    const archive = spawnSync('git', ['archive', ref], { cwd: REPO, maxBuffer: 2 ** 30 });
+    if (archive.status !== 0) throw new Error(`git archive ${ref} failed:\n${archive.stderr}`);
+    spawnSync('tar', ['-x', '-C', baseline], { input: archive.stdout });
+    symlinkSync(join(REPO, 'node_modules'), join(baseline, 'node_modules'));
+    const baselineArgs = [join(baseline, 'bin', 'plinth.js'), 'render', '--out', join(appsDir, 'tree-baseline')];
+    const pairs = Array.from({ length: RUNS }, () => ({ before: run(baselineArgs, appsDir).ms, after: run(v2Args, v2Dir).ms }));
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const before = median(pairs.map((p) => p.before));
+    const after = median(pairs.map((p) => p.after));
+    console.log(`interleaved x${RUNS}: ${ref.slice(0, 10)} plain apps median ${before.toFixed(0)} ms, v2 options median ${after.toFixed(0)} ms: ${(after / before).toFixed(2)}x`);
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

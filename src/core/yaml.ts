@@ -50,9 +50,13 @@ const goFloatTag = defineScalarTag('tag:yaml.org,2002:float', {
 function quoteGoNumbers(layout: ScalarLayout): void {
   const { node } = layout;
   if (layout.style !== SCALAR_STYLE.PLAIN || node.tag !== 'tag:yaml.org,2002:str') return;
+  // Only a string starting as a number can read as one (the tags' implicitFirstChars): skips most names and labels.
+  if (!NUMBER_START.has(node.value.charCodeAt(0))) return;
   const readAsNumber = [goIntTag, goFloatTag].some((tag) => tag.resolve(node.value, false, tag.tagName) !== NOT_RESOLVED);
   if (readAsNumber) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
 }
+
+const NUMBER_START = new Set([...'-+.0123456789'].map((c) => c.charCodeAt(0)));
 
 const SCALAR_RULES = [quoteGoNumbers, ...Object.values(DEFAULT_SCALAR_STYLE_RULES)];
 
