@@ -90,7 +90,8 @@ const connectionUrlNames = (app: AppConfig): string[] =>
 
 /**
  * The objects that build an app's connection URLs in a stage, from the database and cache Secrets ClusterSecret
- * copies into the stage namespace: a ServiceAccount allowed to read exactly those Secrets, a SecretStore reading
+ * copies into the stage namespace: a ServiceAccount allowed to read exactly those Secrets (one Role and binding,
+ * which also let the ESO controller mint that ServiceAccount's token and nothing else), a SecretStore reading
  * the namespace as it (external-secrets kubernetes provider), and an ExternalSecret whose template writes each URL.
  * The credential exists only in the cluster. Generated passwords are base64url (URL-safe); `urlquery` (Go
  * text/template, available to ESO's template engine v2) still escapes any reserved character a password holds.
@@ -130,28 +131,24 @@ export function connectionObjects(ctx: StageContext): K8sObject[] {
       apiVersion: `${rbac}/v1`,
       kind: 'Role',
       metadata,
-      rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: secrets, verbs: ['get'] }],
+      rules: [
+        { apiGroups: [''], resources: ['secrets'], resourceNames: secrets, verbs: ['get'] },
+        // The controller's chart RBAC may not mint tokens (rbac.serviceAccountTokenCreate: false): only this one's.
+        { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [name], verbs: ['create'] },
+      ],
     },
+    // The reader, and the ESO controller that mints the reader's token. The controller's own ClusterRole already
+    // reads every Secret (external-secrets chart 2.9.0, templates/rbac.yaml, `<fullname>-controller`), so the
+    // shared Role grants it nothing more.
     {
       apiVersion: `${rbac}/v1`,
       kind: 'RoleBinding',
       metadata,
       roleRef: { apiGroup: rbac, kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace }],
-    },
-    // The controller's chart RBAC may not mint tokens (rbac.serviceAccountTokenCreate: false): only this one.
-    {
-      apiVersion: `${rbac}/v1`,
-      kind: 'Role',
-      metadata: { ...metadata, name: `${name}-token` },
-      rules: [{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [name], verbs: ['create'] }],
-    },
-    {
-      apiVersion: `${rbac}/v1`,
-      kind: 'RoleBinding',
-      metadata: { ...metadata, name: `${name}-token` },
-      roleRef: { apiGroup: rbac, kind: 'Role', name: `${name}-token` },
-      subjects: [{ kind: 'ServiceAccount', name: EXTERNAL_SECRETS_CONTROLLER, namespace: ctx.namespaceOf('external-secrets') }],
+      subjects: [
+        { kind: 'ServiceAccount', name, namespace },
+        { kind: 'ServiceAccount', name: EXTERNAL_SECRETS_CONTROLLER, namespace: ctx.namespaceOf('external-secrets') },
+      ],
     },
     {
       apiVersion: 'external-secrets.io/v1',
