@@ -128,5 +128,6 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   'schema/no-crds': 'No CRD schemas were found, so custom resources were not checked',
   input: 'The manifest input cannot be read as Kubernetes objects',
   ref: 'A reference to another object or declaration that does not exist',
+  'ref/duplicate': 'The same object defined twice: one copy overwrites the other',
   policy: 'A platform policy',
 };

@@ -5,6 +5,7 @@ import { buildIndex, configPath, describe, type Index } from './context.ts';
 import { kargoFreightRule, kargoRule } from './kargo.ts';
 import { policyRules } from './policies.ts';
 import { relaxationsRule } from './relaxations.ts';
+import { duplicatesRule } from './duplicates.ts';
 import {
   appRefsRule, certificateIssuerRule, databaseClusterRule, ingressDomainRule, ingressIssuerRule, kedaRule, secretStoreRule,
 } from './refs.ts';
@@ -50,6 +51,7 @@ export function checkRules(subjects: Subject[], options: { cluster?: ClusterConf
     ...clusterSecretSourceRule(index, secrets),
     ...policyRules(index),
     ...relaxationsRule(index),
+    ...duplicatesRule(index),
   ];
   return withComponentHints(findings, index).sort(compareFindings);
 }
