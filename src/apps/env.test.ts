@@ -1,11 +1,21 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { registry } from '../components/index.ts';
 import { resolveCluster } from '../config/validate.ts';
 import { renderTree, type RenderedTree } from '../core/render.ts';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
-import { minimalCluster } from '../../test/helpers.ts';
+import { minimalCluster, REPO } from '../../test/helpers.ts';
 import { customResourceProblems } from '../../test/upstream.ts';
+
+/** An ExternalSecret template value rendered by Go's text/template, as external-secrets renders it (test/esotemplate). */
+async function goTemplate(template: string, data: Record<string, string>): Promise<string> {
+  const child = promisify(execFile)('go', ['run', join(REPO, 'test', 'esotemplate', 'main.go')], { env: { ...process.env, GO111MODULE: 'off', GOFLAGS: '' } });
+  child.child.stdin!.end(JSON.stringify({ template, data }));
+  return (await child).stdout;
+}
 
 const render = (config: Record<string, any>): RenderedTree => renderTree(resolveCluster(config, registry), registry);
 const issues = (config: Record<string, any>): ConfigIssue[] => {
@@ -99,7 +109,10 @@ describe('connectionUrls', () => {
         creationPolicy: 'Owner',
         template: {
           engineVersion: 'v2',
-          data: { DATABASE_URL: 'postgresql://{{ .database_username | urlquery }}:{{ .database_password | urlquery }}@main-rw.databases.svc:5432/app' },
+          data: {
+            DATABASE_URL:
+              'postgresql://{{ .database_username | urlquery | replace "+" "%20" }}:{{ .database_password | urlquery | replace "+" "%20" }}@main-rw.databases.svc:5432/app',
+          },
         },
       },
       data: [
@@ -108,7 +121,7 @@ describe('connectionUrls', () => {
       ],
     });
     expect(find(tree, 'ExternalSecret', 'web-connections').spec.target.template.data).toEqual({
-      KV_URL: 'redis://default:{{ .cache_password | urlquery }}@valkey-sessions.valkey.svc.cluster.local:6379',
+      KV_URL: 'redis://default:{{ .cache_password | urlquery | replace "+" "%20" }}@valkey-sessions.valkey.svc.cluster.local:6379',
     });
     expect(find(tree, 'ExternalSecret', 'web-connections').spec.data).toEqual([
       { secretKey: 'cache_password', remoteRef: { key: 'valkey-sessions', property: 'password' } },
@@ -134,6 +147,19 @@ describe('connectionUrls', () => {
         { kind: 'ServiceAccount', name: 'external-secrets', namespace: 'external-secrets' },
       ],
     });
+  });
+
+  it('gives URLs a client decodes back to the exact credential, whatever characters it holds (Go text/template, as ESO runs it)', { timeout: 120_000 }, async () => {
+    const template = (name: string, key: string) => find(tree, 'ExternalSecret', name).spec.target.template.data[key] as string;
+    const password = 'p@ss w/rd:+%?#&=~ü';
+    const database = new URL(await goTemplate(template('api-connections', 'DATABASE_URL'), { database_username: 'app', database_password: password }));
+    expect([database.protocol, decodeURIComponent(database.username), decodeURIComponent(database.password), database.host, database.pathname]).toEqual([
+      'postgresql:', 'app', password, 'main-rw.databases.svc:5432', '/app',
+    ]);
+    const cache = new URL(await goTemplate(template('web-connections', 'KV_URL'), { cache_password: password }));
+    expect([cache.username, decodeURIComponent(cache.password), cache.hostname, cache.port]).toEqual(['default', password, 'valkey-sessions.valkey.svc.cluster.local', '6379']);
+    // A generated (base64url) password needs no escaping at all.
+    expect(await goTemplate(template('web-connections', 'KV_URL'), { cache_password: 'Ab-_09' })).toContain('default:Ab-_09@');
   });
 
   it("lists the objects in the stage's kustomization, so they reach the cluster with the stage", () => {

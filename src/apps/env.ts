@@ -93,8 +93,8 @@ const connectionUrlNames = (app: AppConfig): string[] =>
  * copies into the stage namespace: a ServiceAccount allowed to read exactly those Secrets (one Role and binding,
  * which also let the ESO controller mint that ServiceAccount's token and nothing else), a SecretStore reading
  * the namespace as it (external-secrets kubernetes provider), and an ExternalSecret whose template writes each URL.
- * The credential exists only in the cluster. Generated passwords are base64url (URL-safe); `urlquery` (Go
- * text/template, available to ESO's template engine v2) still escapes any reserved character a password holds.
+ * The credential exists only in the cluster. Generated passwords are base64url (URL-safe); the template still
+ * percent-encodes any character a URL reserves (`escaped`).
  */
 export function connectionObjects(ctx: StageContext): K8sObject[] {
   const { app, namespace, cluster } = ctx;
@@ -117,12 +117,12 @@ export function connectionObjects(ctx: StageContext): K8sObject[] {
     const secret = databaseSecretName(db.name);
     for (const key of DATABASE_SECRET_KEYS) data.push({ secretKey: `database_${key}`, remoteRef: { key: secret, property: key } });
     template[urls.database] =
-      `postgresql://{{ .database_username | urlquery }}:{{ .database_password | urlquery }}@${postgresHost(db.server)}:${POSTGRES_PORT}/${db.name}`;
+      `postgresql://${escaped('database_username')}:${escaped('database_password')}@${postgresHost(db.server)}:${POSTGRES_PORT}/${db.name}`;
   }
   if (urls.cache && app.cache) {
     const cache = cacheConnection(cluster, app.cache);
     data.push({ secretKey: 'cache_password', remoteRef: { key: cache.secretName, property: cache.passwordKey } });
-    template[urls.cache] = `redis://default:{{ .cache_password | urlquery }}@${cache.host}:${cache.port}`;
+    template[urls.cache] = `redis://default:${escaped('cache_password')}@${cache.host}:${cache.port}`;
   }
   const secrets = [...new Set(data.map((d) => d.remoteRef.key))].sort();
   return [
@@ -182,6 +182,13 @@ export function connectionObjects(ctx: StageContext): K8sObject[] {
     },
   ];
 }
+
+/**
+ * A secret value percent-encoded for a URL's userinfo, in the ExternalSecret template: text/template's `urlquery`
+ * writes a space as "+", which a URL's userinfo keeps literally, so sprig's `replace` turns those into "%20" (a "+"
+ * of the value is already "%2B").
+ */
+const escaped = (key: string): string => `{{ .${key} | urlquery | replace "+" "%20" }}`;
 
 /** The chart's controller ServiceAccount (src/components/external-secrets): its fullname for release `external-secrets`. */
 const EXTERNAL_SECRETS_CONTROLLER = 'external-secrets';
