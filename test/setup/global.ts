@@ -3,7 +3,7 @@
 // hooks then never wait on a build, and a missing piece fails the run in seconds, saying how to get it.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 
@@ -35,8 +35,7 @@ export function upstreamData(): string {
 }
 
 async function buildControlPlane(): Promise<string> {
-  const go = onPath('go', ['/usr/local/go/bin']);
-  if (!go)
+  if (!onPath('go'))
     throw new SetupError(
       'the integration tests run a real Kubernetes control plane built from Go modules, and Go is not installed',
       'install Go >= 1.26 (e.g. into /usr/local/go), or set PLINTH_CONTROL_PLANE_BIN to a built plinth-cp, or PLINTH_TEST_KUBECONFIG to a test cluster',
@@ -45,7 +44,7 @@ async function buildControlPlane(): Promise<string> {
   log('building the test control plane (test/control-plane/build.sh; minutes the first time, cached after that)');
   const child = spawn('bash', [join(REPO, 'test', 'control-plane', 'build.sh')], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GOTOOLCHAIN: 'local', PATH: `${process.env.PATH}${delimiter}/usr/local/go/bin` },
+    env: { ...process.env, GOTOOLCHAIN: 'local' },
   });
   let stdout = '';
   let stderrTail = '';
@@ -90,7 +89,14 @@ function ensureChromium(): string | undefined {
   return chromiumPath();
 }
 
+/** Go where the README installs it, also when that folder is not on the PATH: the build and some tests run it. */
+function findGo(): void {
+  const go = onPath('go', ['/usr/local/go/bin']);
+  if (go && !onPath('go')) process.env.PATH = `${process.env.PATH}${delimiter}${dirname(go)}`;
+}
+
 export default async function setup(): Promise<void> {
+  findGo();
   process.env.PLINTH_SCHEMAS_DIR = upstreamData();
   if (!process.env.PLINTH_TEST_KUBECONFIG && !process.env.PLINTH_CONTROL_PLANE_BIN)
     process.env.PLINTH_CONTROL_PLANE_BIN = await buildControlPlane();
