@@ -3,7 +3,9 @@ import { registry } from '../src/components/index.ts';
 import type { Registry } from '../src/config/schema.ts';
 import { resolveCluster } from '../src/config/validate.ts';
 import { ConfigError, type ConfigIssue } from '../src/errors.ts';
-import { renderTree } from '../src/core/render.ts';
+import { expect } from 'vitest';
+import { parse } from 'yaml';
+import { renderTree, type RenderedTree } from '../src/core/render.ts';
 import { defineComponent, type AnyComponent } from '../src/core/types.ts';
 import { minimalCluster } from './helpers.ts';
 
@@ -60,6 +62,24 @@ export function renderWith(reg: Registry, components: Record<string, unknown>, c
   const config = clusterWith(components);
   change(config);
   return renderTree(resolveCluster(config, reg), reg);
+}
+
+/** The issues of a config, none when the registry accepts it. */
+export function configIssues(config: unknown, reg: Registry = registry): ConfigIssue[] {
+  try {
+    resolveCluster(config, reg);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  return [];
+}
+
+/** A rendered file parsed, failing the test (naming the path) when the render has no such file. */
+export function renderedFile(tree: RenderedTree, path: string): Record<string, any> {
+  const content = tree.files.get(path);
+  expect(content, path).toBeDefined();
+  return parse(content!) as Record<string, any>;
 }
 
 /** The issues of a config the registry must reject; fails the test when the config is accepted. */

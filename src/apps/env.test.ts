@@ -6,9 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { registry } from '../components/index.ts';
 import { resolveCluster } from '../config/validate.ts';
 import { renderTree, type RenderedTree } from '../core/render.ts';
-import { ConfigError, type ConfigIssue } from '../errors.ts';
+import type { ConfigIssue } from '../errors.ts';
 import { minimalCluster, REPO } from '../../test/helpers.ts';
 import { customResourceProblems } from '../../test/upstream.ts';
+import { configIssues } from '../../test/components.ts';
 
 /** An ExternalSecret template value rendered by Go's text/template, as external-secrets renders it (test/esotemplate). */
 async function goTemplate(template: string, data: Record<string, string>): Promise<string> {
@@ -18,15 +19,7 @@ async function goTemplate(template: string, data: Record<string, string>): Promi
 }
 
 const render = (config: Record<string, any>): RenderedTree => renderTree(resolveCluster(config, registry), registry);
-const issues = (config: Record<string, any>): ConfigIssue[] => {
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  return [];
-};
+const issues = (config: Record<string, any>): ConfigIssue[] => configIssues(config);
 const find = (tree: RenderedTree, kind: string, name: string, namespace = 'production') =>
   tree.objects.find((o) => o.object.kind === kind && o.object.metadata.name === name && o.object.metadata.namespace === namespace)?.object as Record<string, any>;
 const envOf = (tree: RenderedTree, app: string) => find(tree, 'Deployment', app).spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: any }[];

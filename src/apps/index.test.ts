@@ -1,11 +1,10 @@
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { registry } from '../components/index.ts';
 import { resolveCluster } from '../config/validate.ts';
-import { ConfigError } from '../errors.ts';
 import { renderTree, type RenderedTree } from '../core/render.ts';
 import { minimalCluster } from '../../test/helpers.ts';
 import { customResourceProblems } from '../../test/upstream.ts';
+import { configIssues, renderedFile } from '../../test/components.ts';
 
 /** web (public, calls api, cache) -> api (database, produces videos) ; worker (consumes videos, scaled): two stages each. */
 function twoStageCluster(change: (config: Record<string, any>) => void = () => {}) {
@@ -18,21 +17,9 @@ function twoStageCluster(change: (config: Record<string, any>) => void = () => {
 
 const render = (config = twoStageCluster()): RenderedTree => renderTree(resolveCluster(config, registry), registry);
 const tree = render();
-const file = (t: RenderedTree, path: string) => {
-  const content = t.files.get(path);
-  expect(content, path).toBeDefined();
-  return parse(content!) as Record<string, any>;
-};
+const file = renderedFile;
 const object = (path: string) => file(tree, path);
-const issues = (config: Record<string, any>) => {
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  return [];
-};
+const issues = (config: Record<string, any>) => configIssues(config);
 
 describe('an app in a stage', () => {
   it('renders one folder per stage with a kustomization listing every object', () => {

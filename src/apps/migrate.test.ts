@@ -2,16 +2,16 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { registry } from '../components/index.ts';
 import { resolveCluster } from '../config/validate.ts';
 import { renderTree, type RenderedTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
-import { ConfigError } from '../errors.ts';
 import { minimalCluster, tempDir } from '../../test/helpers.ts';
 import { checkCustomResource } from '../../test/upstream.ts';
 import { ofRules, run } from '../validate/rules/fixtures.ts';
+import { configIssues, renderedFile } from '../../test/components.ts';
 
 function migratingCluster(change: (api: Record<string, any>) => void = () => {}) {
   const config = minimalCluster();
@@ -23,24 +23,12 @@ function migratingCluster(change: (api: Record<string, any>) => void = () => {})
 }
 
 const render = (config: Record<string, any>): RenderedTree => renderTree(resolveCluster(config, registry), registry);
-const file = (tree: RenderedTree, path: string): Record<string, any> => {
-  const content = tree.files.get(path);
-  expect(content, path).toBeDefined();
-  return parse(content!);
-};
+const file = renderedFile;
 const warehouse = (tree: RenderedTree) => {
   const path = [...tree.files.keys()].find((f) => f.startsWith('workloads/api/pipeline/') && f.includes('warehouse'))!;
   return file(tree, path) as K8sObject;
 };
-const issues = (config: Record<string, any>) => {
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  return [];
-};
+const issues = (config: Record<string, any>) => configIssues(config);
 
 describe('migrate', () => {
   const tree = render(migratingCluster());

@@ -1,13 +1,12 @@
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { registry } from '../components/index.ts';
 import { resolveCluster } from '../config/validate.ts';
 import { renderTree, type RenderedTree } from '../core/render.ts';
-import { ConfigError } from '../errors.ts';
 import { minimalCluster } from '../../test/helpers.ts';
 import { checkCustomResource } from '../../test/upstream.ts';
 import { obj, only, run } from '../validate/rules/fixtures.ts';
 import { contains, formatCidr, parseCidr } from './cidr.ts';
+import { configIssues, renderedFile } from '../../test/components.ts';
 
 /** The team's API: S3 and SMTP on the internet, a Vault outside the cluster, routes under /api/v1 behind a strip-prefix. */
 function apiCluster(change: (api: Record<string, any>, config: Record<string, any>) => void = () => {}) {
@@ -24,20 +23,8 @@ function apiCluster(change: (api: Record<string, any>, config: Record<string, an
 }
 
 const render = (config: Record<string, any>): RenderedTree => renderTree(resolveCluster(config, registry), registry);
-const file = (tree: RenderedTree, path: string): Record<string, any> => {
-  const content = tree.files.get(path);
-  expect(content, path).toBeDefined();
-  return parse(content!);
-};
-const issues = (config: Record<string, any>) => {
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  return [];
-};
+const file = renderedFile;
+const issues = (config: Record<string, any>) => configIssues(config);
 const STAGE = 'workloads/api/stages/production';
 
 describe('CIDR blocks', () => {

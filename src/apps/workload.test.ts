@@ -1,17 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UPSTREAM, minimalCluster, tempDir } from '../../test/helpers.ts';
 import { registry } from '../components/index.ts';
 import { resolveCluster } from '../config/validate.ts';
 import { CATALOGUE_FILE } from '../core/catalogue.ts';
 import { renderTree, type RenderedTree } from '../core/render.ts';
-import { ConfigError, type ConfigIssue } from '../errors.ts';
+import type { ConfigIssue } from '../errors.ts';
 import { validateSubjects } from '../validate/index.ts';
 import { openSchemaRegistry, type SchemaRegistry } from '../validate/schema/registry.ts';
 import { checkRules } from '../validate/rules/index.ts';
+import { configIssues, renderedFile } from '../../test/components.ts';
 
 /**
  * The seed-like apps plus one of each new shape: a GPU worker, a cronjob, a service with everything a real
@@ -64,21 +65,9 @@ function cluster(change: (config: Record<string, any>) => void = () => {}) {
 
 const render = (config: Record<string, any>): RenderedTree => renderTree(resolveCluster(config, registry), registry);
 const tree = render(cluster());
-const object = (path: string, t = tree) => {
-  const content = t.files.get(path);
-  expect(content, path).toBeDefined();
-  return parse(content!) as Record<string, any>;
-};
+const object = (path: string, t = tree) => renderedFile(t, path);
 const stageFiles = (app: string, t = tree) => [...t.files.keys()].filter((f) => f.startsWith(`workloads/${app}/stages/production/`)).map((f) => f.split('/').at(-1));
-const issues = (config: Record<string, any>): ConfigIssue[] => {
-  try {
-    resolveCluster(config, registry);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  return [];
-};
+const issues = (config: Record<string, any>): ConfigIssue[] => configIssues(config);
 
 describe('a service (the default kind)', () => {
   it('keeps its defaults: one "http" port, /healthz liveness and readiness, no startup probe, hardened', () => {
