@@ -347,6 +347,8 @@ const app = z.strictObject({
   // Network: egress, routes; migrations (src/apps/network.ts, src/apps/migrate.ts).
   ...networkShape,
   // Environment contract: renames, connection URLs, consumer group (src/apps/env.ts).
+  // Image selection and promotion policy (src/apps/images.ts, src/apps/pipeline.ts).
+  // Secret inputs of the app (src/apps/secrets.ts).
   ...envShape,
 });
 
