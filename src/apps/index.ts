@@ -5,6 +5,7 @@ import { AUTHORIZED_STAGE, pipelineObjects, projectName, stageApplicationName, s
 import { APP_LABEL, podLabels, STAGE_LABEL, stageObjects } from './workload.ts';
 import { migrationObjects } from './migrate.ts';
 import { connectionObjects } from './env.ts';
+import { appSecretObjects, storeAccessObjects } from './secrets.ts';
 import { routeObjects } from './network.ts';
 
 export { stageHost } from './workload.ts';
@@ -56,6 +57,7 @@ export function renderApps(ctx: AppsContext): RenderedApps {
         ...routeObjects(stageContext, stageLabels),
         ...migrationObjects(stageContext, workloadObjects, stageLabels),
         ...connectionObjects(stageContext),
+        ...appSecretObjects(stageContext),
       ];
       const names: string[] = [];
       for (const object of stageObjectsList) {
@@ -89,7 +91,8 @@ export function renderApps(ctx: AppsContext): RenderedApps {
         },
       });
     }
-    for (const object of pipelineObjects({ cluster, app, argoNamespace, stagesPath: `${cluster.git.path}/${dir}/stages` })) {
+    const storeAccess = app.stages.flatMap((stage) => storeAccessObjects({ app, stage, namespace: stage }));
+    for (const object of [...pipelineObjects({ cluster, app, argoNamespace, stagesPath: `${cluster.git.path}/${dir}/stages` }), ...storeAccess]) {
       const scope = object.metadata.namespace ? '' : 'cluster-';
       objects.push({ file: `${dir}/pipeline/${scope}${object.kind.toLowerCase()}-${object.metadata.name}.yaml`, owner, object });
     }

@@ -3,6 +3,7 @@ import type { K8sObject } from '../core/types.ts';
 import { kafkaBootstrapServers } from '../components/redpanda/index.ts';
 import { APP_ANNOTATIONS, APP_LABEL, podLabels, SERVICE_PORT, STAGE_LABEL, stageHost, type StageContext } from './context.ts';
 import { consumerGroup, environment } from './env.ts';
+import { secretEnv, secretVolumeMounts, secretVolumes } from './secrets.ts';
 import { ingress, networkPolicy } from './network.ts';
 import { declaredProbes, renderProbe } from './probes.ts';
 import { containerSecurityContext, podSecurityContext, relaxationAnnotations, workloadRelaxationAnnotations } from './security.ts';
@@ -27,14 +28,14 @@ function container(ctx: StageContext): Record<string, unknown> {
         ...app.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
       ],
     }),
-    env: environment(ctx),
+    env: [...environment(ctx), ...secretEnv(ctx)],
     // Kubernetes wants an extended resource's request equal to its limit (k8s.io/kubernetes pkg/apis/core/validation/validation.go).
     resources: gpu ? { requests: { ...app.resources.requests, ...gpu }, limits: { ...app.resources.limits, ...gpu } } : app.resources,
     ...(probes.liveness && { livenessProbe: renderProbe(probes.liveness, 'liveness') }),
     ...(probes.readiness && { readinessProbe: renderProbe(probes.readiness, 'readiness') }),
     ...(probes.startup && { startupProbe: renderProbe(probes.startup, 'startup') }),
     securityContext: containerSecurityContext(app),
-    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...app.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath }))],
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...app.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath })), ...secretVolumeMounts(ctx)],
   };
 }
 
@@ -64,6 +65,7 @@ function podTemplate(ctx: StageContext, labels: Record<string, string>): Record<
             ? { name: v.name, persistentVolumeClaim: { claimName: volumeClaimName(app.name, v.name) } }
             : { name: v.name, emptyDir: { ...v.emptyDir } },
         ),
+        ...secretVolumes(ctx),
       ],
     },
   };

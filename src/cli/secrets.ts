@@ -5,7 +5,7 @@ import type { Colors } from './output.ts';
 /** Text output of `plinth secrets ...`; every function gets results that hold names, never values. */
 
 const problemLines = (problems: RenderProblem[], c: Colors) =>
-  problems.map((p) => `  ${p.kind === 'unread-input' ? c.yellow('!') : c.red('✗')} ${p.message}`);
+  problems.map((p) => `  ${p.kind === 'unread-input' ? c.yellow('!') : c.red('✗')} ${p.message}${p.hint ? `\n      ${c.dim(`hint: ${p.hint}`)}` : ''}`);
 
 export function describeList(result: ListResult, c: Colors): string {
   if (result.inputs.length === 0) return 'No enabled component declares a secret input.';

@@ -7,7 +7,7 @@ import { renderTree, type RenderedTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
 import { PlinthError, UsageError } from '../errors.ts';
 import type { ConnectOptions, LiveCluster } from '../kube/client.ts';
-import { declarations, renderProblems, type Declaration, type RenderProblem } from '../secrets/declarations.ts';
+import { declarations, renderProblems, type Declaration, type InputsConfig, type RenderProblem } from '../secrets/declarations.ts';
 import { decryptBackup, encryptBackup, parseIdentities, parseRecipients } from '../secrets/escrow.ts';
 import { planEnvImport, resolveTarget, type Mapped, type Unknown } from '../secrets/match.ts';
 import { storeStatus, type StoreStatus } from '../secrets/status.ts';
@@ -32,8 +32,14 @@ export interface Written {
   action: 'created' | 'updated';
 }
 
-async function renderConfig(options: SecretsOptions, ctx: Context): Promise<RenderedTree> {
-  return renderTree(await loadCluster(ctx.cwd, options.config, ctx.registry), ctx.registry);
+/** The rendered tree and what the config declares besides the components (apps' inputs, secretInputs). */
+interface Rendered extends RenderedTree {
+  inputsConfig: InputsConfig;
+}
+
+async function renderConfig(options: SecretsOptions, ctx: Context): Promise<Rendered> {
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  return { ...renderTree(resolved, ctx.registry), inputsConfig: resolved.config };
 }
 
 const storeNamespaceOf = (tree: RenderedTree): K8sObject | undefined =>
@@ -47,7 +53,7 @@ export interface ListResult {
 /** The secret inputs the config declares, offline: names, keys, purpose, how to get them, who reads them. */
 export async function list(options: SecretsOptions, ctx: Context): Promise<ListResult> {
   const tree = await renderConfig(options, ctx);
-  return { inputs: declarations(tree), problems: renderProblems(tree) };
+  return { inputs: declarations(tree, tree.inputsConfig), problems: renderProblems(tree, tree.inputsConfig) };
 }
 
 export interface CheckResult extends StoreStatus {
@@ -62,8 +68,8 @@ export interface CheckResult extends StoreStatus {
 export async function check(options: SecretsOptions, ctx: LiveContext): Promise<CheckResult> {
   const tree = await renderConfig(options, ctx);
   const cluster = await ctx.connect(options);
-  const status = storeStatus(declarations(tree), await readStore(cluster));
-  const problems = renderProblems(tree);
+  const status = storeStatus(declarations(tree, tree.inputsConfig), await readStore(cluster));
+  const problems = renderProblems(tree, tree.inputsConfig);
   return {
     server: cluster.server,
     namespace: SECRETS_NAMESPACE,
@@ -88,7 +94,7 @@ export interface SetResult {
 /** Writes one key of one input, the value read through the context: never an argument, so never in shell history. */
 export async function set(name: string, key: string, options: SetOptions, ctx: SecretsContext): Promise<SetResult> {
   const tree = await renderConfig(options, ctx);
-  const target = resolveTarget(declarations(tree), name, key, options.force);
+  const target = resolveTarget(declarations(tree, tree.inputsConfig), name, key, options.force);
   const value = await ctx.readSecret(`${name} ${key}`);
   if (value.trim() === '') throw new UsageError(`the value for ${name} ${key} is empty; nothing was written`, 'type or pipe the value on stdin');
   const cluster = await ctx.connect(options);
@@ -126,7 +132,7 @@ export async function importEnv(file: string, options: ImportOptions, ctx: LiveC
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, 'pass the path of a .env file');
   }
-  const plan = planEnvImport(text, declarations(tree), options.input);
+  const plan = planEnvImport(text, declarations(tree, tree.inputsConfig), options.input);
   const result: ImportResult = { file, dryRun: options.dryRun === true, mapped: plan.known, written: [], unknown: plan.unknown, missing: plan.missing, empty: plan.empty };
   if (options.dryRun) return result;
   const cluster = await ctx.connect(options);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AnyComponent, K8sObject } from '../core/types.ts';
 import { networkShape } from '../apps/network-options.ts';
 import { consumerGroupId, envShape } from '../apps/env-options.ts';
+import { appSecretsShape, secretInputsShape } from '../secrets/options.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
@@ -349,6 +350,7 @@ const app = z.strictObject({
   // Environment contract: renames, connection URLs, consumer group (src/apps/env.ts).
   // Image selection and promotion policy (src/apps/images.ts, src/apps/pipeline.ts).
   // Secret inputs of the app (src/apps/secrets.ts).
+  ...appSecretsShape,
   ...envShape,
 });
 
@@ -403,6 +405,7 @@ export const baseShape = {
   topics: z.array(topic).default([]),
   caches: z.array(cache).default([]),
   apps: z.array(app).default([]),
+  ...secretInputsShape,
 };
 
 export type Registry = Readonly<Record<string, AnyComponent>>;

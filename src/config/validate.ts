@@ -12,6 +12,7 @@ import { toPlainData } from './plain.ts';
 import { requirementIssues } from './requirements.ts';
 import { workloadIssues } from '../apps/workload-checks.ts';
 import { networkIssues } from '../apps/network-options.ts';
+import { appSecretIssues } from '../apps/secrets.ts';
 
 export interface ResolvedCluster {
   config: ClusterConfig;
@@ -239,6 +240,7 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
   issues.push(...networkIssues(config.apps));
   issues.push(...deploymentPatchIssues(config.apps));
   issues.push(...envContractIssues(config));
+  issues.push(...appSecretIssues(config));
   unique(config.topics, ['topics'], 'topic');
   unique(config.caches, ['caches'], 'cache');
   unique(config.postgres.servers, ['postgres', 'servers'], 'database server');

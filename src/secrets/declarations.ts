@@ -1,4 +1,6 @@
-import { SECRET_STORE } from '../core/conventions.ts';
+import { configSecretInputs } from '../apps/secrets.ts';
+import type { ClusterConfig } from '../config/schema.ts';
+import { SECRET_STORE, SECRETS_NAMESPACE } from '../core/conventions.ts';
 import { describeObject, type RenderedTree } from '../core/render.ts';
 import type { SecretInput } from '../core/types.ts';
 
@@ -12,7 +14,7 @@ export interface Consumer {
 
 /** A secret input as the whole config declares it: components may share one (designate-credentials). */
 export interface Declaration extends SecretInput {
-  /** Components that declare it. */
+  /** Components that declare it, or `app:<name>`, or `secretInputs`. */
   components: string[];
   /** Rendered ExternalSecrets that read it. */
   consumers: Consumer[];
@@ -26,7 +28,11 @@ export interface RenderProblem {
   /** The ExternalSecret or components concerned. */
   where: string;
   message: string;
+  hint?: string;
 }
+
+/** The part of the config that declares inputs beside the components. */
+export type InputsConfig = Pick<ClusterConfig, 'apps' | 'secretInputs'>;
 
 interface StoreRead {
   ref: string;
@@ -34,9 +40,22 @@ interface StoreRead {
   key: string | undefined;
 }
 
-/** Every (ExternalSecret, input, key) the render reads from Plinth's store. */
+/**
+ * Every (ExternalSecret, input, key) the render reads from Plinth's store: through the ClusterSecretStore, or through
+ * a SecretStore whose kubernetes provider reads the store namespace (an app's reader, src/apps/secrets.ts).
+ */
 function storeReads(tree: RenderedTree): StoreRead[] {
   const reads: StoreRead[] = [];
+  const storeReaders = new Set<string>();
+  for (const { object } of tree.objects) {
+    const provider = (object.spec as { provider?: { kubernetes?: { remoteNamespace?: string } } } | undefined)?.provider;
+    if (object.kind === 'SecretStore' && provider?.kubernetes?.remoteNamespace === SECRETS_NAMESPACE)
+      storeReaders.add(`${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+  }
+  const readsStore = (object: { metadata: { namespace?: string } }, ref?: { kind?: string; name?: string }) =>
+    ref?.kind === 'ClusterSecretStore'
+      ? ref.name === SECRET_STORE
+      : ref?.kind === 'SecretStore' && storeReaders.has(`${object.metadata.namespace ?? ''}/${ref.name}`);
   for (const { object } of tree.objects) {
     if (object.kind !== 'ExternalSecret') continue;
     const spec = object.spec as {
@@ -44,7 +63,7 @@ function storeReads(tree: RenderedTree): StoreRead[] {
       data?: { remoteRef?: { key?: string; property?: string } }[];
       dataFrom?: { extract?: { key?: string } }[];
     };
-    if (spec.secretStoreRef?.kind !== 'ClusterSecretStore' || spec.secretStoreRef.name !== SECRET_STORE) continue;
+    if (!readsStore(object, spec.secretStoreRef)) continue;
     const ref = describeObject(object);
     for (const entry of spec.data ?? []) {
       if (entry.remoteRef?.key) reads.push({ ref, input: entry.remoteRef.key, key: entry.remoteRef.property });
@@ -57,17 +76,26 @@ function storeReads(tree: RenderedTree): StoreRead[] {
   return reads;
 }
 
-/** The secret inputs of a rendered config, merged by name, with who declares and who reads each one. */
-export function declarations(tree: RenderedTree): Declaration[] {
+/** The inputs each declarer (a component, an app, `secretInputs`) declares. */
+const declarers = (tree: RenderedTree, config: InputsConfig | undefined): { id: string; secrets: SecretInput[] }[] => [
+  ...tree.components.map((component) => ({ id: component.id, secrets: component.secrets })),
+  ...(config ? configSecretInputs(config).map(({ declaredBy, ...input }) => ({ id: declaredBy, secrets: [input] })) : []),
+];
+
+/**
+ * The secret inputs of a rendered config, merged by name, with who declares and who reads each one. With the
+ * config, the inputs of its apps and its `secretInputs` too.
+ */
+export function declarations(tree: RenderedTree, config?: InputsConfig): Declaration[] {
   const byName = new Map<string, Declaration>();
-  for (const component of tree.components) {
+  for (const component of declarers(tree, config)) {
     for (const input of component.secrets) {
       const existing = byName.get(input.name);
       if (!existing) {
         byName.set(input.name, { ...input, keys: input.keys.map((k) => ({ ...k })), components: [component.id], consumers: [] });
         continue;
       }
-      existing.components.push(component.id);
+      if (!existing.components.includes(component.id)) existing.components.push(component.id);
       for (const key of input.keys) if (!existing.keys.some((k) => k.key === key.key)) existing.keys.push({ ...key });
     }
   }
@@ -93,8 +121,8 @@ export function declarations(tree: RenderedTree): Declaration[] {
  * (else `check` could never tell it is missing), and every declared key is read by some ExternalSecret
  * (else the value people type in goes nowhere). Components declaring one input differently are reported too.
  */
-export function renderProblems(tree: RenderedTree): RenderProblem[] {
-  const declared = declarations(tree);
+export function renderProblems(tree: RenderedTree, config?: InputsConfig): RenderProblem[] {
+  const declared = declarations(tree, config);
   const byName = new Map(declared.map((d) => [d.name, d]));
   const problems: RenderProblem[] = [];
   for (const read of storeReads(tree)) {
@@ -106,6 +134,7 @@ export function renderProblems(tree: RenderedTree): RenderProblem[] {
         ...(read.key !== undefined && { key: read.key }),
         where: read.ref,
         message: `${read.ref} reads secret input "${read.input}", which no enabled component declares`,
+        hint: `declare it under secretInputs: [{ name: '${read.input}', purpose: '...', keys: { ${read.key ?? 'KEY'}: '...' } }]`,
       });
     } else if (read.key !== undefined && !input.keys.some((k) => k.key === read.key)) {
       problems.push({
@@ -129,7 +158,7 @@ export function renderProblems(tree: RenderedTree): RenderProblem[] {
         });
     }
   }
-  for (const component of tree.components) {
+  for (const component of declarers(tree, config)) {
     for (const input of component.secrets) {
       const merged = byName.get(input.name)!;
       if (merged.keys.length !== input.keys.length)
