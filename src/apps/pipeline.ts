@@ -2,6 +2,7 @@ import type { AppConfig, ClusterConfig } from '../config/schema.ts';
 import { externalSecret } from '../core/conventions.ts';
 import type { K8sObject } from '../core/types.ts';
 import { GIT_CREDENTIALS_INPUT } from '../components/kargo/index.ts';
+import { promotesDigest, promotionModes, warehouseConstraint } from './images.ts';
 
 /** The Kargo project (and namespace) of an app's pipeline. */
 export const projectName = (app: string): string => `kargo-${app}`;
@@ -50,7 +51,16 @@ function promotionTask({ cluster, app, argoNamespace, stagesPath }: PipelineCont
         {
           uses: 'kustomize-set-image',
           as: 'update-image',
-          config: { path: stageDir, images: [{ image: '${{ vars.image }}', tag: '${{ imageFrom(vars.image).Tag }}' }] },
+          // kustomize-set-image takes a tag or a digest (akuity/kargo pkg/promotion/runner/builtin/kustomize_image_setter.go);
+          // imageFrom(...).Digest is the digest recorded in the Freight (docs: expressions, imageFrom).
+          config: {
+            path: stageDir,
+            images: [
+              promotesDigest(app.images.strategy)
+                ? { image: '${{ vars.image }}', digest: '${{ imageFrom(vars.image).Digest }}' }
+                : { image: '${{ vars.image }}', tag: '${{ imageFrom(vars.image).Tag }}' },
+            ],
+          },
         },
         { uses: 'kustomize-build', config: { path: stageDir, outPath: './out' } },
         {
@@ -77,8 +87,28 @@ function promotionTask({ cluster, app, argoNamespace, stagesPath }: PipelineCont
 }
 
 /**
+ * The Warehouse's image subscription, by the ImageSubscription fields of akuity/kargo api/v1alpha1/warehouse_types.go
+ * at v1.11.2: `constraint` (semverConstraint is deprecated), and allowTagsRegex / ignoreTagsRegex (allowTags and
+ * ignoreTags are deprecated and fail artifact discovery since v1.10).
+ */
+export function imageSubscription(app: AppConfig): Record<string, unknown> {
+  const { strategy, allowTags, ignoreTags, platform } = app.images;
+  const constraint = warehouseConstraint(app);
+  return {
+    repoURL: app.image,
+    imageSelectionStrategy: strategy,
+    ...(constraint !== undefined && { constraint }),
+    ...(allowTags !== undefined && { allowTagsRegex: [allowTags] }),
+    ...(ignoreTags !== undefined && ignoreTags.length > 0 && { ignoreTagsRegex: ignoreTags }),
+    ...(platform !== undefined && { platform }),
+    discoveryLimit: 20,
+  };
+}
+
+/**
  * An app's Kargo pipeline: a Warehouse watching its image repository, one Stage per declared stage (the
- * first fed by the Warehouse and promoted automatically, each next one from the stage before), and the
+ * first fed by the Warehouse, each next one from the stage before; each promoted automatically or on approval by
+ * `promotion`), and the
  * PromotionTask every stage runs.
  */
 export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
@@ -111,7 +141,12 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
       apiVersion: 'kargo.akuity.io/v1alpha1',
       kind: 'ProjectConfig',
       metadata: { name: project, namespace },
-      spec: { promotionPolicies: [{ stageSelector: { name: app.stages[0]! }, autoPromotionEnabled: true }] },
+      // A stage left out of promotionPolicies waits for `kargo promote` (akuity/kargo api/v1alpha1/projectconfig_types.go).
+      spec: {
+        promotionPolicies: [...promotionModes(app)]
+          .filter(([, mode]) => mode === 'auto')
+          .map(([stage]) => ({ stageSelector: { name: stage }, autoPromotionEnabled: true })),
+      },
     },
     {
       apiVersion: 'kargo.akuity.io/v1alpha1',
@@ -121,7 +156,7 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
         interval: '5m0s',
         freightCreationPolicy: 'Automatic',
         subscriptions: [
-          { image: { repoURL: app.image, imageSelectionStrategy: 'SemVer', constraint: app.semver, discoveryLimit: 20 } },
+          { image: imageSubscription(app) },
         ],
       },
     },
