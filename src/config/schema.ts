@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AnyComponent, K8sObject } from '../core/types.ts';
 import { networkShape } from '../apps/network-options.ts';
 import { consumerGroupId, envShape } from '../apps/env-options.ts';
+import { imageShape, semverConstraint } from '../apps/images.ts';
 import { appSecretsShape, secretInputsShape } from '../secrets/options.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -265,7 +266,7 @@ const app = z.strictObject({
   name: dnsLabel.max(40, { error: 'must be at most 40 characters: it also names the app\'s Kargo project and Argo CD Applications' }),
   image: imageRepository,
   /** Tags Kargo may promote, as a semver constraint (Masterminds syntax): "*" is every release. */
-  semver: z.string().min(1).default('*'),
+  semver: semverConstraint.default('*'),
   port: z.int().min(1).max(65535).default(8080),
   replicas: count(0).default(1),
   host: hostname.optional(),
@@ -349,6 +350,7 @@ const app = z.strictObject({
   ...networkShape,
   // Environment contract: renames, connection URLs, consumer group (src/apps/env.ts).
   // Image selection and promotion policy (src/apps/images.ts, src/apps/pipeline.ts).
+  ...imageShape,
   // Secret inputs of the app (src/apps/secrets.ts).
   ...appSecretsShape,
   ...envShape,

@@ -11,6 +11,7 @@ import { formatPath, suggestion } from './paths.ts';
 import { toPlainData } from './plain.ts';
 import { requirementIssues } from './requirements.ts';
 import { workloadIssues } from '../apps/workload-checks.ts';
+import { imageIssues } from '../apps/images.ts';
 import { networkIssues } from '../apps/network-options.ts';
 import { appSecretIssues } from '../apps/secrets.ts';
 
@@ -64,6 +65,7 @@ export function resolveCluster(raw: unknown, registry: Registry, file?: string):
   const config = base.success ? ({ ...(base.data as Omit<ClusterConfig, 'components'>), components } as ClusterConfig) : undefined;
   if (config) issues.push(...semanticIssues(config));
   if (config) issues.push(...workloadIssues(config, input));
+  if (config) issues.push(...imageIssues(config, input));
   if (config && parsedComponents.success) {
     issues.push(...requirementIssues(config, new Set(Object.keys(components))));
     issues.push(...componentDataIssues(config));
