@@ -9,6 +9,7 @@ import { defineCluster } from '../src/index.ts';
  *   serves /api/v1 behind a strip-prefix, answers health on /healthcheck and reads its own variable names;
  * - video-worker: a CUDA GPU Kafka consumer in a fixed consumer group, no port, a 10 GB+ image;
  * - transcriber and summarizer: model services on port 8000 that load for minutes before they serve.
+ * Every secret an app reads is declared: `plinth secrets list` names it, `set` writes it, `check` finds it missing.
  */
 export default defineCluster({
   name: 'clinic',
@@ -42,6 +43,14 @@ export default defineCluster({
       calls: ['api'],
       cache: 'sessions',
       connectionUrls: { cache: 'KV_URL' },
+      secrets: [
+        {
+          name: 'maps',
+          purpose: 'the browser-side maps API key the front end serves',
+          howToGet: 'the maps provider console, restricted to clinic.example.org',
+          keys: { MAPS_API_KEY: 'the API key' },
+        },
+      ],
     },
     {
       name: 'api',
@@ -61,6 +70,28 @@ export default defineCluster({
       migrate: { command: ['npm', 'run', 'db:migrate'], workingDir: '/app' },
       envNames: { KAFKA_BROKERS: 'BROKER_URL' },
       connectionUrls: { database: 'DATABASE_URL', cache: 'KV_URL' },
+      secrets: [
+        { name: 'jwt', purpose: 'signs and verifies session tokens', howToGet: 'generate one: openssl rand -hex 32', keys: { JWT_SECRET: 'the HMAC signing key' } },
+        {
+          name: 'object-storage',
+          purpose: 'uploads and presigned URLs on the S3-compatible storage',
+          howToGet: 'an EC2-style credential of the storage project (openstack ec2 credentials create)',
+          keys: { S3_ACCESS_KEY_ID: 'the access key', S3_SECRET_ACCESS_KEY: 'the secret key' },
+        },
+        {
+          name: 'smtp',
+          purpose: 'appointment mail through the SMTP relay',
+          howToGet: 'the mail relay\'s admin page',
+          keys: { SMTP_USERNAME: 'the relay user', SMTP_PASSWORD: 'the relay password' },
+        },
+        {
+          name: 'vault',
+          purpose: 'AppRole login to the Vault outside the cluster',
+          howToGet: 'vault read auth/approle/role/clinic-api/role-id; vault write -f auth/approle/role/clinic-api/secret-id',
+          keys: { 'role-id': 'the AppRole role ID', 'secret-id': 'the AppRole secret ID' },
+          delivery: { file: '/var/run/secrets/vault' },
+        },
+      ],
       egress: [
         { to: 'internet', ports: [443], reason: 'S3-compatible object storage: uploads and presigned URLs' },
         { to: 'internet', ports: [587], reason: 'SMTP relay for appointment mail' },

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { registry } from '../src/components/index.ts';
 import { loadCluster } from '../src/config/load.ts';
 import { renderTree } from '../src/core/render.ts';
+import { declarations, renderProblems } from '../src/secrets/declarations.ts';
 import { REPO, runCli, snapshotDir, tempDir } from './helpers.ts';
 
 const EXAMPLES = join(REPO, 'examples');
@@ -72,6 +73,25 @@ describe('examples/real-team.config.ts', async () => {
     expect(container('video-worker').ports ?? []).toEqual([]);
     expect(container('video-worker').env).toContainEqual({ name: 'CONSUMER_GROUP', value: 'video-transcoding' });
     expect(tree.objects.some((o) => o.object.kind === 'Service' && o.object.metadata.name === 'video-worker')).toBe(false);
+  });
+
+  it('declares the secrets of web and api, each read in production by its app only, and `plinth secrets list` finds 0 render problems', async () => {
+    expect(renderProblems(tree, resolved.config)).toEqual([]);
+    const inputs = declarations(tree, resolved.config).filter((d) => d.components.some((c) => c.startsWith('app:')));
+    expect(inputs.map((d) => [d.name, d.keys.map((k) => k.key)])).toEqual([
+      ['api-jwt', ['JWT_SECRET']],
+      ['api-object-storage', ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']],
+      ['api-smtp', ['SMTP_USERNAME', 'SMTP_PASSWORD']],
+      ['api-vault', ['role-id', 'secret-id']],
+      ['web-maps', ['MAPS_API_KEY']],
+    ]);
+    expect(container('api').env).toContainEqual({ name: 'JWT_SECRET', valueFrom: { secretKeyRef: { name: 'api-jwt', key: 'JWT_SECRET' } } });
+    expect(container('api').volumeMounts).toContainEqual({ name: 'secret-vault', mountPath: '/var/run/secrets/vault', readOnly: true });
+    const list = await runCli(['secrets', 'list', '-c', join(EXAMPLES, 'real-team.config.ts'), '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    const listed = JSON.parse(list.stdout) as { inputs: { name: string }[]; problems: unknown[] };
+    expect(listed.problems).toEqual([]);
+    expect(listed.inputs.map((i) => i.name)).toEqual(expect.arrayContaining(inputs.map((d) => d.name)));
   });
 
   it('gives the model services on port 8000 a startup probe', () => {
