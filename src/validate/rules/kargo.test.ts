@@ -115,3 +115,26 @@ describe('ref/kargo-freight', () => {
     ]);
   });
 });
+
+describe('ref/kargo-freight on image subscriptions (schemaless in the pinned Warehouse CRD)', () => {
+  const warehouse = (image: Record<string, unknown>) =>
+    obj('kargo.akuity.io/v1alpha1', 'Warehouse', 'api', 'kargo-api', { spec: { interval: '5m0s', subscriptions: [{ image: { repoURL: 'ghcr.io/org/api', ...image } }] } });
+  const problems = (image: Record<string, unknown>) => only(run([warehouse(image)]), 'ref/kargo-freight').map((f) => [f.path, f.message]);
+
+  it('passes what Kargo v1.11 reads', () => {
+    expect(problems({ imageSelectionStrategy: 'Digest', constraint: 'develop' })).toEqual([]);
+    expect(problems({ imageSelectionStrategy: 'NewestBuild', allowTagsRegex: ['^sha-[0-9a-f]{7}$'], ignoreTagsRegex: ['^pr-'] })).toEqual([]);
+    expect(problems({ constraint: '^1.2' })).toEqual([]);
+  });
+
+  it('fails deprecated tag filters, RE2 lookarounds, Digest without its tag and a semver constraint naming a branch', () => {
+    expect(problems({ imageSelectionStrategy: 'NewestBuild', allowTags: '^sha-', ignoreTagsRegex: ['^(?!main)'] })).toEqual([
+      ['/spec/subscriptions/0/image/allowTags', 'allowTags is deprecated and fails artifact discovery since Kargo v1.10'],
+      ['/spec/subscriptions/0/image/ignoreTagsRegex/0', '"^(?!main)" has a lookahead "(?!", which Go\'s RE2 does not support'],
+    ]);
+    expect(problems({ imageSelectionStrategy: 'Digest' }).map(([path]) => path)).toEqual(['/spec/subscriptions/0/image/constraint']);
+    expect(problems({ semverConstraint: '^develop' })).toEqual([
+      ['/spec/subscriptions/0/image/semverConstraint', '"^develop" is not a semver constraint: "develop" is not a version'],
+    ]);
+  });
+});

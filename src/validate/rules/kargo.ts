@@ -1,4 +1,5 @@
 import type { Finding } from '../finding.ts';
+import { re2Problem, semverConstraintProblem } from '../../apps/images.ts';
 import { asList, asObj, configPath, didYouMean, finding, isObj, quote, str, type Index, type Item, type Obj } from './context.ts';
 
 const KARGO = 'kargo.akuity.io';
@@ -205,6 +206,42 @@ export function kargoFreightRule(index: Index): Finding[] {
       });
     });
   }
+  for (const warehouse of index.ofKind(KARGO, 'Warehouse')) out.push(...imageSubscriptionFindings(warehouse));
+  return out;
+}
+
+/**
+ * A Warehouse's image subscriptions as Kargo v1.11 reads them (akuity/kargo api/v1alpha1/warehouse_types.go): the
+ * pinned CRD keeps subscriptions[] schemaless, so nothing else checks them before discovery fails at runtime.
+ */
+function imageSubscriptionFindings(warehouse: Item): Finding[] {
+  const out: Finding[] = [];
+  asList(asObj((warehouse.object as unknown as Obj).spec).subscriptions).forEach((sub, i) => {
+    const image = asObj(asObj(sub).image);
+    if (Object.keys(image).length === 0) return;
+    const at = `/spec/subscriptions/${i}/image`;
+    const push = (path: string, message: string, hint: string) => out.push(finding(warehouse, `${at}${path}`, 'ref/kargo-freight', 'error', message, hint));
+    for (const old of ['allowTags', 'ignoreTags'])
+      if (image[old] !== undefined)
+        push(`/${old}`, `${old} is deprecated and fails artifact discovery since Kargo v1.10`, `use ${old}Regex: a list of Go RE2 regular expressions`);
+    for (const field of ['allowTagsRegex', 'ignoreTagsRegex'])
+      asList(image[field]).forEach((pattern, j) => {
+        const problem = typeof pattern === 'string' ? re2Problem(pattern) : 'is not a string';
+        if (problem) push(`/${field}/${j}`, `${quote(String(pattern))} ${problem}`, 'Go RE2 has no lookaround or backreference: keep tags with allowTagsRegex, drop them with ignoreTagsRegex');
+      });
+    const strategy = str(image.imageSelectionStrategy) ?? 'SemVer';
+    const constraint = str(image.constraint) ?? str(image.semverConstraint);
+    if (strategy === 'Digest' && !constraint) push('/constraint', 'the Digest strategy needs constraint: the tag to follow', 'e.g. constraint: develop');
+    if (strategy === 'SemVer' && constraint) {
+      const problem = semverConstraintProblem(constraint);
+      if (problem)
+        push(
+          image.constraint !== undefined ? '/constraint' : '/semverConstraint',
+          `${quote(constraint)} is not a semver constraint: ${problem}`,
+          'write a Masterminds constraint such as "^1.2", or follow a tag CI pushes again with imageSelectionStrategy: Digest and constraint: <the tag>',
+        );
+    }
+  });
   return out;
 }
 
