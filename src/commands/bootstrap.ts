@@ -156,7 +156,7 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { 
   await step(root);
 
   const host = (chart.helm.valuesObject as { global?: { domain?: string } }).global?.domain;
-  const declared = declarations(tree);
+  const declared = declarations(tree, resolved.config);
   const store = storeStatus(declared, await readStore(cluster));
   const checklist = [
     ...store.inputs

@@ -40,6 +40,14 @@ const config = minimalCluster();
 for (const id of Object.keys(registry)) config.components[id] ??= {};
 config.components['cloudnative-pg'] = { backup: { destinationPath: 's3://pg-backups/test', endpointURL: 'https://s3.example.org' } };
 config.components.devpod = { members: ['alice'] };
+// App inputs beside the components': web's API key; the api's JWT key in both stages, its SMTP login per stage.
+config.apps[0].secrets = [{ name: 'maps', purpose: 'the maps API key', keys: { MAPS_API_KEY: 'the key' } }];
+config.apps[1].stages = ['staging', 'production'];
+config.apps[1].secrets = [
+  { name: 'jwt', purpose: 'signs sessions', keys: { JWT_SECRET: 'the signing key' } },
+  { name: 'smtp', purpose: 'sends mail', stages: ['staging', 'production'], keys: { username: 'the user', password: 'the password' }, delivery: { file: '/etc/api/smtp' } },
+];
+const APP_INPUTS = ['api-jwt', 'api-production-smtp', 'api-staging-smtp', 'web-maps'];
 await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config, null, 2));
 /** Files the test itself writes into the config directory: the user's, not Plinth's. */
 const testFiles = new Set(['plinth.config.json']);
@@ -78,9 +86,19 @@ describe('plinth secrets on a live cluster', () => {
       'ExternalSecret/cert-manager/designate-credentials',
       'ExternalSecret/external-dns/external-dns-clouds-yaml',
     ]);
+    expect(inputs.map((i: { name: string }) => i.name)).toEqual(expect.arrayContaining(APP_INPUTS));
+    // Each app input is read by its own app's ExternalSecret in each stage that has it, for exactly its keys.
+    const consumers = (name: string) => inputs.find((i: { name: string }) => i.name === name).consumers;
+    expect(consumers('api-jwt')).toEqual([
+      { ref: 'ExternalSecret/production/api-jwt', keys: ['JWT_SECRET'] },
+      { ref: 'ExternalSecret/staging/api-jwt', keys: ['JWT_SECRET'] },
+    ]);
+    expect(consumers('api-staging-smtp')).toEqual([{ ref: 'ExternalSecret/staging/api-smtp', keys: ['password', 'username'] }]);
+    expect(consumers('web-maps')).toEqual([{ ref: 'ExternalSecret/production/web-maps', keys: ['MAPS_API_KEY'] }]);
     const text = await cli(['secrets', 'list']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('designate-credentials  (designate-webhook, external-dns)');
+    expect(text.stdout).toContain('api-staging-smtp  (app:api)\n  sends mail (stage staging)');
     expect(text.stdout).toContain('  - OS_APPLICATION_CREDENTIAL_SECRET: application credential secret');
   });
 
@@ -119,6 +137,25 @@ describe('plinth secrets on a live cluster', () => {
       { key: 'OS_APPLICATION_CREDENTIAL_ID', status: 'missing' },
       { key: 'OS_APPLICATION_CREDENTIAL_SECRET', status: 'set' },
     ]);
+  });
+
+  it('set and check cover an app input exactly like a component input', async () => {
+    const { live } = first;
+    const set = await cli(['secrets', 'set', 'api-staging-smtp', 'password', '--json'], { input: value('smtp-staging-password') });
+    expect(set.code).toBe(0);
+    expect(parse(set)).toMatchObject({ name: 'api-staging-smtp', key: 'password', action: 'created', declared: true });
+    expect(decoded(await live.get(secretRef('api-staging-smtp')))).toEqual({ password: sentinel('smtp-staging-password') });
+    const check = parse(await cli(['secrets', 'check', '--json']));
+    expect(check.inputs.find((i: { name: string }) => i.name === 'api-staging-smtp')).toEqual({
+      name: 'api-staging-smtp',
+      status: 'incomplete',
+      keys: [{ key: 'username', status: 'missing' }, { key: 'password', status: 'set' }],
+      undeclaredKeys: [],
+    });
+    expect(check.inputs.find((i: { name: string }) => i.name === 'api-jwt').status).toBe('missing');
+    const typo = await cli(['secrets', 'set', 'api-jtw', 'JWT_SECRET'], { input: value('typo-app') });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('did you mean "api-jwt"?');
   });
 
   it('set refuses an unknown name or key with a did-you-mean (exit 2) and writes nothing, unless forced', async () => {
@@ -195,7 +232,9 @@ describe('plinth secrets on a live cluster', () => {
 
     const text = await cli(['secrets', 'import', 'old.env']);
     expect(text.stdout).toContain('  ? OS_USERNAME: OS_USERNAME does not name a secret input');
-    expect(text.stdout).toContain('Still missing:\n  ✗ argocd-repo-credentials token');
+    expect(text.stdout).toContain('Still missing:\n  ✗ api-jwt JWT_SECRET\n');
+    expect(text.stdout).toContain('\n  ✗ argocd-repo-credentials token\n');
+    expect(text.stdout).toContain('\n  ✗ web-maps MAPS_API_KEY');
   });
 
   it('check passes once every declared key is set, and reports stale keys and unknown Secrets', async () => {
@@ -283,6 +322,9 @@ describe('plinth secrets on a live cluster', () => {
     expect(result.restoredSecrets.map((r: { name: string }) => r.name)).toEqual(Object.keys(expected).sort());
     expect(await storeOf(fresh)).toEqual(expected);
     expect(expected['retired-input']!.blob).toBe('/wD+gA==');
+    // App inputs travel with the rest, value for value.
+    for (const name of APP_INPUTS) expect(Object.keys(expected[name] ?? {}).length, name).toBeGreaterThan(0);
+    expect(Buffer.from(expected['api-staging-smtp']!.password!, 'base64').toString()).toBe(sentinel('smtp-staging-password'));
     // Nothing is left to provide: the checklist says so instead of listing inputs.
     expect(result.checklist.some((item: string) => item.startsWith('provide secret input'))).toBe(false);
     expect(result.checklist).toContain(`all ${parse(await cli(['secrets', 'list', '--json'])).inputs.length} secret inputs are in the store (plinth secrets check)`);
@@ -378,6 +420,26 @@ describe('the store namespace is locked down', () => {
     expect(await review(live, controller.user, controller.groups, 'create', 'serviceaccounts/token', 'secret-store-reader')).toBe(true);
     expect(await review(live, controller.user, controller.groups, 'create', 'serviceaccounts/token', 'default')).toBe(false);
     expect(await review(live, serviceAccount('devpod-alice', 'alice').user, serviceAccount('devpod-alice', 'alice').groups, 'create', 'serviceaccounts/token', 'secret-store-reader')).toBe(false);
+    // Each app's reader in a stage may get its own inputs by name, and nothing else: not another stage's, not another app's, no list.
+    const reader = (stage: string, app: string) => serviceAccount(stage, `${app}-secrets`);
+    const gets = async (subject: { user: string; groups: string[] }) => {
+      const allowed: string[] = [];
+      for (const name of [...APP_INPUTS, 'designate-credentials', 'kargo-admin']) if (await review(live, subject.user, subject.groups, 'get', 'secrets', name)) allowed.push(name);
+      return allowed;
+    };
+    expect(await gets(reader('production', 'api'))).toEqual(['api-jwt', 'api-production-smtp']);
+    expect(await gets(reader('staging', 'api'))).toEqual(['api-jwt', 'api-staging-smtp']);
+    expect(await gets(reader('production', 'web'))).toEqual(['web-maps']);
+    // Another app's namespace identity, even the app's own pods' ServiceAccount, is denied them.
+    expect(await gets(reader('staging', 'web'))).toEqual([]);
+    expect(await gets(serviceAccount('production', 'api'))).toEqual([]);
+    expect(await gets(serviceAccount('production', 'worker'))).toEqual([]);
+    for (const app of ['api', 'web']) expect(await canRead(live, reader('production', app))).toEqual([]);
+    expect(await gets(serviceAccount(SECRETS_NAMESPACE, 'secret-store-reader'))).toEqual([...APP_INPUTS, 'designate-credentials', 'kargo-admin']);
+    // The controller mints each app reader's token in its own namespace only.
+    expect(await review(live, controller.user, controller.groups, 'create', 'serviceaccounts/token', 'api-secrets', 'staging')).toBe(true);
+    expect(await review(live, controller.user, controller.groups, 'create', 'serviceaccounts/token', 'api', 'staging')).toBe(false);
+
     // Any signed-in user, and cluster admins for contrast.
     expect(await canRead(live, { user: 'someone', groups: ['system:authenticated'] })).toEqual([]);
     expect(await canRead(live, { user: 'admin', groups: ['system:masters'] })).toEqual(['get', 'list', 'watch']);
