@@ -24,8 +24,9 @@ const CONSTRAINT = /^(!=|>=|=>|<=|=<|~>|[=><~^])?\s*(\S+)$/;
 
 /**
  * Why `constraint` does not parse as a Masterminds semver constraint (what Kargo compiles with
- * semver.NewConstraint), or undefined when it does. No npm library fits: the `semver` package has no `,` for AND,
- * no `!=`, and reads a bare `1.2` differently inside `~`; so the grammar is checked here and the matching left to Kargo.
+ * semver.NewConstraint), or undefined when it does. No npm library fits: the `semver` package has no `,` for AND and
+ * no `!=`, and lets a prerelease match only a comparator on the same X.Y.Z (Masterminds: any comparator with a
+ * prerelease), so the grammar is checked here and the matching left to Kargo.
  */
 export function semverConstraintProblem(constraint: string): string | undefined {
   const orGroups = constraint.split('||');
