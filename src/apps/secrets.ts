@@ -124,7 +124,8 @@ export function appSecretObjects(ctx: StageContext): K8sObject[] {
         provider: {
           kubernetes: {
             remoteNamespace: SECRETS_NAMESPACE,
-            // Every namespace carries the API server's CA in this ConfigMap; a SecretStore reads it from its own namespace.
+            // Every namespace carries the API server's CA in this ConfigMap. A SecretStore must leave caProvider.namespace
+            // empty and reads it from its own namespace (external-secrets providers/v1/kubernetes/validate.go, ValidateStore).
             server: { url: 'https://kubernetes.default.svc', caProvider: { type: 'ConfigMap', name: 'kube-root-ca.crt', key: 'ca.crt' } },
             auth: { serviceAccount: { name } },
           },
@@ -162,6 +163,8 @@ export function storeAccessObjects(ctx: Pick<StageContext, 'app' | 'stage' | 'na
       apiVersion: `${RBAC}/v1`,
       kind: 'Role',
       metadata,
+      // Enough for the SecretStore to turn Ready: the provider's Validate looks for a SelfSubjectRulesReview rule with
+      // `get` on secrets, and does not look at resourceNames (external-secrets providers/v1/kubernetes/validate.go).
       rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: inputs.map((input) => storeInputName(app.name, input, stage)).sort(), verbs: ['get'] }],
     },
     {
