@@ -3,7 +3,9 @@ import { registry } from '../components/index.ts';
 import { resolveCluster } from '../config/validate.ts';
 import { renderTree, type RenderedTree } from '../core/render.ts';
 import { declarations, renderProblems } from '../secrets/declarations.ts';
-import { minimalCluster } from '../../test/helpers.ts';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { minimalCluster, runCli, tempDir } from '../../test/helpers.ts';
 import { customResourceProblems } from '../../test/upstream.ts';
 import { configIssues } from '../../test/components.ts';
 
@@ -132,6 +134,30 @@ describe('secretInputs', () => {
     const config = team(proxy);
     const problems = renderProblems(render(config), resolveCluster(config, registry).config);
     expect(problems).toEqual([expect.objectContaining({ kind: 'undeclared-source', input: 'sso-proxy', where: 'ExternalSecret/sso/oauth2-proxy', hint: expect.stringContaining('secretInputs') })]);
+  });
+});
+
+describe('plinth secrets list', () => {
+  it('prints an undeclared store read as a render problem with the secretInputs hint, and none once declared', { timeout: 60_000 }, async () => {
+    const dir = await tempDir('plinth-app-secrets-');
+    const config = team((c) => {
+      c.components['external-secrets'] = { ...c.components['external-secrets'], extraObjects: [{
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'runner', namespace: 'ci' },
+        spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'plinth-secrets' }, target: { name: 'runner' }, data: [{ secretKey: 'token', remoteRef: { key: 'ci-runner', property: 'token' } }] },
+      }] };
+    });
+    await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
+    const undeclared = await runCli(['secrets', 'list'], { cwd: dir });
+    expect(undeclared.code, undeclared.stderr).toBe(0);
+    expect(undeclared.stdout).toContain('✗ ExternalSecret/ci/runner reads secret input "ci-runner", which no enabled component declares\n      hint: declare it under secretInputs:');
+    expect(undeclared.stdout).toContain('api-staging-smtp  (app:api)');
+    config.secretInputs = [{ name: 'ci-runner', purpose: 'registers the CI runners', keys: { token: 'the registration token' } }];
+    await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
+    const declared = await runCli(['secrets', 'list', '--json'], { cwd: dir });
+    expect(JSON.parse(declared.stdout).problems).toEqual([]);
+    expect(JSON.parse(declared.stdout).inputs.find((i: { name: string }) => i.name === 'ci-runner').components).toEqual(['secretInputs']);
   });
 });
 
