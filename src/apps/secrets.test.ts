@@ -130,6 +130,13 @@ describe('secretInputs', () => {
     expect(declarations(tree, resolved).find((d) => d.name === 'sso-proxy')).toMatchObject({ components: ['secretInputs'], consumers: [{ ref: 'ExternalSecret/sso/oauth2-proxy', keys: ['client-secret'] }] });
   });
 
+  it('reports an input named like a component input, which would share its Secret in the store', () => {
+    const config = team((c) => (c.secretInputs = [{ name: 'kargo-admin', purpose: 'mine', keys: { passwordHash: 'a hash' } }]));
+    expect(renderProblems(render(config), resolveCluster(config, registry).config)).toContainEqual(
+      expect.objectContaining({ kind: 'conflicting-declaration', input: 'kargo-admin', message: 'secretInputs declares secret input "kargo-admin", which component kargo declares too' }),
+    );
+  });
+
   it('keeps an undeclared one a render problem, with a hint naming secretInputs', () => {
     const config = team(proxy);
     const problems = renderProblems(render(config), resolveCluster(config, registry).config);

@@ -170,5 +170,17 @@ export function renderProblems(tree: RenderedTree, config?: InputsConfig): Rende
         });
     }
   }
+  // An app's input or a secretInputs entry named like a component's input would share its Secret in the store.
+  for (const input of declared) {
+    const fromConfig = input.components.filter((c) => c.startsWith('app:') || c === 'secretInputs');
+    if (fromConfig.length > 0 && fromConfig.length < input.components.length)
+      problems.push({
+        kind: 'conflicting-declaration',
+        input: input.name,
+        where: input.components.join(', '),
+        message: `${fromConfig.join(', ')} declares secret input "${input.name}", which component ${input.components.filter((c) => !fromConfig.includes(c)).join(', ')} declares too`,
+        hint: 'rename the input in the config: both would read and write the same Secret in the store',
+      });
+  }
   return problems.filter((p, i) => problems.findIndex((q) => q.message === p.message) === i);
 }
