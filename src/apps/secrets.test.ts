@@ -93,7 +93,7 @@ describe('app secret inputs', () => {
     expect(pod.containers[0].env).toContainEqual({ name: 'JWT_SECRET', valueFrom: { secretKeyRef: { name: 'api-jwt', key: 'JWT_SECRET' } } });
     expect(pod.containers[0].env.some((e: { name: string }) => e.name === 'username')).toBe(false);
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'secret-smtp', mountPath: '/etc/api/smtp', readOnly: true });
-    expect(pod.volumes).toContainEqual({ name: 'secret-smtp', secret: { secretName: 'api-smtp', defaultMode: 0o400 } });
+    expect(pod.volumes).toContainEqual({ name: 'secret-smtp', secret: { secretName: 'api-smtp', defaultMode: 0o444 } });
   });
 
   it('renders objects the pinned external-secrets CRDs accept', async () => {

@@ -77,7 +77,9 @@ const volumeName = (input: string) => `secret-${input}`;
 
 /** Read-only volumes of the file-delivered inputs: each key a file in the input's directory. */
 export const secretVolumes = (ctx: Pick<StageContext, 'app' | 'stage'>): Record<string, unknown>[] =>
-  fileInputs(ctx).map(({ input }) => ({ name: volumeName(input.name), secret: { secretName: appSecretName(ctx.app.name, input.name), defaultMode: 0o400 } }));
+  // Readable by any user: the files belong to root (or fsGroup), and the app runs as its image's user, which
+  // Plinth does not know; the pod has no other container to hide them from.
+  fileInputs(ctx).map(({ input }) => ({ name: volumeName(input.name), secret: { secretName: appSecretName(ctx.app.name, input.name), defaultMode: 0o444 } }));
 
 export const secretVolumeMounts = (ctx: Pick<StageContext, 'app' | 'stage'>): Record<string, unknown>[] =>
   fileInputs(ctx).map(({ input, path }) => ({ name: volumeName(input.name), mountPath: path, readOnly: true }));
