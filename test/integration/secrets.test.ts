@@ -8,7 +8,8 @@ import { loadCluster } from '../../src/config/load.ts';
 import { SECRETS_NAMESPACE } from '../../src/core/conventions.ts';
 import { renderTree } from '../../src/core/render.ts';
 import type { K8sObject } from '../../src/core/types.ts';
-import { connect, type LiveCluster } from '../../src/kube/client.ts';
+import { memberKubeconfig } from '../../src/access/kubeconfig.ts';
+import { connect, KubeError, type LiveCluster } from '../../src/kube/client.ts';
 import { readStore, INPUT_LABEL } from '../../src/secrets/store.ts';
 import { minimalCluster, runCli, tempDir, UPSTREAM, type CliResult } from '../helpers.ts';
 import { startControlPlane, type TestCluster } from './control-plane.ts';
@@ -443,6 +444,30 @@ describe('the store namespace is locked down', () => {
     // Any signed-in user, and cluster admins for contrast.
     expect(await canRead(live, { user: 'someone', groups: ['system:authenticated'] })).toEqual([]);
     expect(await canRead(live, { user: 'admin', groups: ['system:masters'] })).toEqual(['get', 'list', 'watch']);
+  });
+});
+
+describe('an app reader, signed in as itself', () => {
+  it('gets exactly its own inputs from the store, and is refused any other and the listing', async () => {
+    const { live } = first;
+    // The rendered RBAC is applied by the test above; the token is minted as the ESO controller would mint it.
+    const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'api-secrets', namespace: 'staging' } };
+    const { token } = (await live.createSubresource(sa, 'token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } })).status as { token: string };
+    const kubeconfig = join(await tempDir('plinth-reader-'), 'reader.kubeconfig');
+    await writeFile(kubeconfig, memberKubeconfig({ cluster: 'test', server: live.server, certificateAuthority: live.certificateAuthority(), user: 'api-secrets', namespace: 'staging', token }), { mode: 0o600 });
+    const reader = await connect({ kubeconfig });
+    const status = async (name: string) => {
+      try {
+        return (await reader.get(secretRef(name))) ? 200 : 404;
+      } catch (error) {
+        if (error instanceof KubeError) return error.status;
+        throw error;
+      }
+    };
+    expect(decoded(await reader.get(secretRef('api-staging-smtp')))).toEqual(decoded(await live.get(secretRef('api-staging-smtp'))));
+    expect(await status('api-jwt')).toBe(200);
+    for (const other of ['api-production-smtp', 'web-maps', 'designate-credentials']) expect(await status(other), other).toBe(403);
+    await expect(reader.list('v1', 'Secret', { namespace: SECRETS_NAMESPACE })).rejects.toMatchObject({ status: 403 });
   });
 });
 
