@@ -168,6 +168,20 @@ describe('plinth secrets list', () => {
   });
 });
 
+describe('plinth validate', () => {
+  it('passes --strict on apps with env, file and stage-scoped inputs, with and without a migration hook', { timeout: 120_000 }, async () => {
+    const dir = await tempDir('plinth-app-secrets-');
+    await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(team((c) => {
+      c.apps[1].migrate = { command: ['npm', 'run', 'migrate'] };
+      // Backups on, so the only findings could come from the app inputs.
+      c.components['cloudnative-pg'] = { backup: { destinationPath: 's3://pg-backups/test', endpointURL: 'https://s3.example.org' } };
+    })));
+    const validate = await runCli(['validate', '--strict'], { cwd: dir });
+    expect(validate.code, validate.stdout + validate.stderr).toBe(0);
+    expect(validate.stdout).toMatch(/: 0 errors, 0 warnings/);
+  });
+});
+
 describe('config errors', () => {
   it('names the path and a fix', () => {
     expect(configIssues(team((c) => (c.apps[1].secrets[1].stages = ['qa'])))).toContainEqual(
