@@ -24,3 +24,16 @@ export function stageHost(app: AppConfig, stage: string): string | undefined {
   return stage === app.stages.at(-1) ? app.host : `${stage}-${app.host}`;
 }
 
+
+export const HOOK = 'argocd.argoproj.io/hook';
+export const HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
+
+/**
+ * Annotations for the objects an app's migration reads (its connection URLs, its secret inputs): a migration is a
+ * PreSync hook and runs before the stage's other objects exist, so these are PreSync hooks too, one wave earlier.
+ * None when the app has no migration.
+ */
+export function migrationInputAnnotations(app: AppConfig): Record<string, string> | undefined {
+  if (app.migrate === undefined) return undefined;
+  return { [HOOK]: 'PreSync', [HOOK_DELETE_POLICY]: 'BeforeHookCreation', 'argocd.argoproj.io/sync-wave': '-1' };
+}

@@ -7,7 +7,7 @@ import { POSTGRES_PORT, postgresHost } from '../components/cloudnative-pg/index.
 import { DATABASE_SECRET_KEYS } from '../components/clustersecret/index.ts';
 import { kafkaBootstrapServers } from '../components/redpanda/index.ts';
 import { cacheConnection } from '../components/valkey/index.ts';
-import type { StageContext } from './context.ts';
+import { migrationInputAnnotations, type StageContext } from './context.ts';
 
 const envName = (app: string) => app.toUpperCase().replaceAll('-', '_');
 const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
@@ -102,12 +102,9 @@ export function connectionObjects(ctx: StageContext): K8sObject[] {
   if (!urls || (!urls.database && !urls.cache)) return [];
   const name = connectionSecretName(app.name);
   const labels = { 'app.kubernetes.io/name': app.name, 'app.kubernetes.io/component': 'connections' };
-  // A migration (a PreSync hook) reads the URLs before the stage's other objects exist: build them first, as hooks.
-  // Orphan: the Secret outlives the hook's re-creation at each sync, so running pods never see it missing.
-  const hook = app.migrate !== undefined;
-  const annotations = hook
-    ? { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation', 'argocd.argoproj.io/sync-wave': '-1' }
-    : undefined;
+  // Orphan (below, with a migration): the Secret outlives the hook's re-creation at each sync, so running pods never see it missing.
+  const annotations = migrationInputAnnotations(app);
+  const hook = annotations !== undefined;
   const metadata = { name, namespace, labels, ...(annotations && { annotations }) };
   const rbac = 'rbac.authorization.k8s.io';
   const data: { secretKey: string; remoteRef: { key: string; property: string } }[] = [];

@@ -1,12 +1,10 @@
 import type { K8sObject } from '../core/types.ts';
 import { OPT_OUT_PREFIX } from '../validate/finding.ts';
-import { APP_LABEL, STAGE_LABEL, type StageContext } from './context.ts';
+import { APP_LABEL, HOOK, HOOK_DELETE_POLICY, STAGE_LABEL, type StageContext } from './context.ts';
 import { RELAXED_PREFIX } from './security.ts';
 import { egressAnnotations, egressRules } from './network.ts';
 
 /** Argo CD resource hooks (argo-cd docs/user-guide/resource_hooks.md; pkg common: AnnotationKeyHook, AnnotationKeyHookDeletePolicy). */
-export const HOOK = 'argocd.argoproj.io/hook';
-export const HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
 
 export const migrationName = (app: string) => `${app}-migrate`;
 

@@ -4,7 +4,7 @@ import { SECRETS_NAMESPACE } from '../core/conventions.ts';
 import type { K8sObject, SecretInput } from '../core/types.ts';
 import type { ConfigIssue } from '../errors.ts';
 import type { AppSecretInput } from '../secrets/options.ts';
-import type { StageContext } from './context.ts';
+import { migrationInputAnnotations, type StageContext } from './context.ts';
 
 const RBAC = 'rbac.authorization.k8s.io';
 
@@ -96,11 +96,8 @@ export function appSecretObjects(ctx: StageContext): K8sObject[] {
   if (inputs.length === 0) return [];
   const name = secretReaderName(app.name);
   const labels = { 'app.kubernetes.io/name': app.name, 'app.kubernetes.io/component': 'secrets' };
-  // A migration (a PreSync hook) may read them before the stage's other objects exist: build them first, as hooks.
-  const hook = app.migrate !== undefined;
-  const annotations = hook
-    ? { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation', 'argocd.argoproj.io/sync-wave': '-1' }
-    : undefined;
+  const annotations = migrationInputAnnotations(app);
+  const hook = annotations !== undefined;
   const metadata = (objectName: string) => ({ name: objectName, namespace, labels, ...(annotations && { annotations }) });
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(name), automountServiceAccountToken: false },
