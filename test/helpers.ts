@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -104,4 +105,19 @@ export function minimalCluster(): Record<string, any> {
       },
     ],
   };
+}
+
+/**
+ * Headless Chromium for a test that looks at a page (test/setup/global.ts installs Debian's where it can). The flags
+ * keep it off the network this machine does not have. Fails saying how to get Chromium when there is none.
+ */
+export async function launchChromium() {
+  const executablePath = process.env.PLINTH_CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath))
+    throw new Error(`no Chromium at ${executablePath}: this test opens a page in it. Install it (apt-get install chromium) or set PLINTH_CHROMIUM=path`);
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
 }

@@ -1,15 +1,11 @@
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DoctorResult } from '../src/commands/doctor.ts';
 import { BOOTSTRAP_HINT } from '../src/health/doctor.ts';
 import { htmlReport } from '../src/health/report.ts';
-import { tempDir } from './helpers.ts';
+import { launchChromium, tempDir } from './helpers.ts';
 
-const CHROMIUM = process.env.PLINTH_CHROMIUM ?? '/usr/bin/chromium';
-// This machine may have no network: keep Chromium from reaching for it.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const GREEN = 'rgb(26, 127, 55)';
 const RED = 'rgb(207, 34, 46)';
 
@@ -51,12 +47,9 @@ const result: DoctorResult = {
 
 describe('the doctor report in a browser', () => {
   it('colours each row by its own status: a passing check inside a failing feature is green, not red', async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`no Chromium at ${CHROMIUM}: this test opens the doctor report in it. Install it (apt-get install chromium) or set PLINTH_CHROMIUM=path`);
     const file = join(await tempDir(), 'report.html');
     await writeFile(file, htmlReport(result));
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`file://${file}`);

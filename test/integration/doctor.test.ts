@@ -8,7 +8,7 @@ import type { K8sObject } from '../../src/core/types.ts';
 import { doctor, watchDoctor, type DoctorResult } from '../../src/commands/doctor.ts';
 import { apply } from '../../src/commands/live.ts';
 import { BOOTSTRAP_HINT, type DoctorCheck } from '../../src/health/doctor.ts';
-import { REPO, runCli, tempDir, UPSTREAM, type CliResult } from '../helpers.ts';
+import { launchChromium, REPO, runCli, tempDir, UPSTREAM, type CliResult } from '../helpers.ts';
 import { healthyWorld, namespacesOf, worldKey, writeStatus } from '../health-world.ts';
 import { connect, KubeError } from '../../src/kube/client.ts';
 import { useControlPlane } from './live.ts';
@@ -357,11 +357,7 @@ describe('plinth doctor on a real API server', () => {
 
     const html = await readFile(report, 'utf8');
     expect(html).not.toMatch(/<script|<link|src=|https?:\/\/[^"<\s]*\.(css|js)/);
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: process.env.PLINTH_CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`file://${report}`);
