@@ -4,6 +4,7 @@ import { getCompileCacheDir } from 'node:module';
 import { extname, isAbsolute, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
+import { firstInvalidUtf8, utf16ByteOrderMark } from '../core/utf8.ts';
 import { ConfigError, UsageError, type ConfigIssue } from '../errors.ts';
 import { describeModuleError, type WorkerData, type WorkerResult } from './module-errors.ts';
 import { toPlainData } from './plain.ts';
@@ -96,12 +97,12 @@ export async function readConfigFile(path: string, options: ReadConfigOptions = 
  * an invisible "unexpected token" or as a mangled name.
  */
 function decodeUtf8(bytes: Uint8Array, path: string): string {
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+  if (utf16ByteOrderMark(bytes))
     throw new ConfigError([fileIssue('is not UTF-8: it starts with the byte order mark of UTF-16', 'save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8, or "Save with Encoding: UTF-8" in the editor')], path);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    const offset = firstInvalidUtf8Byte(bytes);
+    const offset = firstInvalidUtf8(bytes);
     const before = new TextDecoder('utf-8').decode(bytes.subarray(0, offset));
     const line = before.split('\n').length;
     const column = before.length - before.lastIndexOf('\n');
@@ -115,34 +116,6 @@ function decodeUtf8(bytes: Uint8Array, path: string): string {
       path,
     );
   }
-}
-
-/** The offset of the byte where UTF-8 decoding first fails: once a prefix fails, every longer one does. */
-function firstInvalidUtf8Byte(bytes: Uint8Array): number {
-  const valid = (length: number) => {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, length), { stream: true });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  let low = 0;
-  let high = bytes.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (valid(middle + 1)) low = middle + 1;
-    else high = middle;
-  }
-  let offset = Math.min(low, bytes.length - 1);
-  // A byte that ends a sequence early (an ASCII letter after Latin-1's 0xE9) is not the culprit: the lead byte is.
-  const isContinuation = (byte: number) => byte >= 0x80 && byte < 0xc0;
-  if (!isContinuation(bytes[offset]!)) {
-    let lead = offset - 1;
-    while (lead > offset - 4 && lead >= 0 && isContinuation(bytes[lead]!)) lead--;
-    if (lead >= 0 && lead < offset && bytes[lead]! >= 0xc0) offset = lead;
-  }
-  return offset;
 }
 
 function parseJson(text: string, path: string): unknown {

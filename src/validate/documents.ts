@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { YAMLException } from 'js-yaml';
+import { firstInvalidUtf8, utf16ByteOrderMark } from '../core/utf8.ts';
 import { readYaml } from '../core/yaml.ts';
 import type { K8sObject } from '../core/types.ts';
 import { UsageError } from '../errors.ts';
@@ -174,28 +175,15 @@ const lineAt = (bytes: Uint8Array, offset: number): number => {
   return line;
 };
 
-/** The offset of the first byte that is not part of a well-formed UTF-8 sequence (only called on text that is not UTF-8). */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i]!;
-    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
-    if (length === 0) return i;
-    const slice = bytes.subarray(i, i + length);
-    if (slice.length < length || !isUtf8(slice)) return i;
-    i += length;
-  }
-  return bytes.length;
-}
-
 /**
  * Why a file's bytes are not UTF-8 text, or undefined. Kubernetes reads manifests as UTF-8 (JSON and YAML as
  * the API machinery decodes them); a Latin-1 file would otherwise be read with replacement characters, and
  * a UTF-16 one (as some Windows editors save) as garbage.
  */
 function encodingProblem(bytes: Uint8Array): { message: string; hint: string } | undefined {
-  const utf16 = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
+  const utf16 = utf16ByteOrderMark(bytes);
   if (utf16)
-    return { message: `is UTF-16 (it starts with the byte order mark ${bytes[0] === 0xff ? 'FF FE' : 'FE FF'}), not UTF-8`, hint: 'save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8 in.yaml > out.yaml' };
+    return { message: `is UTF-16 (it starts with the byte order mark ${utf16}), not UTF-8`, hint: 'save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8 in.yaml > out.yaml' };
   if (!isUtf8(bytes)) {
     const at = firstInvalidUtf8(bytes);
     return {
