@@ -5,7 +5,9 @@ const bytes = (...values: number[]) => new Uint8Array(values);
 
 describe('firstInvalidUtf8', () => {
   it('is the length of valid UTF-8, multi-byte characters included', () => {
-    expect(firstInvalidUtf8(new TextEncoder().encode('café ✓ 𝄞'))).toBe(13);
+    const text = new TextEncoder().encode('café ✓ 𝄞');
+    expect(text.length).toBe(14);
+    expect(firstInvalidUtf8(text)).toBe(14);
   });
 
   it('points at the lead byte of a broken sequence, not the byte that ends it early', () => {
