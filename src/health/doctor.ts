@@ -7,6 +7,7 @@ import { kindKey } from './assess.ts';
 import type { HostLookup } from './dns.ts';
 import { DEFAULT_KNOWLEDGE, describeRef, explain, type CauseStep, type Knowledge, type Node } from './causes.ts';
 import type { KindRef, Snapshot } from './snapshot.ts';
+import { promotionVerdict } from './promotions.ts';
 import { statusOf, worstStatus, type CheckStatus, type Health } from './status.ts';
 
 export interface DoctorCheck {
@@ -373,6 +374,7 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
     const warehouse = objects.find((o) => o.kind === 'Warehouse');
     const stages = objects.filter((o) => o.kind === 'Stage');
     const latest = warehouse && ((snapshot.get(warehouse.apiVersion, 'Warehouse', warehouse.metadata.name, warehouse.metadata.namespace)?.status as any)?.lastFreightID as string | undefined);
+    const image = (warehouse?.spec as { subscriptions?: { image?: { repoURL?: string } }[] } | undefined)?.subscriptions?.[0]?.image?.repoURL;
     if (warehouse) checks.push(objectCheck('Warehouse discovers new images', refNode(snapshot, warehouse.apiVersion, 'Warehouse', warehouse.metadata.name, warehouse.metadata.namespace), snapshot, knowledge));
     stages.forEach((stage, index) => {
       const n = refNode(snapshot, stage.apiVersion, 'Stage', stage.metadata.name, stage.metadata.namespace);
@@ -389,6 +391,9 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
         else if (current !== latest) check.message = `runs Freight ${current?.slice(0, 7) ?? '(none)'}; the latest ${latest.slice(0, 7)} waits for a manual promotion`;
         else check.message = `runs the latest Freight ${latest.slice(0, 7)}`;
       }
+      // A failed last promotion or a held auto-promotion says which step, which Freight and how to resume.
+      const verdict = n.object && promotionVerdict(app, n.object, snapshot.list('kargo.akuity.io/v1alpha1', 'Promotion'), image);
+      if (verdict && (verdict.status === 'fail' || check.status !== 'fail')) Object.assign(check, verdict);
       checks.push(check);
     });
     for (const application of objects.filter((o) => o.kind === 'Application'))
