@@ -441,6 +441,40 @@ export async function main(argv: string[], io: Io): Promise<number> {
     });
 
   program
+    .command('promote')
+    .description("deploy Freight to an app's stage through Kargo, re-run a failed promotion, or roll back (--previous)")
+    .argument('<app>', 'app name, as in the config')
+    .argument('<stage>', 'one of its stages, e.g. production')
+    .option('--freight <name>', 'this Freight: its name, a unique prefix of it, or its alias (plinth releases lists them)')
+    .option('--image <tag>', 'the Freight whose image has this tag (or sha256: digest); the newest if the tag was pushed again')
+    .option('--previous', 'the Freight the stage ran before its current one (roll back)')
+    .option('--wait', "follow the promotion's steps; exit 1 unless it succeeds")
+    .option('--timeout <seconds>', 'with --wait: stop waiting after this long (default 1800)', (v) => Number(v))
+    .option('--force', 'promote Freight not yet verified upstream, approving it for the stage first')
+    .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .action(async (app, stage, options) => {
+      const result = await (await import('../commands/promote.ts')).promote(app, stage, options, await liveContext());
+      if (globals.json) json(result);
+      else out((await import('./promote.ts')).describePromote(result, colorsFor(io.stdout)));
+      if (result.phase !== undefined && result.phase !== 'Succeeded') exitCode = 1;
+    });
+
+  program
+    .command('releases')
+    .description("per stage of an app: the Freight it runs and ran before, with tag, digest, when, by whom and the stage branch's commit")
+    .argument('<app>', 'app name, as in the config')
+    .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .action(async (app, options) => {
+      const result = await (await import('../commands/releases.ts')).releases(app, options, await liveContext());
+      if (globals.json) json(result);
+      else out((await import('./promote.ts')).describeReleases(result, colorsFor(io.stdout)));
+    });
+
+  program
     .command('doctor')
     .description('which features of the live cluster work, which are broken, and why (cause chains); exit 1 if any check fails')
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
