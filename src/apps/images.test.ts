@@ -80,42 +80,6 @@ describe('the Warehouse of each image selection strategy', () => {
   });
 });
 
-describe('promotion of what the strategy follows', () => {
-  const setImage = (images?: Record<string, unknown>) =>
-    pipelineOf(appWith(images))('promotiontask-promote').spec.steps.find((s: any) => s.uses === 'kustomize-set-image').config.images;
-
-  for (const strategy of ['Digest', 'NewestBuild', 'Lexical'])
-    it(`${strategy} follows tags CI pushes again, so the promotion writes the digest`, () => {
-      const images = strategy === 'Digest' ? { strategy, constraint: 'develop' } : { strategy };
-      expect(setImage(images)).toEqual([{ image: '${{ vars.image }}', digest: '${{ imageFrom(vars.image).Digest }}' }]);
-    });
-
-  it('the digest reaches the Deployment and the migration Job: kustomize builds the stage as kustomize-set-image leaves it', () => {
-    const config = appWith({ strategy: 'Digest', constraint: 'develop' });
-    config.apps[0].migrate = { command: ['npm', 'run', 'db:migrate'] };
-    config.apps[0].database = 'app';
-    const tree = renderTree(resolveCluster(config, registry), registry);
-    const dir = mkdtempSync(join(tmpdir(), 'plinth-digest-'));
-    const stage = 'workloads/web/stages/staging/';
-    for (const [path, content] of tree.files) if (path.startsWith(stage)) writeFileSync(join(dir, path.slice(stage.length)), content);
-    // What kustomize-set-image writes for { image, digest } (akuity/kargo pkg/promotion/runner/builtin/kustomize_image_setter.go).
-    const digest = `sha256:${'ab'.repeat(32)}`;
-    const kustomization = parse(tree.files.get(`${stage}kustomization.yaml`)!);
-    writeFileSync(join(dir, 'kustomization.yaml'), stringify({ ...kustomization, images: [{ name: 'ghcr.io/example/web', digest }] }));
-    const built = loadAll(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })) as any[];
-    rmSync(dir, { recursive: true });
-    const images = built
-      .filter((o) => o.kind === 'Deployment' || o.kind === 'Job')
-      .map((o) => [o.kind, o.spec.template.spec.containers.map((c: any) => c.image)]);
-    expect(images.map(([kind]) => kind).sort()).toEqual(['Deployment', 'Job']);
-    for (const [, containerImages] of images) expect(containerImages).toEqual([`ghcr.io/example/web@${digest}`]);
-  });
-
-  it('SemVer release tags are immutable, so the promotion writes the tag', () => {
-    expect(setImage()).toEqual([{ image: '${{ vars.image }}', tag: '${{ imageFrom(vars.image).Tag }}' }]);
-  });
-});
-
 describe('promotion policy per stage', () => {
   const policies = (promotion?: Record<string, string>, stages = ['staging', 'production']) =>
     pipelineOf(appWith(undefined, { stages, ...(promotion && { promotion }) }))('projectconfig-kargo-web');

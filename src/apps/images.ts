@@ -10,13 +10,6 @@ import { formatPath } from '../config/paths.ts';
 export const IMAGE_STRATEGIES = ['SemVer', 'NewestBuild', 'Lexical', 'Digest'] as const;
 export type ImageStrategy = (typeof IMAGE_STRATEGIES)[number];
 
-/**
- * Strategies that follow a tag CI pushes again (Digest: `develop`; NewestBuild and Lexical: whatever tag sorts
- * first, often `latest` or `main`). Their promotion writes the digest: writing the tag would leave the rendered
- * manifest unchanged, so Argo CD sees no diff and a node with the image cached keeps the old build.
- */
-export const promotesDigest = (strategy: ImageStrategy): boolean => strategy !== 'SemVer';
-
 // Masterminds/semver v3 constraints.go: the operators and the loose version of a constraint (x, X and * wildcards, optional "v").
 const OPERATORS = ['', '=', '!=', '>', '<', '>=', '=>', '<=', '=<', '~', '~>', '^'];
 const CONSTRAINT_VERSION = /^v?([0-9]+|[xX*])(\.([0-9]+|[xX*]))?(\.([0-9]+|[xX*]))?(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;

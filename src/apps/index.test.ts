@@ -37,6 +37,8 @@ describe('an app in a stage', () => {
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
       resources: files.filter((f) => !f.endsWith('kustomization.yaml')).map((f) => f.split('/').at(-1)),
+      // Both keys present from the start: the promotion's yaml-update step replaces scalars, it never adds keys.
+      images: [{ name: 'ghcr.io/example/web', newTag: 'unpromoted', digest: '' }],
     });
   });
 
@@ -222,13 +224,13 @@ describe("an app's Kargo pipeline", () => {
     expect(pipeline('stage-production').spec.requestedFreight).toEqual([{ origin: { kind: 'Warehouse', name: 'web' }, sources: { stages: ['staging'] } }]);
     for (const stage of ['staging', 'production'])
       expect(pipeline(`stage-${stage}`).spec.promotionTemplate).toEqual({ spec: { steps: [{ task: { name: 'promote', kind: 'PromotionTask' } }] } });
-    expect(pipeline('projectconfig-kargo-web').spec).toEqual({ promotionPolicies: [{ stageSelector: { name: 'staging' }, autoPromotionEnabled: true }] });
+    expect(pipeline('projectconfig-kargo-web').spec.promotionPolicies).toEqual([{ stageSelector: { name: 'staging' }, autoPromotionEnabled: true }]);
   });
 
-  it('promotes by rendering the stage folder, with the new tag, to a branch of its own, then syncing its Application', () => {
+  it('promotes by rendering the stage folder, with the new image, to a branch of its own, then syncing its Application', () => {
     const task = pipeline('promotiontask-promote');
     expect(task.spec.steps.map((s: any) => s.uses)).toEqual([
-      'git-clone', 'git-clear', 'kustomize-set-image', 'kustomize-build', 'git-commit', 'git-push', 'argocd-update',
+      'git-clone', 'git-clear', 'yaml-update', 'kustomize-build', 'git-commit', 'git-push', 'argocd-update',
     ]);
     const [clone, , setImage, build, commit, push, update] = task.spec.steps;
     expect(clone.config.checkout).toEqual([
@@ -236,8 +238,11 @@ describe("an app's Kargo pipeline", () => {
       { branch: 'plinth/web/${{ ctx.stage }}', create: true, path: './out' },
     ]);
     expect(setImage.config).toEqual({
-      path: './src/rendered/workloads/web/stages/${{ ctx.stage }}',
-      images: [{ image: '${{ vars.image }}', tag: '${{ imageFrom(vars.image).Tag }}' }],
+      path: './src/rendered/workloads/web/stages/${{ ctx.stage }}/kustomization.yaml',
+      updates: [
+        { key: 'images.0.newTag', value: '${{ imageFrom(vars.image).Tag }}' },
+        { key: 'images.0.digest', value: '${{ imageFrom(vars.image).Digest }}' },
+      ],
     });
     expect(build.config).toEqual({ path: './src/rendered/workloads/web/stages/${{ ctx.stage }}', outPath: './out' });
     expect(commit.as).toBe('commit');

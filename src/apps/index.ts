@@ -1,7 +1,7 @@
 import type { ClusterConfig } from '../config/schema.ts';
 import { IN_CLUSTER, MANAGED_BY, SYNC_WAVE, syncPolicy } from '../core/argo.ts';
 import type { K8sObject } from '../core/types.ts';
-import { AUTHORIZED_STAGE, pipelineObjects, projectName, stageApplicationName, stageBranch } from './pipeline.ts';
+import { AUTHORIZED_STAGE, pipelineObjects, projectName, stageApplicationName, stageBranch, stageImages } from './pipeline.ts';
 import { APP_LABEL, podLabels, STAGE_LABEL, stageObjects } from './workload.ts';
 import { migrationObjects } from './migrate.ts';
 import { connectionObjects } from './env.ts';
@@ -67,7 +67,7 @@ export function renderApps(ctx: AppsContext): RenderedApps {
       }
       kustomizations.push({
         file: `${dir}/stages/${stage}/kustomization.yaml`,
-        content: { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: names.sort() },
+        content: { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: names.sort(), images: stageImages(app) },
       });
       objects.push({
         file: `apps/${stageApplicationName(app.name, stage)}.yaml`,

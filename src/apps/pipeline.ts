@@ -1,8 +1,9 @@
 import type { AppConfig, ClusterConfig } from '../config/schema.ts';
 import { externalSecret } from '../core/conventions.ts';
 import type { K8sObject } from '../core/types.ts';
-import { GIT_CREDENTIALS_INPUT } from '../components/kargo/index.ts';
-import { promotesDigest, promotionModes, warehouseConstraint } from './images.ts';
+import { GIT_CREDENTIALS_INPUT, WEBHOOK_INPUT, WEBHOOK_SECRET } from '../components/kargo/index.ts';
+import { promotionModes, warehouseConstraint } from './images.ts';
+import { commitAuthor, goDurationString, RECEIVER_SECRET_KEY, receiverKind, rolloutBudgetSeconds, type ReceiverKind } from './delivery.ts';
 
 /** The Kargo project (and namespace) of an app's pipeline. */
 export const projectName = (app: string): string => `kargo-${app}`;
@@ -24,6 +25,37 @@ export interface PipelineContext {
   stagesPath: string;
 }
 
+/** The kustomization keys the promotion writes: kustomize sets `name:newTag@digest` when both are given. */
+export const IMAGE_TAG_KEY = 'images.0.newTag';
+export const IMAGE_DIGEST_KEY = 'images.0.digest';
+/** What a stage's kustomization holds on the main branch, before any promotion: an image that never resolves. */
+export const UNPROMOTED_TAG = 'unpromoted';
+
+/**
+ * The images entry of a stage's kustomization, with both keys present: Kargo's yaml-update step only replaces
+ * existing scalars, line by line (akuity/kargo pkg/yaml/yaml.go SetValuesInBytes at v1.11.2).
+ */
+export const stageImages = (app: AppConfig) => [{ name: app.image, newTag: UNPROMOTED_TAG, digest: '' }];
+
+/**
+ * Retries of the steps that touch the network (the PromotionStep `retry` of the pinned PromotionTask CRD): Kargo
+ * retries a step that errors until errorThreshold consecutive errors (default 1: no retry), and fails a step still
+ * Running after `timeout` (argocd-update: 5 minutes by default, akuity/kargo pkg/promotion/runner/builtin/argocd_updater.go).
+ * Three attempts ride out a dropped connection or a rejected push; git-push also rebases and retries a
+ * non-fast-forward push by itself (maxAttempts, default 10).
+ */
+const NETWORK_RETRY = { errorThreshold: 3 };
+
+export function commitMessage(app: AppConfig): string {
+  const image = '${{ vars.image }}:${{ imageFrom(vars.image).Tag }}@${{ imageFrom(vars.image).Digest }}';
+  return [
+    `deploy ${app.name} to \${{ ctx.stage }}: ${image} (freight \${{ ctx.targetFreight.name }})`,
+    '',
+    'Promotion: ${{ ctx.promotion }}',
+    'Promoted by: ${{ ctx.meta.promotion.actor }}',
+  ].join('\n');
+}
+
 function promotionTask({ cluster, app, argoNamespace, stagesPath }: PipelineContext, namespace: string): K8sObject {
   const stageDir = `./src/${stagesPath}/\${{ ctx.stage }}`;
   return {
@@ -39,8 +71,11 @@ function promotionTask({ cluster, app, argoNamespace, stagesPath }: PipelineCont
       steps: [
         {
           uses: 'git-clone',
+          retry: NETWORK_RETRY,
           config: {
             repoURL: '${{ vars.repoURL }}',
+            // The author of every commit in this working tree (git-commit's own author is deprecated since v1.10).
+            author: commitAuthor(cluster),
             checkout: [
               { branch: '${{ vars.revision }}', path: './src' },
               { branch: `plinth/${app.name}/\${{ ctx.stage }}`, create: true, path: './out' },
@@ -49,28 +84,26 @@ function promotionTask({ cluster, app, argoNamespace, stagesPath }: PipelineCont
         },
         { uses: 'git-clear', config: { path: './out' } },
         {
-          uses: 'kustomize-set-image',
+          // The digest, always: a tag CI pushes again (develop, latest, or a release tag re-pushed after a fix) is new
+          // Freight with a new digest, and only a changed manifest makes a commit, a sync and a rollout. The tag
+          // stays beside it for people (image: repo:tag@digest; the kubelet pulls by the digest). kustomize-set-image
+          // takes a tag or a digest, never both (its config schema at v1.11.2), so the step is yaml-update.
+          uses: 'yaml-update',
           as: 'update-image',
-          // kustomize-set-image takes a tag or a digest (akuity/kargo pkg/promotion/runner/builtin/kustomize_image_setter.go);
-          // imageFrom(...).Digest is the digest recorded in the Freight (docs: expressions, imageFrom).
           config: {
-            path: stageDir,
-            images: [
-              promotesDigest(app.images.strategy)
-                ? { image: '${{ vars.image }}', digest: '${{ imageFrom(vars.image).Digest }}' }
-                : { image: '${{ vars.image }}', tag: '${{ imageFrom(vars.image).Tag }}' },
+            path: `${stageDir}/kustomization.yaml`,
+            updates: [
+              { key: IMAGE_TAG_KEY, value: '${{ imageFrom(vars.image).Tag }}' },
+              { key: IMAGE_DIGEST_KEY, value: '${{ imageFrom(vars.image).Digest }}' },
             ],
           },
         },
         { uses: 'kustomize-build', config: { path: stageDir, outPath: './out' } },
-        {
-          uses: 'git-commit',
-          as: 'commit',
-          config: { path: './out', message: "${{ task.outputs['update-image'].commitMessage }}" },
-        },
-        { uses: 'git-push', config: { path: './out' } },
+        { uses: 'git-commit', as: 'commit', config: { path: './out', message: commitMessage(app) } },
+        { uses: 'git-push', retry: NETWORK_RETRY, config: { path: './out' } },
         {
           uses: 'argocd-update',
+          retry: { ...NETWORK_RETRY, timeout: goDurationString(rolloutBudgetSeconds(app)) },
           config: {
             apps: [
               {
@@ -106,6 +139,24 @@ export function imageSubscription(app: AppConfig): Record<string, unknown> {
 }
 
 /**
+ * The receiver of push events for the app's image, in its ProjectConfig (webhookReceivers of the pinned
+ * ProjectConfig CRD). Its Secret lives in the project namespace, where Kargo's management controller lets the
+ * external webhooks server read it (akuity/kargo pkg/controller/management/projects/projects.go). The generic receiver
+ * refreshes the app's Warehouse on any call; the others refresh every Warehouse subscribed to the pushed image.
+ */
+function webhookReceiver(app: AppConfig, kind: ReceiverKind): Record<string, unknown> {
+  const secretRef = { name: WEBHOOK_SECRET };
+  const config =
+    kind === 'generic'
+      ? { secretRef, actions: [{ action: 'Refresh', targetSelectionCriteria: [{ kind: 'Warehouse', name: app.name }] }] }
+      : { secretRef };
+  return { name: receiverName(app.name), [kind]: config };
+}
+
+/** The name of an app's receiver, as `plinth webhooks` finds it in the ProjectConfig status. */
+export const receiverName = (app: string): string => `${app}-push`;
+
+/**
  * An app's Kargo pipeline: a Warehouse watching its image repository, one Stage per declared stage (the
  * first fed by the Warehouse, each next one from the stage before; each promoted automatically or on approval by
  * `promotion`), and the
@@ -115,6 +166,7 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
   const { cluster, app } = ctx;
   const project = projectName(app.name);
   const namespace = project;
+  const receiver = receiverKind(cluster, app);
   const stages: K8sObject[] = app.stages.map((stage, i) => ({
     apiVersion: 'kargo.akuity.io/v1alpha1',
     kind: 'Stage',
@@ -146,6 +198,7 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
         promotionPolicies: [...promotionModes(app)]
           .filter(([, mode]) => mode === 'auto')
           .map(([stage]) => ({ stageSelector: { name: stage }, autoPromotionEnabled: true })),
+        ...(receiver && { webhookReceivers: [webhookReceiver(app, receiver)] }),
       },
     },
     {
@@ -153,7 +206,7 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
       kind: 'Warehouse',
       metadata: { name: app.name, namespace },
       spec: {
-        interval: '5m0s',
+        interval: cluster.delivery.pollInterval,
         freightCreationPolicy: 'Automatic',
         subscriptions: [
           { image: imageSubscription(app) },
@@ -162,6 +215,15 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
     },
     promotionTask(ctx, namespace),
     ...stages,
+    ...(receiver
+      ? [
+          externalSecret({
+            name: WEBHOOK_SECRET,
+            namespace,
+            keys: [{ secretKey: RECEIVER_SECRET_KEY[receiver], input: WEBHOOK_INPUT, key: 'secret' }],
+          }),
+        ]
+      : []),
     externalSecret({
       name: 'git-credentials',
       namespace,

@@ -3,6 +3,7 @@ import type { AnyComponent, K8sObject } from '../core/types.ts';
 import { networkShape } from '../apps/network-options.ts';
 import { consumerGroupId, envShape } from '../apps/env-options.ts';
 import { imageShape, semverConstraint } from '../apps/images.ts';
+import { deliveryShape, rolloutShape } from '../apps/delivery.ts';
 import { appSecretsShape, secretInputsShape } from '../secrets/options.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -351,6 +352,7 @@ const app = z.strictObject({
   // Environment contract: renames, connection URLs, consumer group (src/apps/env.ts).
   // Image selection and promotion policy (src/apps/images.ts, src/apps/pipeline.ts).
   ...imageShape,
+  ...rolloutShape,
   // Secret inputs of the app (src/apps/secrets.ts).
   ...appSecretsShape,
   ...envShape,
@@ -407,6 +409,7 @@ export const baseShape = {
   topics: z.array(topic).default([]),
   caches: z.array(cache).default([]),
   apps: z.array(app).default([]),
+  ...deliveryShape,
   ...secretInputsShape,
 };
 

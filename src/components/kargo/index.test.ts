@@ -118,6 +118,12 @@ describe('kargo', () => {
         purpose: "lets Kargo push each app's rendered stage branches (plinth/<app>/<stage>) to https://git.example.org/infra.git",
         howToGet: 'create a fine-grained access token with "Contents: read and write" on the repository (GitHub: Settings > Developer settings)',
       },
+      {
+        name: 'kargo-webhook',
+        keys: [{ key: 'secret', description: 'shared secret of the registry (or CI) webhooks that tell Kargo an image was pushed' }],
+        purpose: "lets a push reach each app's pipeline in seconds instead of at the next poll (every 5m0s); the receiver URLs derive from it",
+        howToGet: 'generate one: openssl rand -hex 32; then paste it where `plinth webhooks` says, with each URL',
+      },
     ]);
     expect(component.needs).toEqual(['argo-cd', 'cert-manager', 'external-secrets', 'secret-generator', 'traefik']);
     expect(component.health.map((h) => `${h.kind}/${h.name}${h.blame ? ` <- ${h.blame}` : ''}`)).toEqual([

@@ -8,6 +8,7 @@ import {
   publicIngressAnnotations,
 } from '../../core/conventions.ts';
 import { defineComponent, type HealthCheck } from '../../core/types.ts';
+import { receiverKind } from '../../apps/delivery.ts';
 
 /** Where Kargo publishes its chart: only as an OCI artifact (`helm install oci://ghcr.io/akuity/kargo-charts/kargo`). */
 export const KARGO_CHART_OCI = 'oci://ghcr.io/akuity/kargo-charts';
@@ -15,6 +16,9 @@ export const KARGO_CHART_OCI = 'oci://ghcr.io/akuity/kargo-charts';
 export const ADMIN_INPUT = 'kargo-admin';
 /** Credentials Kargo pushes each app's rendered stage branches with. */
 export const GIT_CREDENTIALS_INPUT = 'kargo-git';
+/** The shared secret of the push receivers, and the Secret it becomes in each app's project namespace. */
+export const WEBHOOK_INPUT = 'kargo-webhook';
+export const WEBHOOK_SECRET = 'kargo-webhook';
 export const ADMIN_SECRET = 'kargo-admin';
 export const SIGNING_KEY_SECRET = 'kargo-token-signing-key';
 export const INGRESS_TLS_SECRET = 'kargo-api-ingress-cert';
@@ -106,6 +110,16 @@ export const kargo = defineComponent({
             ],
             purpose: `lets Kargo push each app's rendered stage branches (plinth/<app>/<stage>) to ${cluster.git.repoURL}`,
             howToGet: 'create a fine-grained access token with "Contents: read and write" on the repository (GitHub: Settings > Developer settings)',
+          },
+        ]
+      : []),
+    ...(cluster.apps.some((app) => receiverKind(cluster, app) !== undefined)
+      ? [
+          {
+            name: WEBHOOK_INPUT,
+            keys: [{ key: 'secret', description: 'shared secret of the registry (or CI) webhooks that tell Kargo an image was pushed' }],
+            purpose: `lets a push reach each app's pipeline in seconds instead of at the next poll (every ${cluster.delivery.pollInterval}); the receiver URLs derive from it`,
+            howToGet: 'generate one: openssl rand -hex 32; then paste it where `plinth webhooks` says, with each URL',
           },
         ]
       : []),
