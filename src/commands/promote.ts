@@ -340,7 +340,7 @@ export async function promote(appName: string, stageName: string, options: Promo
         `promote it to ${upstream.join(' or ') || 'the stage before'} first; or pass --force to approve it for ${stageName} (kargo approve) and promote it`,
       );
     // What `kargo approve` does: Freight status approvedFor[stage] (pkg/server/approve_freight_v1alpha1.go).
-    await cluster.mergePatchStatus(freight, { approvedFor: { [stageName]: { approvedAt: (ctx.now?.() ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z') } } });
+    await cluster.mergePatchStatus(freight, { status: { approvedFor: { [stageName]: { approvedAt: (ctx.now?.() ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z') } } } });
     approved = true;
   }
 
