@@ -475,6 +475,20 @@ export async function main(argv: string[], io: Io): Promise<number> {
     });
 
   program
+    .command('webhooks')
+    .description("each app's push receiver: the URL Kargo published and where to paste it; exit 1 while any is not published")
+    .option('--app <name>', 'only this app')
+    .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .action(async (options) => {
+      const result = await (await import('../commands/webhooks.ts')).webhooks(options, await liveContext());
+      if (globals.json) json(result);
+      else out((await import('./webhooks.ts')).describeWebhooks(result, colorsFor(io.stdout)));
+      if (!result.ready) exitCode = 1;
+    });
+
+  program
     .command('doctor')
     .description('which features of the live cluster work, which are broken, and why (cause chains); exit 1 if any check fails')
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { createHash } from 'node:crypto';
+import { receiverKind } from '../apps/delivery.ts';
 import { loadCluster } from '../config/load.ts';
 import { MANAGED_BY, renderTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
@@ -171,6 +172,9 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { 
     `delegate ${resolved.config.domain} to OpenStack Designate (NS records at the parent zone), so external-dns and DNS01 work`,
     ...(host ? [`open https://${host} once the certificate is issued; the initial admin password is in secret argocd-initial-admin-secret`] : []),
     `watch the waves converge: plinth doctor (or kubectl -n ${namespace} get applications)`,
+    ...(resolved.config.apps.some((app) => receiverKind(resolved.config, app) !== undefined)
+      ? ['once Kargo is synced, let pushes deploy in seconds: plinth webhooks prints each app\'s receiver URL and where to paste it']
+      : []),
   ];
   return { server: cluster.server, steps, checklist, ...(restoredSecrets && { restoredSecrets }) };
 }
