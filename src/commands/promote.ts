@@ -262,6 +262,8 @@ export function selectFreight(app: AppConfig, stage: K8sObject, all: K8sObject[]
     if (!found) throw new UsageError(`the previous Freight ${name} of stage ${stage.metadata.name} no longer exists (Kargo deleted it)`, `the Freight of ${where}, newest first: ${listed(mine, app.image)}`);
     return { freight: found, selectedBy: 'previous' };
   }
+  // What auto-promotion picks by default (Stage autoPromotionOptions.selectionPolicy NewestFreight, in the pinned CRD),
+  // so promoting it also ends an auto-promotion hold.
   const available = mine.filter((f) => isFreightAvailable(stage, f)).sort(newestFirst);
   if (available.length === 0)
     throw new UsageError(
