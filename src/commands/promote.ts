@@ -386,7 +386,9 @@ async function follow(cluster: LiveCluster, app: string, created: K8sObject, opt
   const told = new Map<number, string>();
   let phase = '';
   for (;;) {
-    const promotion = (await cluster.get(created)) ?? created;
+    const promotion = await cluster.get(created);
+    if (!promotion)
+      throw new PlinthError(`promotion ${created.metadata.name} was deleted while it ran`, `see what happened: plinth releases ${app}, and kubectl get events -n ${created.metadata.namespace}`);
     const status = promotionStatus(promotion);
     const steps = progressOf(promotion);
     const total = promotionSteps(promotion).length;
