@@ -1,11 +1,118 @@
 /** Argo CD conventions shared by the Applications of components and of apps. */
+import type { K8sObject } from './types.ts';
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'plinth' } as const;
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+
+/**
+ * Deleting an Application that carries it deletes the objects it synced, CRDs excepted
+ * (argo-cd v3.4.4 pkg/apis/application/v1alpha1/application_defaults.go ResourcesFinalizerName;
+ * controller/appcontroller.go shouldBeDeleted skips CRDs).
+ */
+export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+
+/**
+ * An object with this annotation does not count in its Application's health (argo-cd v3.4.4 common/common.go
+ * AnnotationIgnoreHealthCheck, read by controller/health.go setApplicationHealth).
+ */
+export const IGNORE_HEALTHCHECK = 'argocd.argoproj.io/ignore-healthcheck';
+
+/**
+ * Sync options that keep an object holding data when its Application is deleted (`Delete=false`, read by
+ * argo-cd v3.4.4 controller/appcontroller.go shouldBeDeleted) or when it leaves the tree (`Prune=false`,
+ * gitops-engine pkg/sync/common/types.go SyncOptionDisablePrune): the same promise `plinth apply --prune` keeps.
+ */
+export const KEEP_DATA_OPTIONS = ['Prune=false', 'Delete=false'];
+
+/** Kinds whose objects hold data: kept on removal, like `plinth apply --prune` keeps them. */
+export const DATA_KINDS = new Set(['v1/PersistentVolumeClaim', 'postgresql.cnpg.io/v1/Cluster']);
+
+/** The AppProject every Application of the tree belongs to, created before the root (never Argo CD's `default`). */
+export const PROJECT = 'plinth';
+
+/**
+ * Retries of a failed sync: 10 with a backoff from 10 s doubling to 5 min, about 33 minutes in all. After the
+ * last one Argo CD does not retry that revision again on its own (docs/live.md says how to resume).
+ */
+export const RETRY = { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } as const;
 
 export const syncPolicy = (syncOptions: string[] = ['CreateNamespace=true', 'ServerSideApply=true']) => ({
   automated: { prune: true, selfHeal: true },
   syncOptions,
-  retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+  retry: RETRY,
 });
+
+const isApplication = (object: K8sObject) => object.apiVersion === 'argoproj.io/v1alpha1' && object.kind === 'Application';
+
+/**
+ * An Application of the tree, in Plinth's project. A child (every Application but the root) also gets the
+ * resources finalizer, so removing it from the tree deletes what it synced instead of orphaning it. The root
+ * never gets it: deleting the root would otherwise cascade through every child.
+ */
+export function inProject(object: K8sObject, { root }: { root: boolean }): K8sObject {
+  if (!isApplication(object)) return object;
+  const finalizers = (object.metadata.finalizers as string[] | undefined) ?? [];
+  return {
+    ...object,
+    metadata: {
+      ...object.metadata,
+      ...(!root && { finalizers: finalizers.includes(RESOURCES_FINALIZER) ? finalizers : [...finalizers, RESOURCES_FINALIZER] }),
+    },
+    spec: { ...(object.spec as Record<string, unknown>), project: PROJECT },
+  };
+}
+
+/** Marks an object that holds data so that Argo CD never deletes it, by prune or by its Application's finalizer. */
+export function keepData(object: K8sObject): K8sObject {
+  if (!DATA_KINDS.has(`${object.apiVersion}/${object.kind}`)) return object;
+  const existing = object.metadata.annotations?.[SYNC_OPTIONS]?.split(',').filter(Boolean) ?? [];
+  const options = [...existing, ...KEEP_DATA_OPTIONS.filter((o) => !existing.includes(o))];
+  return { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [SYNC_OPTIONS]: options.join(',') } } };
+}
+
+interface ApplicationSource {
+  repoURL?: string;
+}
+
+/** The repositories the Applications read: the infra repository and each pinned chart's, and nothing else. */
+export function sourceRepos(applications: K8sObject[]): string[] {
+  const repos = new Set<string>();
+  for (const application of applications.filter(isApplication)) {
+    const spec = application.spec as { source?: ApplicationSource; sources?: ApplicationSource[] };
+    for (const source of [...(spec.sources ?? []), ...(spec.source ? [spec.source] : [])]) if (source.repoURL) repos.add(source.repoURL);
+  }
+  return [...repos].sort();
+}
+
+/**
+ * Plinth's AppProject (argo-cd v3.4.4 manifests/crds/appproject-crd.yaml). Argo CD's `default` project exists
+ * only once argocd-server has started, and a root applied before it fails with InvalidSpecError and waits a whole
+ * reconciliation period; this one is applied by bootstrap before the root, and synced by the root afterwards.
+ *
+ * Scoped to the sources the tree reads and to the in-cluster server. Namespaces are not narrowed: charts write
+ * into namespaces of their own choosing (cert-manager's leader election in kube-system, Kargo's
+ * kargo-system-resources and kargo-shared-resources), which a list would have to chase chart by chart. Cluster-scoped
+ * kinds must be listed to be allowed at all (app_project_types.go IsGroupKindNamePermitted); the charts install
+ * CRDs, ClusterRoles and webhooks, so all are.
+ */
+export function appProject(input: { argoNamespace: string; cluster: string; sourceRepos: string[] }): K8sObject {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: {
+      name: PROJECT,
+      namespace: input.argoNamespace,
+      labels: { ...MANAGED_BY },
+      // Before the child Applications that belong to it, in the root's own sync.
+      annotations: { [SYNC_WAVE]: '-1' },
+    },
+    spec: {
+      description: `Plinth's tree of cluster ${input.cluster}: what the root Application and its children may deploy`,
+      sourceRepos: input.sourceRepos,
+      destinations: [{ server: IN_CLUSTER, namespace: '*' }],
+      clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+    },
+  };
+}

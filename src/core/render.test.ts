@@ -25,6 +25,7 @@ describe('the default cluster (plinth.config.ts)', () => {
       'README.md',
       'apps/api-pipeline.yaml',
       'apps/api-production.yaml',
+      'apps/appproject-plinth.yaml',
       'apps/argo-cd.yaml',
       'apps/cert-manager.yaml',
       'apps/cloudnative-pg.yaml',
@@ -161,6 +162,7 @@ describe('the default cluster (plinth.config.ts)', () => {
     expect(values.configs.cm['resource.customizations.health.argoproj.io_Application']).toBe(APPLICATION_HEALTH_LUA);
     expect(values.configs.cm['timeout.reconciliation']).toBe('180s');
     expect(values.configs.params['server.insecure']).toBe(true);
+    expect(values.configs.params['controller.diff.server.side']).toBe(true);
     const host = 'argocd.cis240470.projects.jetstream-cloud.org';
     expect(values.server.ingress).toEqual({
       enabled: true,
@@ -170,6 +172,8 @@ describe('the default cluster (plinth.config.ts)', () => {
         'external-dns.alpha.kubernetes.io/hostname': host,
         'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure',
         'cert-manager.io/cluster-issuer': 'letsencrypt-prod',
+        // Served once traefik, in the same wave, has an address: never a part of Argo CD's health for wave gating.
+        'argocd.argoproj.io/ignore-healthcheck': 'true',
       },
       extraTls: [{ hosts: [host], secretName: 'argocd-tls' }],
     });

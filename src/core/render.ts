@@ -5,7 +5,7 @@ import { compareStrings } from './compare.ts';
 import { deepMerge } from './merge.ts';
 import { CATALOGUE_FILE, renderCatalogue } from './catalogue.ts';
 import { HEADER, toYaml } from './yaml.ts';
-import { IN_CLUSTER, MANAGED_BY, SYNC_WAVE, syncPolicy } from './argo.ts';
+import { appProject, IN_CLUSTER, inProject, keepData, MANAGED_BY, PROJECT, SYNC_WAVE, sourceRepos, syncPolicy } from './argo.ts';
 import { projectName, renderApps, stageApplicationName } from '../apps/index.ts';
 import { formatPath } from '../config/paths.ts';
 import { APP_LABEL } from '../apps/workload.ts';
@@ -108,7 +108,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
         i < generated.length
           ? { path: formatPath(['components', id]), source: `component "${id}"` }
           : { path: formatPath(['components', id, 'extraObjects', i - generated.length]), source: formatPath(['components', id, 'extraObjects', i - generated.length]) };
-      add(`manifests/${id}/${objectFileName(object, namespace)}`, id, ownedObject(object, { [COMPONENT_LABEL]: id }), { ...origin, namespace });
+      add(`manifests/${id}/${objectFileName(object, namespace)}`, id, keepData(ownedObject(object, { [COMPONENT_LABEL]: id })), { ...origin, namespace });
     });
 
     const application = componentApplication({
@@ -155,6 +155,9 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
     objects.push(entry);
     origins.set(entry, appOrigin(config, appIndex.get(app ?? object.metadata.labels?.[APP_LABEL] ?? ''), object, app ? projectName(app) : argoNamespace));
   }
+  // Every Application in Plinth's project, children with the resources finalizer; the project itself beside them.
+  for (const entry of objects) entry.object = inProject(entry.object, { root: entry.owner === 'bootstrap' });
+  add(`apps/appproject-${PROJECT}.yaml`, 'apps', appProject({ argoNamespace, cluster: config.name, sourceRepos: sourceRepos(objects.map((o) => o.object)) }));
   duplicateCheck(objects, origins, config.name);
 
   const files = new Map<string, string>(writeFiles ? [[CATALOGUE_FILE, renderCatalogue(config, components)]] : []);
@@ -309,7 +312,7 @@ function componentApplication(input: {
       annotations: { [SYNC_WAVE]: String(input.wave) },
     },
     spec: {
-      project: 'default',
+      project: PROJECT,
       destination: { server: IN_CLUSTER, namespace: input.namespace },
       sources,
       syncPolicy: syncPolicy(),
@@ -327,7 +330,7 @@ function rootApplication(cluster: string, argoNamespace: string, git: GitSource,
       labels: { ...MANAGED_BY, [COMPONENT_LABEL]: 'bootstrap' },
     },
     spec: {
-      project: 'default',
+      project: PROJECT,
       destination: { server: IN_CLUSTER, namespace: argoNamespace },
       source: { repoURL: git.repoURL, targetRevision: git.revision, path: appsPath },
       syncPolicy: syncPolicy(),

@@ -6,6 +6,7 @@ import { toYaml } from '../core/yaml.ts';
 import { PlinthError } from '../errors.ts';
 import { isTransient, KubeError, type LiveCluster } from './client.ts';
 import { explainImmutable, operatorImmutableChanges, type ImmutableChange } from './immutable.ts';
+import { permanentDrift } from './drift.ts';
 
 export type Action = 'create' | 'update' | 'unchanged' | 'skip' | 'prune' | 'keep' | 'error';
 
@@ -17,9 +18,14 @@ export interface ObjectChange {
   /** Unified diff of the live object and what applying would make of it (managed fields and status left out). */
   diff?: string;
   immutable?: ImmutableChange[];
-  /** Why an object is skipped, kept or failed. */
+  /** Why an object is skipped, kept, failed, or drifts. */
   reason?: string;
+  /** Paths a client-side diff (Argo CD's default) would show as different forever: lists the API server completes. */
+  drift?: string[];
 }
+
+const driftReason = (paths: string[]) =>
+  `the API server completes ${paths.join(', ')}: Argo CD's client-side diff would show it OutOfSync forever; render the fields it adds`;
 
 /** Progress of long work, for humans (see Context.progress). */
 export type Progress = (message: string, options?: { transient?: boolean; phase?: boolean }) => void;
@@ -104,8 +110,14 @@ export function namedPhases(tree: RenderedTree, extra: K8sObject[] = []): Phase[
   const applied = tree.objects.filter((o) => !o.promoted);
   // A namespace the render declares itself (with its labels) replaces the bare one made for its objects.
   for (const { object } of applied) if (isNamespaceKind(object)) namespaces.set(object.metadata.name, object);
+  const projects: K8sObject[] = [];
   for (const { owner, object, wave: ownWave } of applied) {
     if (isNamespaceKind(object)) continue;
+    // Plinth's AppProject goes before every Application that belongs to it.
+    if (object.kind === 'AppProject' && groupOf(object.apiVersion) === 'argoproj.io') {
+      projects.push(object);
+      continue;
+    }
     if (owner === 'bootstrap') {
       last.push(object);
       continue;
@@ -120,7 +132,7 @@ export function namedPhases(tree: RenderedTree, extra: K8sObject[] = []): Phase[
   const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
   return [
     { name: 'CRDs', objects: usedCrds },
-    { name: otherCrds.length > 0 ? 'namespaces and the other CRDs' : 'namespaces', objects: [...sortedNamespaces, ...otherCrds] },
+    { name: otherCrds.length > 0 ? 'namespaces and the other CRDs' : 'namespaces', objects: [...sortedNamespaces, ...otherCrds, ...projects] },
     ...waves,
     { name: 'root Application', objects: last },
   ].filter((phase) => phase.objects.length > 0);
@@ -261,7 +273,9 @@ export async function planLive(cluster: LiveCluster, phases: Phase[], options: P
         return;
       }
       const diff = objectDiff(ref, live, result);
-      changes.push({ object, ref, action: !live ? 'create' : diff === '' ? 'unchanged' : 'update', ...(diff && { diff }) });
+      const drift = live ? permanentDrift(object, result) : [];
+      if (drift.length > 0 && diff === '') return void changes.push({ object, ref, action: 'update', drift, reason: driftReason(drift) });
+      changes.push({ object, ref, action: !live ? 'create' : diff === '' ? 'unchanged' : 'update', ...(diff && { diff }), ...(drift.length > 0 && { drift }) });
     } catch (error) {
       if (error instanceof KubeError && error.status === 404 && /resource metadata|serves no/.test(error.message)) {
         changes.push(noCrd(object, ref));

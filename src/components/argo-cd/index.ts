@@ -6,22 +6,50 @@ import {
   externalSecret,
   publicIngressAnnotations,
 } from '../../core/conventions.ts';
+import { IGNORE_HEALTHCHECK } from '../../core/argo.ts';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
 
 /**
- * Argo CD stopped assessing the health of Applications in 1.8; without this, app-of-apps sync waves
- * do not wait for a component to be healthy before the next wave starts.
+ * The health of a child Application as the root sees it: what decides whether a sync wave may go on.
+ * Argo CD stopped assessing the health of Applications in 1.8; without a health check for them, app-of-apps
+ * sync waves do not wait for a component at all.
+ *
+ * gitops-engine (argo-cd v3.4.4 gitops-engine/pkg/sync/sync_context.go, Sync) moves to the next wave once every
+ * object of the current one is Healthy, fails the whole sync on a Degraded one, and waits on anything else. So:
+ * - Healthy is Healthy; a child still installing (Progressing, Missing, no status yet) holds the later waves.
+ * - A Degraded child, or one whose manifests cannot be generated (ComparisonError), does not hold them: the
+ *   components that do not need it go on. It shows as Healthy to the root, with its real health first in the
+ *   message; the child itself, and `plinth doctor`, show it Degraded.
+ *   Components that need it are applied too and fail or retry on their own until it recovers.
+ * - A stage Application (authorized for a Kargo stage) that has never synced and cannot resolve its branch waits
+ *   for the first promotion: Progressing, never Healthy. It is in the last wave, so it holds nothing back.
+ * Only the table, base and a safe os library are loaded (argo-cd v3.4.4 util/lua/lua.go runLua): no string functions.
  */
-export const APPLICATION_HEALTH_LUA = `hs = {}
-hs.status = "Progressing"
-hs.message = ""
-if obj.status ~= nil then
-  if obj.status.health ~= nil then
-    hs.status = obj.status.health.status
-    if obj.status.health.message ~= nil then
-      hs.message = obj.status.health.message
+export const APPLICATION_HEALTH_LUA = `hs = { status = "Progressing", message = "" }
+if obj.status == nil then
+  return hs
+end
+local annotations = obj.metadata.annotations or {}
+local stage = annotations["kargo.akuity.io/authorized-stage"] ~= nil
+local problem = nil
+if obj.status.conditions ~= nil then
+  for _, condition in ipairs(obj.status.conditions) do
+    if condition.type == "ComparisonError" then
+      if stage and obj.status.history == nil then
+        hs.message = "waiting for the first promotion of " .. obj.metadata.name .. ": " .. (condition.message or "")
+        return hs
+      end
+      problem = "ComparisonError: " .. (condition.message or "")
     end
   end
+end
+if obj.status.health ~= nil then
+  hs.status = obj.status.health.status
+  hs.message = obj.status.health.message or ""
+end
+if problem ~= nil or hs.status == "Degraded" then
+  hs.message = "Degraded (does not hold later waves): " .. (problem or hs.message)
+  hs.status = "Healthy"
 end
 return hs
 `;
@@ -60,7 +88,10 @@ export const argoCd = defineComponent({
         global: { domain: host },
         configs: {
           // Traefik terminates TLS; the server behind it speaks plain HTTP, as in the seed's example Ingress.
-          params: { 'server.insecure': true },
+          // Diff by a server-side dry run, as `plinth diff` does: operators' defaulting webhooks (CloudNativePG's)
+          // add fields no rendered manifest states, which a client-side diff sees as drift forever (docs/adr/0006).
+          // Key: argo-cd v3.4.4 docs/operator-manual/argocd-cmd-params-cm.yaml.
+          params: { 'server.insecure': true, 'controller.diff.server.side': true },
           cm: {
             'timeout.reconciliation': options.reconciliation,
             'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA,
@@ -72,7 +103,9 @@ export const argoCd = defineComponent({
                 enabled: true,
                 ingressClassName: options.ingressClassName,
                 hostname: host,
-                annotations: publicIngressAnnotations(host, options.clusterIssuer),
+                // Served only once traefik (same wave) has a load balancer: not a part of Argo CD's own health,
+                // which gates every later wave. doctor checks the route with traefik and external-dns.
+                annotations: { ...publicIngressAnnotations(host, options.clusterIssuer), [IGNORE_HEALTHCHECK]: 'true' },
                 extraTls: [{ hosts: [host], secretName: 'argocd-tls' }],
               }
             : { enabled: false },

@@ -57,6 +57,9 @@ describe('valkey', () => {
       users: [
         {
           name: 'default',
+          enabled: true,
+          nopass: false,
+          resetpass: false,
           passwordSecret: { name: 'valkey-sessions', keys: ['password'] },
           keys: { readWrite: ['*'] },
           channels: { patterns: ['*'] },

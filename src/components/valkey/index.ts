@@ -78,10 +78,15 @@ function valkeyCluster(cache: CacheConfig, namespace: string, options: Options):
       resources: { requests: { cpu, memory: limit }, limits: { memory: limit } },
       // Keeps the dataset below the container limit, so Valkey refuses writes instead of being OOM-killed.
       config: { maxmemory: String(Math.floor(bytesOf(limit) * 0.8)) },
-      // Protects the default user, so clients authenticate with the password alone.
+      // Protects the default user, so clients authenticate with the password alone. enabled, nopass and resetpass
+      // are the CRD's defaults (valkey.io_valkeyclusters.yaml, spec.users[]), stated so that the list Argo CD compares
+      // is the list the API server keeps.
       users: [
         {
           name: 'default',
+          enabled: true,
+          nopass: false,
+          resetpass: false,
           passwordSecret: { name: valkeySecretName(cache.name), keys: [VALKEY_PASSWORD_KEY] },
           keys: { readWrite: ['*'] },
           channels: { patterns: ['*'] },
