@@ -25,6 +25,8 @@ export default defineCluster({
     'secret-generator': {},
     clustersecret: {},
     'cloudnative-pg': { backup: { destinationPath: 's3://clinic-backups/postgres', endpointURL: 'https://s3.example.org' } },
+    // Backups go through CloudNativePG's Barman Cloud plugin.
+    'barman-cloud': {},
     redpanda: {},
     valkey: {},
     kargo: {},

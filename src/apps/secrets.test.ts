@@ -175,6 +175,7 @@ describe('plinth validate', () => {
       c.apps[1].migrate = { command: ['npm', 'run', 'migrate'] };
       // Backups on, so the only findings could come from the app inputs.
       c.components['cloudnative-pg'] = { backup: { destinationPath: 's3://pg-backups/test', endpointURL: 'https://s3.example.org' } };
+      c.components['barman-cloud'] = {};
     })));
     const validate = await runCli(['validate', '--strict'], { cwd: dir });
     expect(validate.code, validate.stdout + validate.stderr).toBe(0);

@@ -1,4 +1,5 @@
 import { argoCd } from './argo-cd/index.ts';
+import { barmanCloud } from './barman-cloud/index.ts';
 import { certManager } from './cert-manager/index.ts';
 import { cloudnativePg } from './cloudnative-pg/index.ts';
 import { clusterSecret } from './clustersecret/index.ts';
@@ -19,6 +20,7 @@ import { valkey } from './valkey/index.ts';
 /** Every component Plinth knows, by id. */
 export const registry = {
   'argo-cd': argoCd,
+  'barman-cloud': barmanCloud,
   'cert-manager': certManager,
   'cloudnative-pg': cloudnativePg,
   clustersecret: clusterSecret,

@@ -89,6 +89,28 @@ function ensureChromium(): string | undefined {
   return chromiumPath();
 }
 
+/**
+ * Debian's PostgreSQL and barman-cloud tools for the backup/restore test (test/integration/backup-restore.test.ts),
+ * installed with apt where this user may; otherwise that test says what is missing.
+ */
+function ensureBackupTools(): void {
+  const hasPostgres = ['15', '16', '17'].some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
+  if (hasPostgres && onPath('barman-cloud-backup')) return;
+  if (!(process.platform === 'linux' && process.getuid?.() === 0 && onPath('apt-get') !== undefined)) {
+    log('PostgreSQL or barman-cli-cloud is missing and this user cannot install them: the backup/restore test will fail and say how to get them');
+    return;
+  }
+  log("installing Debian's postgresql and barman-cli-cloud with apt-get (the backup/restore test runs them)");
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', 'postgresql', 'barman-cli-cloud']]) {
+    const result = spawnSync('apt-get', args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (result.status !== 0) {
+      log(`apt-get ${args.join(' ')} failed: ${result.stderr.trim().split('\n').pop()}`);
+      return;
+    }
+  }
+}
+
 /** Go where the README installs it, also when that folder is not on the PATH: the build and some tests run it. */
 function findGo(): void {
   const go = onPath('go', ['/usr/local/go/bin']);
@@ -100,6 +122,7 @@ export default async function setup(): Promise<void> {
   process.env.PLINTH_SCHEMAS_DIR = upstreamData();
   if (!process.env.PLINTH_TEST_KUBECONFIG && !process.env.PLINTH_CONTROL_PLANE_BIN)
     process.env.PLINTH_CONTROL_PLANE_BIN = await buildControlPlane();
+  ensureBackupTools();
   const chromium = ensureChromium();
   if (chromium) process.env.PLINTH_CHROMIUM = chromium;
 }

@@ -8,6 +8,8 @@ import { cloudnativePg, postgresHost } from './index.ts';
 const registry = testRegistry(cloudnativePg);
 const base = { 'secret-generator': {} };
 const backup = { destinationPath: 's3://pg-backups/mswa', endpointURL: 'https://js2.jetstream-cloud.org:8001' };
+/** What backups need besides: the plugin (which needs cert-manager) and the bucket keys through external-secrets. */
+const withBackup = { 'barman-cloud': {}, 'cert-manager': { acmeEmail: 'ops@example.org' }, 'external-secrets': {}, ...base };
 
 const find = (tree: RenderedTree, kind: string, name: string) =>
   tree.objects.find((o) => o.object.kind === kind && o.object.metadata.name === name)?.object as Record<string, any> | undefined;
@@ -81,8 +83,8 @@ describe('cloudnative-pg', () => {
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '512Mi' } },
       managed: {
         roles: [
-          { name: 'mswa', ensure: 'present', login: true, connectionLimit: -1, inherit: true, passwordSecret: { name: 'pg-mswa' } },
-          { name: 'media', ensure: 'present', login: true, connectionLimit: -1, inherit: true, passwordSecret: { name: 'pg-videos' } },
+          { name: 'mswa', ensure: 'present', login: true, passwordSecret: { name: 'pg-mswa' } },
+          { name: 'media', ensure: 'present', login: true, passwordSecret: { name: 'pg-videos' } },
         ],
       },
     });
@@ -91,8 +93,8 @@ describe('cloudnative-pg', () => {
     expect(analytics.spec.storage).toEqual({ size: '10Gi' });
     expect(analytics.spec.walStorage).toEqual({ size: '2Gi' });
     expect(analytics.spec.managed.roles).toEqual([
-      { name: 'media', ensure: 'present', login: true, connectionLimit: -1, inherit: true, passwordSecret: { name: 'pg-thumbnails' } },
-      { name: 'events', ensure: 'present', login: true, connectionLimit: -1, inherit: true, passwordSecret: { name: 'pg-events' } },
+      { name: 'media', ensure: 'present', login: true, passwordSecret: { name: 'pg-thumbnails' } },
+      { name: 'events', ensure: 'present', login: true, passwordSecret: { name: 'pg-events' } },
     ]);
     expect(analytics.spec.backup).toBeUndefined();
     expect(postgresHost('main')).toBe('main-rw.databases.svc');
@@ -129,38 +131,27 @@ describe('cloudnative-pg', () => {
     expect(application(tree).spec.sources).toHaveLength(1);
   });
 
-  it('with backup: archives to the object store with credentials from the store, schedules base backups, needs external-secrets', () => {
-    const tree = renderWith(registry, { 'cloudnative-pg': { backup }, 'external-secrets': {}, ...base }, twoServers);
-    expect(find(tree, 'Cluster', 'main')!.spec.backup).toEqual({
-      retentionPolicy: '30d',
-      barmanObjectStore: {
-        destinationPath: 's3://pg-backups/mswa',
-        endpointURL: 'https://js2.jetstream-cloud.org:8001',
-        s3Credentials: {
-          accessKeyId: { name: 'postgres-backup-s3', key: 'accessKeyId' },
-          secretAccessKey: { name: 'postgres-backup-s3', key: 'secretAccessKey' },
-        },
-        wal: { compression: 'gzip' },
-        data: { compression: 'gzip' },
-      },
-    });
-    expect(find(tree, 'ScheduledBackup', 'analytics')).toMatchObject({
-      metadata: { namespace: 'databases' },
-      spec: { cluster: { name: 'analytics' }, schedule: '0 0 3 * * *', method: 'barmanObjectStore', immediate: true, backupOwnerReference: 'self' },
-    });
-    const credentials = find(tree, 'ExternalSecret', 'postgres-backup-s3')!;
-    expect(credentials.metadata.namespace).toBe('databases');
-    expect(credentials.spec.target.name).toBe('postgres-backup-s3');
-    expect(credentials.spec.data).toEqual([
-      { secretKey: 'accessKeyId', remoteRef: { key: 'postgres-backup-s3', property: 'accessKeyId' } },
-      { secretKey: 'secretAccessKey', remoteRef: { key: 'postgres-backup-s3', property: 'secretAccessKey' } },
+  it('with backup: each server archives through the Barman Cloud plugin (backup.test.ts has the details), needs barman-cloud and external-secrets', () => {
+    const tree = renderWith(registry, { 'cloudnative-pg': { backup }, ...withBackup }, twoServers);
+    expect(find(tree, 'Cluster', 'main')!.spec.backup).toBeUndefined();
+    expect(find(tree, 'Cluster', 'main')!.spec.plugins).toEqual([
+      { name: 'barman-cloud.cloudnative-pg.io', enabled: true, isWALArchiver: true, parameters: { barmanObjectName: 'main', serverName: 'main' } },
+    ]);
+    expect(kinds(tree).filter((k) => /ObjectStore|ScheduledBackup|ExternalSecret/.test(k))).toEqual([
+      'ExternalSecret/postgres-backup-s3',
+      'ObjectStore/analytics',
+      'ObjectStore/main',
+      'ScheduledBackup/analytics',
+      'ScheduledBackup/main',
     ]);
     const component = tree.components.find((c) => c.id === 'cloudnative-pg')!;
-    expect(component.needs).toEqual(['external-secrets', 'secret-generator']);
+    expect(component.needs).toEqual(['barman-cloud', 'external-secrets', 'secret-generator']);
     expect(component.secrets.map((s) => [s.name, s.keys.map((k) => k.key)])).toEqual([
       ['postgres-backup-s3', ['accessKeyId', 'secretAccessKey']],
     ]);
     expect(component.health.filter((h) => h.blame).map((h) => `${h.kind}/${h.name}:${h.blame}`)).toEqual([
+      'ObjectStore/main:barman-cloud',
+      'ObjectStore/analytics:barman-cloud',
       'Secret/pg-mswa:secret-generator',
       'Secret/pg-videos:secret-generator',
       'Secret/pg-thumbnails:secret-generator',
@@ -195,7 +186,7 @@ describe('cloudnative-pg', () => {
 
   it('renders custom resources that pass the upstream CRDs, in every option combination', { timeout: 120_000 }, async () => {
     for (const options of [{}, { backup }, { backup: { destinationPath: 's3://pg-archive/x', schedule: '0 30 1 * * 0', retentionPolicy: '4w' }, monitoring: true }]) {
-      const tree = renderWith(registry, { 'cloudnative-pg': options, 'external-secrets': {}, ...base }, twoServers);
+      const tree = renderWith(registry, { 'cloudnative-pg': options, ...withBackup }, twoServers);
       expect(await customResourceProblems(tree.objects)).toEqual([]);
     }
   });
@@ -254,6 +245,7 @@ describe('cloudnative-pg', () => {
       },
     ]);
     expect(issuesOf({ 'cloudnative-pg': { backup }, ...base }).map((i) => i.message)).toEqual([
+      '"cloudnative-pg" needs "barman-cloud", which is not enabled',
       '"cloudnative-pg" needs "external-secrets", which is not enabled',
     ]);
   });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { quantity, type ClusterConfig, type DatabaseConfig, type PostgresServerConfig } from '../../config/schema.ts';
-import { DATABASES_NAMESPACE, databaseSecretName, externalSecret, generatedSecret } from '../../core/conventions.ts';
+import { DATABASES_NAMESPACE, databaseSecretName, generatedSecret } from '../../core/conventions.ts';
 import { defineComponent, type HealthCheck, type K8sObject } from '../../core/types.ts';
+import { archivingPlugin, backupCredentialsHealth, backupHealth, backupObjects, backupOptions, BACKUP_CREDENTIALS } from './backup.ts';
 
-/** Secret input holding the S3 keys of the backup bucket, and the Secret it becomes in the databases namespace. */
-export const BACKUP_CREDENTIALS = 'postgres-backup-s3';
+export { BACKUP_CREDENTIALS };
 export const POSTGRES_PORT = 5432;
 
 /** The read-write Service CloudNativePG creates for a server: it always points at the current primary. */
@@ -13,45 +13,24 @@ export const postgresHost = (server: string): string => `${server}-rw.${DATABASE
 /** The role owning a database: its declared owner, or a role named after the database. */
 export const databaseOwner = (database: Pick<DatabaseConfig, 'name' | 'owner'>): string => database.owner ?? database.name;
 
-const backup = z.strictObject({
-  /** Bucket and prefix; each server writes under `<destinationPath>/<server>/`. */
-  destinationPath: z
-    .string()
-    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, { error: 'must be an S3 URL such as "s3://postgres-backups/mswa"' }),
-  /** S3-compatible endpoint (e.g. OpenStack object storage); omit for AWS S3. */
-  endpointURL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of the S3 endpoint' }).optional(),
-  /** Base backup schedule: six cron fields, seconds first (CloudNativePG's format). WAL is archived continuously. */
-  schedule: z
-    .string()
-    .regex(/^\S+(\s+\S+){5}$/, { error: 'must have six cron fields, seconds first, e.g. "0 0 3 * * *"' })
-    .default('0 0 3 * * *'),
-  /** How long backups and WAL are kept: a number and d, w or m. */
-  retentionPolicy: z
-    .string()
-    .regex(/^[1-9][0-9]*[dwm]$/, { error: 'must be a number followed by d, w or m, e.g. "30d"' })
-    .default('30d'),
-});
-
 const options = z.strictObject({
   /** CPU and memory of each PostgreSQL instance: requested, and memory also as the limit. */
   resources: z.strictObject({ cpu: quantity.default('250m'), memory: quantity.default('512Mi') }).prefault({}),
   /** A Prometheus Operator PodMonitor per server and for the operator; needs the monitoring.coreos.com CRDs in the cluster. */
   monitoring: z.boolean().default(false),
   /** Continuous WAL archiving and scheduled base backups to S3-compatible object storage. */
-  backup: backup.optional(),
+  backup: backupOptions.optional(),
 });
 
 type Options = z.output<typeof options>;
 
 function ownerRoles(databases: DatabaseConfig[]) {
-  const roles = new Map<string, { name: string; ensure: string; login: boolean; connectionLimit: number; inherit: boolean; passwordSecret: { name: string } }>();
+  const roles = new Map<string, { name: string; ensure: string; login: boolean; passwordSecret: { name: string } }>();
   for (const database of databases) {
     const owner = databaseOwner(database);
     // The config rejects two databases with one owner on a server, so each role belongs to one database.
     if (!roles.has(owner))
-      // connectionLimit and inherit are the CRD's defaults (postgresql.cnpg.io_clusters.yaml, spec.managed.roles[]),
-      // stated so that the list Argo CD compares is the list the API server keeps: no drift in any diff mode.
-      roles.set(owner, { name: owner, ensure: 'present', login: true, connectionLimit: -1, inherit: true, passwordSecret: { name: databaseSecretName(database.name) } });
+      roles.set(owner, { name: owner, ensure: 'present', login: true, passwordSecret: { name: databaseSecretName(database.name) } });
   }
   return [...roles.values()];
 }
@@ -74,36 +53,7 @@ function postgresCluster(server: PostgresServerConfig, cluster: ClusterConfig, o
         limits: { memory: resources.memory },
       },
       ...(roles.length > 0 && { managed: { roles } }),
-      ...(backup && {
-        backup: {
-          retentionPolicy: backup.retentionPolicy,
-          barmanObjectStore: {
-            destinationPath: backup.destinationPath,
-            ...(backup.endpointURL && { endpointURL: backup.endpointURL }),
-            s3Credentials: {
-              accessKeyId: { name: BACKUP_CREDENTIALS, key: 'accessKeyId' },
-              secretAccessKey: { name: BACKUP_CREDENTIALS, key: 'secretAccessKey' },
-            },
-            wal: { compression: 'gzip' },
-            data: { compression: 'gzip' },
-          },
-        },
-      }),
-    },
-  };
-}
-
-function scheduledBackup(server: PostgresServerConfig, schedule: string): K8sObject {
-  return {
-    apiVersion: 'postgresql.cnpg.io/v1',
-    kind: 'ScheduledBackup',
-    metadata: { name: server.name, namespace: DATABASES_NAMESPACE },
-    spec: {
-      cluster: { name: server.name },
-      schedule,
-      method: 'barmanObjectStore',
-      immediate: true,
-      backupOwnerReference: 'self',
+      ...(backup && { plugins: [archivingPlugin(server.name, backup)] }),
     },
   };
 }
@@ -140,7 +90,8 @@ export const cloudnativePg = defineComponent({
   id: 'cloudnative-pg',
   description: 'CloudNativePG: the PostgreSQL operator, the declared servers, their databases and owner credentials',
   namespace: 'cnpg-system',
-  needs: (options) => (options.backup ? ['external-secrets', 'secret-generator'] : ['secret-generator']),
+  // The Barman Cloud plugin (its ObjectStore CRD and the Service the operator finds it by) comes before the servers naming it.
+  needs: (options) => (options.backup ? ['barman-cloud', 'external-secrets', 'secret-generator'] : ['secret-generator']),
   options,
   chart: ({ options }) => ({
     repoURL: 'https://cloudnative-pg.github.io/charts',
@@ -158,7 +109,6 @@ export const cloudnativePg = defineComponent({
     const objects: K8sObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DATABASES_NAMESPACE } }];
     for (const server of servers) {
       objects.push(postgresCluster(server, cluster, options));
-      if (options.backup) objects.push(scheduledBackup(server, options.backup.schedule));
       if (options.monitoring) objects.push(podMonitor(server));
     }
     for (const db of databases) {
@@ -173,15 +123,7 @@ export const cloudnativePg = defineComponent({
         }),
       );
     }
-    if (options.backup && servers.length > 0) {
-      objects.push(
-        externalSecret({
-          name: BACKUP_CREDENTIALS,
-          namespace: DATABASES_NAMESPACE,
-          keys: ['accessKeyId', 'secretAccessKey'].map((key) => ({ secretKey: key, input: BACKUP_CREDENTIALS, key })),
-        }),
-      );
-    }
+    if (options.backup) objects.push(...backupObjects(servers.map((server) => ({ name: server.name, namespace: DATABASES_NAMESPACE })), options.backup));
     return objects;
   },
   secrets: ({ options }) =>
@@ -205,8 +147,7 @@ export const cloudnativePg = defineComponent({
     ];
     for (const server of cluster.postgres.servers) {
       checks.push({ description: `PostgreSQL server ${server.name}`, apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', name: server.name, namespace: DATABASES_NAMESPACE });
-      if (options.backup)
-        checks.push({ description: `scheduled backups of ${server.name}`, apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', name: server.name, namespace: DATABASES_NAMESPACE });
+      if (options.backup) checks.push(...backupHealth(server.name, DATABASES_NAMESPACE));
     }
     for (const db of cluster.postgres.databases) {
       checks.push(
@@ -221,15 +162,7 @@ export const cloudnativePg = defineComponent({
         },
       );
     }
-    if (options.backup && cluster.postgres.servers.length > 0)
-      checks.push({
-        description: 'backup bucket credentials',
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'ExternalSecret',
-        name: BACKUP_CREDENTIALS,
-        namespace: DATABASES_NAMESPACE,
-        blame: 'external-secrets',
-      });
+    if (options.backup && cluster.postgres.servers.length > 0) checks.push(backupCredentialsHealth(DATABASES_NAMESPACE));
     return checks;
   },
 });

@@ -52,6 +52,7 @@ describe('the default render', () => {
   it('the test cluster with backups enabled has no warnings either', () => {
     const config = minimalCluster();
     config.components['cloudnative-pg'] = { backup: { destinationPath: 's3://backups/test' } };
+    config.components['barman-cloud'] = {};
     const minimal = resolveCluster(config, registry);
     const findings = checkRules(subjectsOf(renderTree(minimal, registry)), { cluster: minimal.config });
     expect(brief(findings.filter((f) => f.severity !== 'info'))).toEqual([]);
