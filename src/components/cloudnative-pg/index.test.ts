@@ -83,8 +83,8 @@ describe('cloudnative-pg', () => {
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '512Mi' } },
       managed: {
         roles: [
-          { name: 'mswa', ensure: 'present', login: true, passwordSecret: { name: 'pg-mswa' } },
-          { name: 'media', ensure: 'present', login: true, passwordSecret: { name: 'pg-videos' } },
+          { name: 'mswa', ensure: 'present', login: true, connectionLimit: -1, inherit: true, passwordSecret: { name: 'pg-mswa' } },
+          { name: 'media', ensure: 'present', login: true, connectionLimit: -1, inherit: true, passwordSecret: { name: 'pg-videos' } },
         ],
       },
     });
@@ -93,8 +93,8 @@ describe('cloudnative-pg', () => {
     expect(analytics.spec.storage).toEqual({ size: '10Gi' });
     expect(analytics.spec.walStorage).toEqual({ size: '2Gi' });
     expect(analytics.spec.managed.roles).toEqual([
-      { name: 'media', ensure: 'present', login: true, passwordSecret: { name: 'pg-thumbnails' } },
-      { name: 'events', ensure: 'present', login: true, passwordSecret: { name: 'pg-events' } },
+      { name: 'media', ensure: 'present', login: true, connectionLimit: -1, inherit: true, passwordSecret: { name: 'pg-thumbnails' } },
+      { name: 'events', ensure: 'present', login: true, connectionLimit: -1, inherit: true, passwordSecret: { name: 'pg-events' } },
     ]);
     expect(analytics.spec.backup).toBeUndefined();
     expect(postgresHost('main')).toBe('main-rw.databases.svc');

@@ -25,12 +25,14 @@ const options = z.strictObject({
 type Options = z.output<typeof options>;
 
 function ownerRoles(databases: DatabaseConfig[]) {
-  const roles = new Map<string, { name: string; ensure: string; login: boolean; passwordSecret: { name: string } }>();
+  const roles = new Map<string, { name: string; ensure: string; login: boolean; connectionLimit: number; inherit: boolean; passwordSecret: { name: string } }>();
   for (const database of databases) {
     const owner = databaseOwner(database);
     // The config rejects two databases with one owner on a server, so each role belongs to one database.
     if (!roles.has(owner))
-      roles.set(owner, { name: owner, ensure: 'present', login: true, passwordSecret: { name: databaseSecretName(database.name) } });
+      // connectionLimit and inherit are the CRD's defaults (postgresql.cnpg.io_clusters.yaml, spec.managed.roles[]),
+      // stated so that the list Argo CD compares is the list the API server keeps: no drift in any diff mode.
+      roles.set(owner, { name: owner, ensure: 'present', login: true, connectionLimit: -1, inherit: true, passwordSecret: { name: databaseSecretName(database.name) } });
   }
   return [...roles.values()];
 }
