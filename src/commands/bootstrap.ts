@@ -5,7 +5,8 @@ import { loadCluster } from '../config/load.ts';
 import { MANAGED_BY, renderTree } from '../core/render.ts';
 import type { K8sObject } from '../core/types.ts';
 import { toYaml } from '../core/yaml.ts';
-import { PlinthError } from '../errors.ts';
+import { PlinthError, UsageError } from '../errors.ts';
+import { ARGO_CD_CHART_CRDS, foreignArgoCrds } from '../components/argo-cd/crds.ts';
 import { DEFAULT_HELM_IMAGE } from './defaults.ts';
 import { comparable } from '../kube/apply.ts';
 import type { LiveCluster } from '../kube/client.ts';
@@ -20,7 +21,10 @@ export { DEFAULT_HELM_IMAGE };
 
 export interface BootstrapOptions extends ConnectOptions {
   config?: string;
-  /** CRD manifests to apply first (Argo CD's are needed before the root Application can exist). */
+  /**
+   * CRD manifests to apply first (Argo CD's are needed before the root Application can exist): only Argo CD's are
+   * applied, and only when they are the pinned chart's.
+   */
   crds?: string;
   helmImage?: string;
   /** How long to wait for the Argo CD install, in seconds. */
@@ -64,6 +68,7 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { 
   const tree = renderTree(resolved, ctx.registry);
   const argo = tree.objects.find((o) => o.file === 'apps/argo-cd.yaml')?.object;
   const root = tree.objects.find((o) => o.owner === 'bootstrap')!.object;
+  const project = tree.objects.find((o) => o.object.kind === 'AppProject' && o.object.apiVersion === 'argoproj.io/v1alpha1')!.object;
   if (!argo) throw new PlinthError('bootstrap installs Argo CD, but the argo-cd component is not enabled', 'enable it: components: { "argo-cd": {} }');
   const namespace = (argo.spec as { destination: { namespace: string } }).destination.namespace;
   const chart = (argo.spec as { sources: { repoURL: string; chart?: string; targetRevision: string; helm?: { releaseName: string; valuesObject: unknown } }[] }).sources.find(
@@ -71,6 +76,7 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { 
       source.chart !== undefined && source.helm !== undefined,
   );
   if (!chart) throw new PlinthError('the argo-cd Application renders no Helm chart source', 'check components["argo-cd"] in the config');
+  const crds = options.crds ? await chartCrds(resolve(ctx.cwd, options.crds), options.crds) : [];
   // Decrypted before anything is installed, so a wrong identity stops bootstrap on an untouched cluster.
   const escrow = options.secretsFrom ? await openBackup(options.secretsFrom, options.identity, { cwd: ctx.cwd, env: ctx.env ?? {} }) : undefined;
   const cluster = await ctx.connect(options);
@@ -86,9 +92,7 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { 
   };
 
   await step({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { ...MANAGED_BY } } });
-  if (options.crds) {
-    for (const crd of (await readCrds(resolve(ctx.cwd, options.crds))).filter((c) => (c.spec as { group: string }).group === 'argoproj.io')) await step(crd);
-  }
+  for (const crd of crds) await step(crd);
 
   const values = toYaml(chart.helm.valuesObject);
   const helmImage = options.helmImage ?? DEFAULT_HELM_IMAGE;
@@ -154,6 +158,9 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { 
     steps.push({ name: describe(job), status: 'unchanged' });
   }
   await cluster.delete(binding);
+  // The root's project first: Argo CD's own `default` appears only once argocd-server has started, and a root that
+  // names a missing project fails with InvalidSpecError and is not looked at again for a reconciliation period.
+  await step(project);
   await step(root);
 
   const host = (chart.helm.valuesObject as { global?: { domain?: string } }).global?.domain;
@@ -177,6 +184,25 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { 
       : []),
   ];
   return { server: cluster.server, steps, checklist, ...(restoredSecrets && { restoredSecrets }) };
+}
+
+/**
+ * Argo CD's CRDs from a --crds directory, refused unless they are exactly the pinned chart's: CRDs of another Argo CD
+ * version, applied by Plinth, are then owned by its field manager, and Argo CD stays OutOfSync over them until it
+ * has taken every field back.
+ */
+async function chartCrds(dir: string, given: string): Promise<K8sObject[]> {
+  const crds = (await readCrds(dir)).filter((c) => (c.spec as { group: string }).group === 'argoproj.io');
+  const foreign = foreignArgoCrds(crds);
+  if (foreign.length > 0) {
+    const { chart, appVersion } = ARGO_CD_CHART_CRDS;
+    const listed = foreign.map((m) => `${m.name} (${m.problem === 'differs' ? 'another version' : 'not in the chart'})`).join(', ');
+    throw new UsageError(
+      `the Argo CD CRDs in ${given} are not those of the pinned chart ${chart} (Argo CD ${appVersion}): ${listed}; nothing was applied`,
+      `leave out --crds: the chart installs its own CRDs. Or pass Argo CD ${appVersion}'s: manifests/crds of argoproj/argo-cd at ${appVersion}`,
+    );
+  }
+  return crds;
 }
 
 async function waitForJob(cluster: LiveCluster, job: K8sObject, timeoutMs: number): Promise<void> {

@@ -7,6 +7,7 @@ import { registry } from '../../src/components/index.ts';
 import { loadCluster } from '../../src/config/load.ts';
 import { SECRETS_NAMESPACE } from '../../src/core/conventions.ts';
 import { renderTree } from '../../src/core/render.ts';
+import { readCrds } from '../../src/commands/live.ts';
 import type { K8sObject } from '../../src/core/types.ts';
 import { memberKubeconfig } from '../../src/access/kubeconfig.ts';
 import { connect, KubeError, type LiveCluster } from '../../src/kube/client.ts';
@@ -312,8 +313,10 @@ describe('plinth secrets on a live cluster', () => {
     expect(wrongBootstrap.stderr).toContain('store.age was not encrypted to the given identity');
     expect(await fresh.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } })).toBeUndefined();
 
+    // The control plane runs no Helm: Argo CD's CRDs go in as the chart's install would (bootstrap --crds takes only the chart's own).
+    for (const crd of await readCrds(join(UPSTREAM, 'crds', 'argo-cd'))) await fresh.apply(crd);
     const bootstrap = await cli(
-      ['bootstrap', '--crds', join(UPSTREAM, 'crds'), '--timeout', '180', '--secrets-from', 'store.age', '--identity', 'escrow-key.txt', '--json'],
+      ['bootstrap', '--timeout', '180', '--secrets-from', 'store.age', '--identity', 'escrow-key.txt', '--json'],
       { kubeconfig: second.kubeconfig },
     );
     expect(bootstrap.stderr).toBe('');
