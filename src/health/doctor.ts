@@ -8,6 +8,7 @@ import type { HostLookup } from './dns.ts';
 import { DEFAULT_KNOWLEDGE, describeRef, explain, type CauseStep, type Knowledge, type Node } from './causes.ts';
 import type { KindRef, Snapshot } from './snapshot.ts';
 import { promotionVerdict } from './promotions.ts';
+import { backupChecks } from './backups.ts';
 import { statusOf, worstStatus, type CheckStatus, type Health } from './status.ts';
 
 export interface DoctorCheck {
@@ -95,6 +96,8 @@ const CHAIN_KINDS: KindRef[] = [
   { apiVersion: 'clustersecret.io/v1', kind: 'ClusterSecret' },
   { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster' },
   { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Database' },
+  // Read by the backup checks (health/backups.ts): the last failure and its message.
+  { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup' },
   { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' },
   { apiVersion: 'kargo.akuity.io/v1alpha1', kind: 'Warehouse' },
   { apiVersion: 'kargo.akuity.io/v1alpha1', kind: 'Stage' },
@@ -282,6 +285,7 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
     if (application)
       checks.push(objectCheck('synced by Argo CD', refNode(snapshot, application.apiVersion, application.kind, application.metadata.name, application.metadata.namespace), snapshot, knowledge));
     for (const check of component.health) checks.push(healthCheck(check, snapshot, knowledge));
+    if (component.id === 'cloudnative-pg') checks.push(...backupChecks(owned, snapshot));
     features.push(feature(component.id, component.description, checks));
   }
 
