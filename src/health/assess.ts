@@ -1,5 +1,6 @@
 import type { K8sObject } from '../core/types.ts';
 import type { Assessment, Health } from './status.ts';
+import { waitingForFirstPromotion } from './convergence.ts';
 
 /** What an assessor may look at besides the object: the clock, and other objects for existence checks. */
 export interface AssessContext {
@@ -128,7 +129,10 @@ const apiService: Assessor = (object) => {
 
 const namespace: Assessor = (_object, status) => (status.phase === 'Terminating' ? is('Progressing', 'terminating') : ok('Active'));
 
-const argoApplication: Assessor = (_object, status) => {
+const argoApplication: Assessor = (object, status) => {
+  // Not deployed yet, and not broken: a stage's branch exists from its first promotion on.
+  const waiting = waitingForFirstPromotion(object);
+  if (waiting) return is('Progressing', waiting);
   const health = (status.health?.status ?? 'Unknown') as Health;
   const sync = status.sync?.status ?? 'Unknown';
   const errors = ((status.conditions ?? []) as { type: string; message?: string }[]).filter((c) => c.type.endsWith('Error'));

@@ -3,6 +3,7 @@ import type { K8sObject } from '../core/types.ts';
 import { assess, conditionOf, kindKey } from './assess.ts';
 import type { Snapshot } from './snapshot.ts';
 import type { Assessment, Health } from './status.ts';
+import { comparisonErrorHint } from './convergence.ts';
 
 /** An object in a cause chain, present or not. */
 export interface Node {
@@ -448,7 +449,10 @@ export function hintFor(root: Node, assessment: Assessment, chain: Node[], knowl
     case 'kargo.akuity.io/Stage':
       return `kubectl describe ${kubectlName(root)}; promote again from the Kargo UI once the cause is fixed`;
     case 'argoproj.io/Application':
-      return `open the Application in Argo CD (kubectl -n ${root.namespace} get application ${root.name} -o yaml) and sync it once its error is fixed`;
+      return (
+        comparisonErrorHint(root, assessment.message) ??
+        `open the Application in Argo CD (kubectl -n ${root.namespace} get application ${root.name} -o yaml) and sync it once its error is fixed`
+      );
     case 'eraser.sh/ImageJob':
       return `Eraser's cleanup failed on some nodes: kubectl get pods -n ${knowledge.controllers.get('eraser.sh')?.namespace ?? 'eraser-system'} and read the failed collector's logs`;
     case '/Node':

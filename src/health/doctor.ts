@@ -8,6 +8,7 @@ import type { HostLookup } from './dns.ts';
 import { DEFAULT_KNOWLEDGE, describeRef, explain, type CauseStep, type Knowledge, type Node } from './causes.ts';
 import type { KindRef, Snapshot } from './snapshot.ts';
 import { promotionVerdict } from './promotions.ts';
+import { blockingApplication } from './convergence.ts';
 import { backupChecks } from './backups.ts';
 import { statusOf, worstStatus, type CheckStatus, type Health } from './status.ts';
 
@@ -488,6 +489,9 @@ export function findRootCauses(tree: RenderedTree, snapshot: Snapshot, features:
   }
   const failing = (c: RootCause) => c.checks.filter((x) => x.status === 'fail').length;
   causes.sort((a, b) => Number(b.id === 'argo-cd') - Number(a.id === 'argo-cd') || failing(b) - failing(a) || b.checks.length - a.checks.length || a.id.localeCompare(b.id));
+  // The child Application the root's sync waves wait on comes first: nothing after it is even applied.
+  const blocking = argoMissing ? undefined : blockingApplication(tree, snapshot, features);
+  if (blocking) causes.splice(causes[0]?.id === 'argo-cd' ? 1 : 0, 0, blocking);
   const kept = new Set(causes.map((c) => c.id));
   return {
     rootCauses: causes,
