@@ -426,6 +426,32 @@ export async function main(argv: string[], io: Io): Promise<number> {
     });
 
   program
+    .command('db')
+    .description("the PostgreSQL servers' backups")
+    .command('restore')
+    .description("a new Cluster recovered from a server's backups (its ObjectStore): printed, or created with --apply")
+    .argument('<server>', 'a server of postgres.servers')
+    .option('--to-time <time>', 'recover to this point in time, RFC 3339 with a zone (default: the end of the archive)')
+    .option('--as <name>', 'name of the Cluster to create (default: the server, to rebuild it in place)')
+    .option('--archive-as <folder>', 'folder the restored Cluster archives to (default: its name when that is a new folder)')
+    .option('--apply', 'create the Cluster on the cluster (never replaces one)')
+    .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .action(async (server, options) => {
+      const result = await (await import('../commands/db.ts')).dbRestore(server, options, await liveContext());
+      if (globals.json) return void json(result);
+      const c = colorsFor(io.stdout);
+      const from = `${result.source.destinationPath.replace(/\/$/, '')}/${result.source.serverName}`;
+      const what = `Cluster ${result.cluster.namespace}/${result.cluster.name} recovering from ${from}${result.targetTime ? ` to ${result.targetTime}` : ''}, archiving to ${result.archivesTo}`;
+      if (result.appliedTo) out([`${c.green('✓')} created ${what} on ${result.appliedTo}`, ...result.next.map((n) => `  next: ${n}`)].join('\n'));
+      else {
+        out((await import('../core/yaml.ts')).toYaml(result.object));
+        io.stderr.write(`${[`# ${what}`, ...result.next.map((n) => `# next: ${n}`)].join('\n')}\n`);
+      }
+    });
+
+  program
     .command('schemas')
     .description('manage the schemas plinth validate reads')
     .command('pull')

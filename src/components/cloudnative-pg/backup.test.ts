@@ -151,11 +151,11 @@ describe('recovery Cluster', () => {
 
   it('bootstraps from the server\'s ObjectStore and archive folder, to a point in time, archiving to a new folder', async () => {
     const recovered = recoveryCluster({ cluster, as: 'main-restored', archivedAs: 'main', archiveAs: 'main-restored', toTime: '2026-12-06T03:10:00Z' });
-    expect(recovered.metadata).toEqual({ name: 'main-restored', namespace: 'databases' });
+    expect(recovered.metadata).toEqual({ name: 'main-restored', namespace: 'databases', labels: { 'app.kubernetes.io/managed-by': 'plinth', 'plinth.dev/component': 'cloudnative-pg' } });
     const spec = recovered.spec as Record<string, any>;
     expect(spec.bootstrap).toEqual({ recovery: { source: 'main-backup', recoveryTarget: { targetTime: '2026-12-06T03:10:00Z' } } });
     expect(spec.externalClusters).toEqual([
-      { name: 'main-backup', plugin: { name: 'barman-cloud.cloudnative-pg.io', parameters: { barmanObjectName: 'main', serverName: 'main' } } },
+      { name: 'main-backup', plugin: { name: 'barman-cloud.cloudnative-pg.io', enabled: true, isWALArchiver: false, parameters: { barmanObjectName: 'main', serverName: 'main' } } },
     ]);
     expect(spec.plugins).toEqual([
       { name: 'barman-cloud.cloudnative-pg.io', enabled: true, isWALArchiver: true, parameters: { barmanObjectName: 'main', serverName: 'main-restored' } },

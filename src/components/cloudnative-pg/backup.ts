@@ -236,11 +236,19 @@ export function recoveryCluster(request: RecoveryRequest): K8sObject {
   return {
     apiVersion: cluster.apiVersion,
     kind: cluster.kind,
-    metadata: { name: request.as, ...(cluster.metadata.namespace && { namespace: cluster.metadata.namespace }) },
+    // The rendered labels (managed-by plinth, component) keep it Plinth's; the rendered annotations are Argo CD's sync options.
+    metadata: {
+      name: request.as,
+      ...(cluster.metadata.namespace && { namespace: cluster.metadata.namespace }),
+      ...(cluster.metadata.labels && { labels: { ...cluster.metadata.labels } }),
+    },
     spec: {
       ...spec,
       bootstrap: { recovery: { source, ...(request.toTime && { recoveryTarget: { targetTime: request.toTime } }) } },
-      externalClusters: [{ name: source, plugin: { name: BARMAN_CLOUD_PLUGIN, parameters: { barmanObjectName: server, serverName: request.archivedAs } } }],
+      // enabled and isWALArchiver are the CRD defaults the API server fills in: stated, so the live object is the printed one.
+      externalClusters: [
+        { name: source, plugin: { name: BARMAN_CLOUD_PLUGIN, enabled: true, isWALArchiver: false, parameters: { barmanObjectName: server, serverName: request.archivedAs } } },
+      ],
       plugins: [{ name: BARMAN_CLOUD_PLUGIN, enabled: true, isWALArchiver: true, parameters: { barmanObjectName: server, serverName: request.archiveAs } }],
     },
   };
