@@ -333,19 +333,6 @@ export async function promote(appName: string, stageName: string, options: Promo
   const { freight, selectedBy } = selectFreight(app, stage, freightList, options);
   const summary = summarize(freight, app.image);
 
-  let approved = false;
-  if (!isFreightAvailable(stage, freight)) {
-    const upstream = ((stage.spec as StageSpec).requestedFreight ?? []).flatMap((r) => r.sources?.stages ?? []);
-    if (!options.force)
-      throw new UsageError(
-        `Freight ${freight.metadata.name} (${describeImage(summary.image)}) is not verified in ${upstream.join(' or ') || 'an upstream stage'}, so stage ${stageName} may not run it yet`,
-        `promote it to ${upstream.join(' or ') || 'the stage before'} first; or pass --force to approve it for ${stageName} (kargo approve) and promote it`,
-      );
-    // What `kargo approve` does: Freight status approvedFor[stage] (pkg/server/approve_freight_v1alpha1.go).
-    await cluster.mergePatchStatus(freight, { status: { approvedFor: { [stageName]: { approvedAt: (ctx.now?.() ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z') } } } });
-    approved = true;
-  }
-
   const template = (stage.spec as StageSpec).promotionTemplate?.spec;
   if (!template?.steps?.length) throw new PlinthError(`Stage ${namespace}/${stageName} defines no promotion steps`, 'its promotionTemplate is rendered by Plinth: sync the pipeline again');
   const tasks = new Map<string, TaskSpec>();
@@ -359,6 +346,20 @@ export async function promote(appName: string, stageName: string, options: Promo
   }
   const vars = [...((stage.spec as StageSpec).vars ?? []), ...(template.vars ?? [])];
   const steps = inflateSteps(template.steps, vars, (ref) => tasks.get(`${ref.kind || 'PromotionTask'}/${ref.name}`)!);
+  // Approved last: a refusal or a missing task above writes nothing.
+  let approved = false;
+  if (!isFreightAvailable(stage, freight)) {
+    const upstream = ((stage.spec as StageSpec).requestedFreight ?? []).flatMap((r) => r.sources?.stages ?? []);
+    if (!options.force)
+      throw new UsageError(
+        `Freight ${freight.metadata.name} (${describeImage(summary.image)}) is not verified in ${upstream.join(' or ') || 'an upstream stage'}, so stage ${stageName} may not run it yet`,
+        `promote it to ${upstream.join(' or ') || 'the stage before'} first; or pass --force to approve it for ${stageName} (kargo approve) and promote it`,
+      );
+    // What `kargo approve` does: Freight status approvedFor[stage] (pkg/server/approve_freight_v1alpha1.go).
+    await cluster.mergePatchStatus(freight, { status: { approvedFor: { [stageName]: { approvedAt: (ctx.now?.() ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z') } } } });
+    approved = true;
+  }
+
   const now = ctx.now?.() ?? new Date();
   const created = await cluster.create(
     buildPromotion({ stage, freight: freight.metadata.name, steps, name: promotionName(stageName, freight.metadata.name, now.getTime()), ...withActor(await actor(cluster)) }),
