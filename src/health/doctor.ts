@@ -398,7 +398,7 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
       }
       // A failed last promotion or a held auto-promotion says which step, which Freight and how to resume.
       const verdict = n.object && promotionVerdict(app, n.object, snapshot.list('kargo.akuity.io/v1alpha1', 'Promotion'), image);
-      if (verdict && (verdict.status === 'fail' || check.status !== 'fail')) Object.assign(check, verdict);
+      if (verdict && (verdict.about === 'last-promotion' || check.status !== 'fail')) Object.assign(check, { status: verdict.status, message: verdict.message, hint: verdict.hint });
       checks.push(check);
     });
     for (const application of objects.filter((o) => o.kind === 'Application'))

@@ -88,6 +88,7 @@ describe('reading Kargo promotions', () => {
       status: { autoPromotionEnabled: true, effectiveAutoPromotionHolds: { 'Warehouse/api': { freightName: OLD, actor: 'kubernetes:alice', promotionName: 'production.01abc.f0e1d2c', origin: { kind: 'Warehouse', name: 'api' } } } },
     };
     expect(promotionVerdict('api', stage, [])).toEqual({
+      about: 'hold',
       status: 'warn',
       message: `auto-promotion is held: Freight ${OLD} was promoted by kubernetes:alice (production.01abc.f0e1d2c), so new Freight waits`,
       hint: 'when the hold should end, promote the newest Freight: plinth promote api production',
@@ -135,6 +136,18 @@ describe('doctor on a stage whose last promotion failed', () => {
     const check = stageCheck(world('Errored', true));
     expect(check.status).toBe('fail');
     expect(check.message).toMatch(/Errored at step 7\/7 .*; auto-promotion is halted until a promotion of this stage succeeds$/);
+  });
+
+  it('warns, not fails, while a promotion that resumes the stage runs', () => {
+    const objects = world('Failed', true).map((o) =>
+      o.kind === 'Stage' && o.metadata.namespace === 'kargo-api' && o.metadata.name === stage
+        ? { ...o, status: { ...(o.status as object), currentPromotion: { name: `${stage}.02.${OLD.slice(0, 7)}`, freight: { name: OLD, origin: { kind: 'Warehouse', name: 'api' } } } } }
+        : o,
+    );
+    const check = stageCheck(objects);
+    expect(check.status).toBe('warn');
+    expect(check.message).toMatch(new RegExp(`^promotion ${stage}\\.02\\.f0e1d2c is running \\(Freight ${OLD}\\); the last one, \\S+, Failed at step 7/7 `));
+    expect(check.hint).toBe(`follow it: plinth releases api; if it fails too, fix the cause and resume: plinth promote api ${stage} --freight ${OLD} --wait`);
   });
 
   it('passes the same stage when its last promotion succeeded', () => {

@@ -156,6 +156,8 @@ export const promotedBy = (promotion: K8sObject | undefined): string =>
   promotion?.metadata.annotations?.[CREATE_ACTOR_ANNOTATION] ?? 'auto-promotion';
 
 export interface StageVerdict {
+  /** What it is about: the last promotion (which explains the Stage's own health), or an auto-promotion hold. */
+  about: 'last-promotion' | 'hold';
   status: CheckStatus;
   message: string;
   hint: string;
@@ -180,7 +182,17 @@ export function promotionVerdict(app: string, stage: K8sObject, promotions: K8sO
     const step = failedStep(promoStatus, promotionSteps(promotion));
     const what = step ? `${describeStep(step)} ${step.status}${step.message ? `: ${step.message}` : ''}` : `${promoStatus.message ?? 'no message'}`;
     const halted = status.autoPromotionEnabled ? '; auto-promotion is halted until a promotion of this stage succeeds' : '';
+    const running = status.currentPromotion?.name;
+    // Someone already resumed: the stage is not stuck, but not through it either until that promotion ends.
+    if (running)
+      return {
+        about: 'last-promotion',
+        status: 'warn',
+        message: `promotion ${running} is running${status.currentPromotion?.freight?.name ? ` (Freight ${status.currentPromotion.freight.name})` : ''}; the last one, ${last.name}, ${phase} at ${what}`,
+        hint: `follow it: plinth releases ${app}; if it fails too, fix the cause and resume: ${resumeCommand(app, stageName, status.currentPromotion?.freight?.name ?? freightName ?? '<freight>')} --wait`,
+      };
     return {
+      about: 'last-promotion',
       status: 'fail',
       message: `last promotion ${last.name} ${phase} at ${what}; Freight ${freightName ?? '(unknown)'} (${describeImage(freightImage(freight, repoURL))})${halted}`,
       hint: freightName
@@ -192,6 +204,7 @@ export function promotionVerdict(app: string, stage: K8sObject, promotions: K8sO
   if (status.autoPromotionEnabled && holds.length > 0) {
     const hold = holds[0]!;
     return {
+      about: 'hold',
       status: 'warn',
       message: `auto-promotion is held: Freight ${hold.freightName} was promoted by ${hold.actor ?? 'someone'}${hold.promotionName ? ` (${hold.promotionName})` : ''}, so new Freight waits`,
       hint: `when the hold should end, promote the newest Freight: plinth promote ${app} ${stageName}`,
