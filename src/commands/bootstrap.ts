@@ -178,7 +178,13 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { 
     ...(declared.length > 0 && !escrow ? ['once they are set, keep an encrypted escrow apart from the cluster: plinth secrets backup --to FILE --recipient age1...'] : []),
     `delegate ${resolved.config.domain} to OpenStack Designate (NS records at the parent zone), so external-dns and DNS01 work`,
     ...(host ? [`open https://${host} once the certificate is issued; the initial admin password is in secret argocd-initial-admin-secret`] : []),
-    `watch the waves converge: plinth doctor (or kubectl -n ${namespace} get applications)`,
+    ...(resolved.config.apps.length > 0
+      ? [
+          `each app's stages wait for their first promotion, which pushes the stage's branch: promote ${resolved.config.apps.map((a) => a.name).join(', ')} ` +
+            'once (the Kargo UI, or plinth promote APP STAGE)',
+        ]
+      : []),
+    `watch the waves converge: plinth doctor names the Application that holds them, if one does (or kubectl -n ${namespace} get applications)`,
     ...(resolved.config.apps.some((app) => receiverKind(resolved.config, app) !== undefined)
       ? ['once Kargo is synced, let pushes deploy in seconds: plinth webhooks prints each app\'s receiver URL and where to paste it']
       : []),

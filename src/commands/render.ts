@@ -3,6 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { loadCluster } from '../config/load.ts';
 import { formatPath } from '../config/paths.ts';
 import type { ClusterConfig } from '../config/schema.ts';
+import { removalEffects } from '../core/argo.ts';
 import { renderTree, type RenderedObject, type RenderedTree } from '../core/render.ts';
 import { isStale, planTree, UnsafeTreePathError, writeTree, type TreePlan } from '../core/tree.ts';
 import { describeObject } from '../core/types.ts';
@@ -27,6 +28,8 @@ export interface RenderResult {
   files: number;
   objects: number;
   components: { id: string; wave: number }[];
+  /** What the files this render removes take off the cluster once Argo CD syncs the tree. */
+  removals: string[];
 }
 
 export async function render(options: RenderOptions, ctx: Context): Promise<RenderResult> {
@@ -68,6 +71,7 @@ export async function render(options: RenderOptions, ctx: Context): Promise<Rend
     files: tree.files.size,
     objects: tree.objects.length,
     components: tree.components.map(({ id, wave }) => ({ id, wave })),
+    removals: removalEffects(plan.delete, tree.files.keys()),
   };
 }
 

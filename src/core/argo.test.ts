@@ -3,7 +3,7 @@ import { registry } from '../components/index.ts';
 import { loadCluster } from '../config/load.ts';
 import { REPO } from '../../test/helpers.ts';
 import { checkCustomResource } from '../../test/upstream.ts';
-import { appProject, inProject, keepData, PROJECT, RESOURCES_FINALIZER, sourceRepos } from './argo.ts';
+import { applicationRemoval, appProject, inProject, keepData, PROJECT, removalEffects, RESOURCES_FINALIZER, sourceRepos } from './argo.ts';
 import { renderTree, type RenderedTree } from './render.ts';
 import type { K8sObject } from './types.ts';
 
@@ -104,5 +104,46 @@ describe("Plinth's AppProject", () => {
     ]);
     expect(repos).toEqual(['https://a.example', 'https://b.example']);
     expect(appProject({ argoNamespace: 'ops', cluster: 'x', sourceRepos: repos }).metadata.namespace).toBe('ops');
+  });
+});
+
+describe('removing from the tree', () => {
+  it('says that a removed component is deleted with what it synced, and that a removed manifest is pruned, data kept', () => {
+    const kept = ['apps/cloudnative-pg.yaml', 'apps/appproject-plinth.yaml', 'manifests/cloudnative-pg/namespace-databases.yaml'];
+    const deleted = [
+      'apps/devpod.yaml',
+      'manifests/devpod/clusterrole-plinth-devpod.yaml',
+      'manifests/cloudnative-pg/database-databases-old.yaml',
+      'manifests/cloudnative-pg/cluster-databases-old.yaml',
+      'README.md',
+    ];
+    expect(removalEffects(deleted, kept)).toEqual([
+      'Application devpod: Argo CD deletes it and every object it synced (CRDs, PersistentVolumeClaims and CloudNativePG Clusters are kept)',
+      'manifests/cloudnative-pg/database-databases-old.yaml: pruned by Application cloudnative-pg',
+      'manifests/cloudnative-pg/cluster-databases-old.yaml: kept on the cluster, data is never pruned (delete it by hand once its data is safe elsewhere)',
+    ]);
+    expect(removalEffects([], kept)).toEqual([]);
+  });
+
+  it('names what a live Application takes with it, from the resources Argo CD lists, CRDs and data left out', () => {
+    const live = inProject(
+      {
+        ...application('devpod'),
+        status: {
+          resources: [
+            { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'plinth-devpod' },
+            { kind: 'Namespace', name: 'devpod' },
+            { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', name: 'workspaces.devpod.sh' },
+            { group: 'postgresql.cnpg.io', kind: 'Cluster', namespace: 'databases', name: 'main' },
+            { kind: 'PersistentVolumeClaim', namespace: 'devpod', name: 'data' },
+          ],
+        },
+      },
+      { root: false },
+    );
+    expect(applicationRemoval(live)).toBe(
+      'Argo CD deletes what it synced: ClusterRole/plinth-devpod, Namespace/devpod (CRDs, PersistentVolumeClaims and CloudNativePG Clusters are kept)',
+    );
+    expect(applicationRemoval(application('old'))).toBe('no resources finalizer: Argo CD leaves the objects it synced behind, untracked');
   });
 });

@@ -116,3 +116,57 @@ export function appProject(input: { argoNamespace: string; cluster: string; sour
     },
   };
 }
+
+const KEPT_ON_REMOVAL = 'CRDs, PersistentVolumeClaims and CloudNativePG Clusters are kept';
+
+/**
+ * What the cluster loses when these files leave the tree, once Argo CD syncs it: a removed child Application is
+ * deleted by the root's prune, and its resources finalizer deletes what it synced; a removed manifest of an
+ * Application that stays is pruned by it. `deleted` and `kept` are paths inside the tree.
+ */
+export function removalEffects(deleted: string[], kept: Iterable<string>): string[] {
+  const remaining = new Set(kept);
+  const effects: string[] = [];
+  const removedApps = new Set<string>();
+  for (const file of deleted) {
+    const application = /^apps\/([^/]+)\.yaml$/.exec(file)?.[1];
+    if (!application || application.startsWith('appproject-')) continue;
+    removedApps.add(application);
+    effects.push(`Application ${application}: Argo CD deletes it and every object it synced (${KEPT_ON_REMOVAL})`);
+  }
+  for (const file of deleted) {
+    const [, component, name] = /^manifests\/([^/]+)\/([^/]+)\.yaml$/.exec(file) ?? [];
+    if (!component || removedApps.has(component) || !remaining.has(`apps/${component}.yaml`)) continue;
+    // File names are `<kind>-<name>`: a CloudNativePG Cluster holds a database, and is never pruned.
+    effects.push(
+      name!.startsWith('cluster-')
+        ? `${file}: kept on the cluster, data is never pruned (delete it by hand once its data is safe elsewhere)`
+        : `${file}: pruned by Application ${component}`,
+    );
+  }
+  return effects;
+}
+
+interface ManagedResource {
+  group?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/**
+ * What deleting a live child Application takes with it, from the resources Argo CD lists in its status: all but
+ * CRDs (argo-cd v3.4.4 controller/appcontroller.go shouldBeDeleted) and the objects marked to keep their data.
+ */
+export function applicationRemoval(application: K8sObject): string {
+  const resources = ((application.status as { resources?: ManagedResource[] } | undefined)?.resources ?? []).filter(
+    (r) => r.kind !== 'CustomResourceDefinition' && !DATA_KINDS.has(`${r.group ? `${r.group}/` : ''}v1/${r.kind}`),
+  );
+  const shown = resources.slice(0, 5).map((r) => `${r.kind}/${r.namespace ? `${r.namespace}/` : ''}${r.name}`);
+  const more = resources.length > shown.length ? ` and ${resources.length - shown.length} more` : '';
+  const finalizer = (application.metadata.finalizers as string[] | undefined)?.includes(RESOURCES_FINALIZER);
+  if (!finalizer) return 'no resources finalizer: Argo CD leaves the objects it synced behind, untracked';
+  return resources.length === 0
+    ? `Argo CD deletes what it synced (it lists nothing yet; ${KEPT_ON_REMOVAL})`
+    : `Argo CD deletes what it synced: ${shown.join(', ')}${more} (${KEPT_ON_REMOVAL})`;
+}

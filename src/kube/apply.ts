@@ -7,6 +7,7 @@ import { PlinthError } from '../errors.ts';
 import { isTransient, KubeError, type LiveCluster } from './client.ts';
 import { explainImmutable, operatorImmutableChanges, type ImmutableChange } from './immutable.ts';
 import { permanentDrift } from './drift.ts';
+import { applicationRemoval } from '../core/argo.ts';
 
 export type Action = 'create' | 'update' | 'unchanged' | 'skip' | 'prune' | 'keep' | 'error';
 
@@ -81,6 +82,7 @@ export function objectDiff(ref: string, before: K8sObject | undefined, after: K8
 }
 
 const isNamespaceKind = (o: K8sObject) => o.apiVersion === 'v1' && o.kind === 'Namespace';
+const isArgoApplication = (o: K8sObject) => o.apiVersion === 'argoproj.io/v1alpha1' && o.kind === 'Application';
 const isCrd = (o: K8sObject) => o.kind === 'CustomResourceDefinition' && groupOf(o.apiVersion) === 'apiextensions.k8s.io';
 const kindKey = (o: { apiVersion: string; kind: string }) => `${o.apiVersion}/${o.kind}`;
 
@@ -348,7 +350,7 @@ async function pruneCandidates(
       DATA_KINDS.has(`${object.apiVersion}/${object.kind}`) || (isNamespaceKind(object) && pvcNamespaces.has(object.metadata.name));
     if (holdsData && !allowDataLoss)
       changes.push({ object, ref, action: 'keep', reason: 'no longer rendered, but it holds data: delete it with --allow-data-loss' });
-    else changes.push({ object, ref, action: 'prune' });
+    else changes.push({ object, ref, action: 'prune', ...(isArgoApplication(object) && { reason: applicationRemoval(object) }) });
   }
   return changes;
 }
