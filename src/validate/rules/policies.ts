@@ -280,8 +280,8 @@ function postgresPolicies(index: Index): Finding[] {
           cluster, '/spec/backup', 'policy/postgres-backup', 'warning',
           `PostgreSQL Cluster ${quote(cluster.name)} declares no backups: no spec.backup, no WAL-archiver plugin and no ScheduledBackup`,
           where.component || index.cluster
-            ? 'set components["cloudnative-pg"].backup = { destinationPath: "s3://<bucket>/<prefix>", endpointURL: "<S3 endpoint>" } and store the bucket keys with `plinth secrets set postgres-backup-s3`'
-            : 'add spec.backup.barmanObjectStore (or a backup plugin) and a ScheduledBackup for the Cluster',
+            ? 'set components["cloudnative-pg"].backup = { destinationPath: "s3://<bucket>/<prefix>", endpointURL: "<S3 endpoint>" }, enable components["barman-cloud"] (the Barman Cloud plugin takes the backups) and store the bucket keys with `plinth secrets set postgres-backup-s3`'
+            : 'add the Barman Cloud plugin as WAL archiver (spec.plugins, with an ObjectStore) and a ScheduledBackup for the Cluster',
         ),
       );
   }
