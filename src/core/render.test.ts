@@ -70,8 +70,11 @@ describe('the default cluster (plinth.config.ts)', () => {
       'manifests/grafana/externalsecret-grafana-api-token.yaml',
       'manifests/grafana/externalsecret-grafana-discord-webhook.yaml',
       'manifests/grafana/grafana-grafana.yaml',
+      'manifests/grafana/grafanaalertrulegroup-certificates.yaml',
+      'manifests/grafana/grafanaalertrulegroup-delivery.yaml',
       'manifests/grafana/grafanaalertrulegroup-nodes.yaml',
-      'manifests/grafana/grafanaalertrulegroup-platform.yaml',
+      'manifests/grafana/grafanaalertrulegroup-secrets.yaml',
+      'manifests/grafana/grafanaalertrulegroup-storage.yaml',
       'manifests/grafana/grafanaalertrulegroup-workloads.yaml',
       'manifests/grafana/grafanacontactpoint-discord.yaml',
       'manifests/grafana/grafanafolder-plinth-alerts.yaml',
@@ -186,7 +189,8 @@ describe('the default cluster (plinth.config.ts)', () => {
         repoURL: 'https://charts.jetstack.io',
         chart: 'cert-manager',
         targetRevision: 'v1.21.1',
-        helm: { releaseName: 'cert-manager', valuesObject: { crds: { enabled: true, keep: true } } },
+        // The chart's ServiceMonitor, for the certificate alerts (src/components/cert-manager/alerts.ts).
+        helm: { releaseName: 'cert-manager', valuesObject: { crds: { enabled: true, keep: true }, prometheus: { enabled: true, servicemonitor: { enabled: true, labels: { release: 'magnum' } } } } },
       },
       {
         repoURL: 'https://github.com/Mobility-Scooter-Web-App/infra.git',
@@ -236,6 +240,8 @@ describe('the default cluster (plinth.config.ts)', () => {
       'Deployment/argocd-server',
       'Deployment/argocd-repo-server',
       'StatefulSet/argocd-application-controller',
+      // Its scrape target, with grafana collecting alerts: Prometheus reads the Application statuses from it.
+      'ServiceMonitor/argocd-application-controller',
     ]);
   });
 

@@ -10,6 +10,7 @@ import { projectName, renderApps, stageApplicationName } from '../apps/index.ts'
 import { formatPath } from '../config/paths.ts';
 import { APP_LABEL } from '../apps/workload.ts';
 import { describeObject, type ChartSource, type ComponentId, type HealthCheck, type K8sObject, type RenderContext, type SecretInput } from './types.ts';
+import { unscrapedMetrics, type AlertRule, type OwnedAlert, type OwnedTarget, type ScrapeTarget } from './alerts.ts';
 
 export { describeObject };
 
@@ -44,6 +45,9 @@ export interface RenderedComponent {
   chart?: Omit<ChartSource, 'values'>;
   secrets: SecretInput[];
   health: HealthCheck[];
+  /** Its alert rules and scrape targets, when a component collects alerts. */
+  alerts: AlertRule[];
+  scrapeTargets: ScrapeTarget[];
 }
 
 export interface RenderedTree {
@@ -88,20 +92,39 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
     if (origin) origins.set(entry, origin);
   };
 
+  const contexts = new Map<ComponentId, RenderContext<unknown>>();
   for (const id of graph.order) {
     const component = registry[id]!;
     const enabled = config.components[id]!;
-    const namespace = enabled.common.namespace ?? component.namespace;
-    const ctx: RenderContext<unknown> = {
+    contexts.set(id, {
       cluster: config,
       options: component.options.parse(enabled.options),
-      namespace,
+      namespace: enabled.common.namespace ?? component.namespace,
       argoNamespace,
       enabled: (other) => other in config.components,
-    };
+    });
+  }
+  const collector = graph.order.find((id) => registry[id]!.collectAlerts);
+  if (collector) {
+    const labels = registry[collector]!.monitoringLabels?.(contexts.get(collector)!) ?? {};
+    for (const ctx of contexts.values()) ctx.monitoring = { labels };
+  }
+  const monitoring = monitoringOf(graph.order, registry, contexts);
+
+  for (const id of graph.order) {
+    const component = registry[id]!;
+    const enabled = config.components[id]!;
+    const ctx = contexts.get(id)!;
+    const namespace = ctx.namespace;
     const wave = graph.waves.get(id)!;
-    const chart = component.chart?.(ctx);
-    const generated = component.resources?.(ctx) ?? [];
+    const targets = monitoring.targets.filter((t) => t.component === id).map((t) => t.target);
+    const baseChart = component.chart?.(ctx);
+    const chart = baseChart && targets.some((t) => t.values) ? { ...baseChart, values: targets.reduce((values, t) => deepMerge(values, t.values ?? {}), baseChart.values) } : baseChart;
+    const generated = [
+      ...(component.resources?.(ctx) ?? []),
+      ...targets.flatMap((t) => t.objects ?? []),
+      ...(component.collectAlerts?.(ctx, monitoring.alerts) ?? []),
+    ];
     const own = [...generated, ...(enabled.common.extraObjects ?? [])];
     own.forEach((object, i) => {
       const origin =
@@ -129,7 +152,9 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
       needs: graph.needs.get(id)!,
       ...(chart && { chart: { repoURL: chart.repoURL, chart: chart.chart, version: chart.version, releaseName: chart.releaseName } }),
       secrets: component.secrets?.(ctx) ?? [],
-      health: component.health?.(ctx) ?? [],
+      health: [...(component.health?.(ctx) ?? []), ...targets.flatMap((t) => (t.check ? [t.check] : []))],
+      alerts: monitoring.alerts.filter((a) => a.component === id).map((a) => a.rule),
+      scrapeTargets: targets,
     });
   }
   add('bootstrap/root.yaml', 'bootstrap', rootApplication(config.name, argoNamespace, config.git, `${root}/apps`));
@@ -338,3 +363,24 @@ function rootApplication(cluster: string, argoNamespace: string, git: GitSource,
   };
 }
 
+
+/**
+ * The alerts of every enabled component and what Prometheus must scrape for them, when a component collects alerts
+ * (none: no rules, and no ServiceMonitor that would need Prometheus's CRDs). A rule reading a metric that no rendered
+ * target provides could never fire, so it stops the render.
+ */
+function monitoringOf(order: ComponentId[], registry: Registry, contexts: Map<ComponentId, RenderContext<unknown>>) {
+  if (!order.some((id) => registry[id]!.collectAlerts)) return { alerts: [] as OwnedAlert[], targets: [] as OwnedTarget[] };
+  const alerts = order.flatMap((id) => (registry[id]!.alerts?.(contexts.get(id)!) ?? []).map((rule) => ({ component: id, rule })));
+  const targets = order.flatMap((id) => (registry[id]!.scrapeTargets?.(contexts.get(id)!) ?? []).map((target) => ({ component: id, target })));
+  const unscraped = unscrapedMetrics(alerts, targets);
+  if (unscraped.length > 0)
+    throw new ConfigError(
+      unscraped.map(({ component, rule, metric }) => ({
+        path: formatPath(['components', component]),
+        message: `alert rule ${rule} reads ${metric}, which nothing rendered makes Prometheus scrape: it could never fire`,
+        hint: `declare the scrape target that exports ${metric} (scrapeTargets of the component that runs it), or enable that component`,
+      })),
+    );
+  return { alerts, targets };
+}

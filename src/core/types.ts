@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ClusterConfig } from '../config/schema.ts';
+import type { AlertRule, OwnedAlert, ScrapeTarget } from './alerts.ts';
 
 /** A Kubernetes object as plain data. */
 export interface K8sObject {
@@ -59,6 +60,11 @@ export interface RenderContext<O> {
   argoNamespace: string;
   /** Whether another component is enabled in this cluster: for optional integrations. */
   enabled(id: ComponentId): boolean;
+  /**
+   * Set when a component collects alerts: the labels the cluster's Prometheus selects ServiceMonitors, PodMonitors and
+   * rules by, for a component to put on what it exposes.
+   */
+  monitoring?: { labels: Record<string, string> };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -83,6 +89,14 @@ export interface Component<S extends AnyZodObject = AnyZodObject, O = z.output<S
   resources?: (ctx: RenderContext<O>) => K8sObject[];
   secrets?: (ctx: RenderContext<O>) => SecretInput[];
   health?: (ctx: RenderContext<O>) => HealthCheck[];
+  /** Alert rules about this component, rendered by the component that collects alerts (grafana). */
+  alerts?: (ctx: RenderContext<O>) => AlertRule[];
+  /** What makes Prometheus scrape this component: rendered only when a component collects alerts. */
+  scrapeTargets?: (ctx: RenderContext<O>) => ScrapeTarget[];
+  /** The objects that deliver every enabled component's alerts (rule groups, contact points, routes). */
+  collectAlerts?: (ctx: RenderContext<O>, alerts: OwnedAlert[]) => K8sObject[];
+  /** With collectAlerts: the labels the cluster's Prometheus selects monitors by. */
+  monitoringLabels?: (ctx: RenderContext<O>) => Record<string, string>;
 }
 
 /** Erases the options type so components of different option types share one registry. */

@@ -2,7 +2,7 @@
 // the test control plane (built from Go modules, minutes the first time) and Chromium. A test file's own
 // hooks then never wait on a build, and a missing piece fails the run in seconds, saying how to get it.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
@@ -111,6 +111,34 @@ function ensureBackupTools(): void {
   }
 }
 
+/**
+ * A Go program the tests run, `go install`ed from the Go module proxy at a pinned version into the cache (promtool for
+ * the alert rules, amtool for the notification routes): minutes the first time, then found at once.
+ */
+async function goTool(name: string, module: string, version: string): Promise<string> {
+  const dir = join(process.env.PLINTH_CACHE ?? join(process.env.HOME ?? '/root', '.cache', 'plinth'), name, version);
+  const binary = join(dir, name);
+  if (existsSync(binary)) return binary;
+  if (!onPath('go')) throw new SetupError(`the alert tests run ${name}, built from Go modules, and Go is not installed`, 'install Go >= 1.26 (e.g. into /usr/local/go)');
+  const started = Date.now();
+  log(`building ${name} ${version} (go install ${module}@${version}; minutes the first time, cached after that)`);
+  mkdirSync(dir, { recursive: true });
+  // One build at a time (test runs started together): the others wait on the lock, then find the binary.
+  const script = `exec 9>"$1/.lock"; flock 9; [ -x "$1/${name}" ] || go install "$2"`;
+  const child = spawn('bash', ['-c', script, 'go-tool', dir, `${module}@${version}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, GOBIN: dir, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
+  });
+  let stderrTail = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderrTail = (stderrTail + chunk).slice(-4000)));
+  const ticker = setInterval(() => log(`still building ${name} (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  clearInterval(ticker);
+  if (code !== 0 || !existsSync(binary)) throw new SetupError(`go install ${module}@${version} failed with exit code ${code}:\n${stderrTail}`, 'see the Go error above; a rerun resumes from Go\'s module and build caches');
+  log(`${name} ready in ${Math.round((Date.now() - started) / 1000)} s: ${binary}`);
+  return binary;
+}
+
 /** Go where the README installs it, also when that folder is not on the PATH: the build and some tests run it. */
 function findGo(): void {
   const go = onPath('go', ['/usr/local/go/bin']);
@@ -122,6 +150,8 @@ export default async function setup(): Promise<void> {
   process.env.PLINTH_SCHEMAS_DIR = upstreamData();
   if (!process.env.PLINTH_TEST_KUBECONFIG && !process.env.PLINTH_CONTROL_PLANE_BIN)
     process.env.PLINTH_CONTROL_PLANE_BIN = await buildControlPlane();
+  process.env.PLINTH_PROMTOOL ??= await goTool('promtool', 'github.com/prometheus/prometheus/cmd/promtool', 'v0.316.0');
+  process.env.PLINTH_AMTOOL ??= await goTool('amtool', 'github.com/prometheus/alertmanager/cmd/amtool', 'v0.35.0');
   ensureBackupTools();
   const chromium = ensureChromium();
   if (chromium) process.env.PLINTH_CHROMIUM = chromium;

@@ -8,6 +8,7 @@ import {
 } from '../../core/conventions.ts';
 import { IGNORE_HEALTHCHECK } from '../../core/argo.ts';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
+import { argoCdAlerts, argoCdTargets } from './alerts.ts';
 
 /**
  * The health of a child Application as the root sees it: what decides whether a sync wave may go on.
@@ -149,4 +150,6 @@ export const argoCd = defineComponent({
       namespace,
     },
   ],
+  alerts: argoCdAlerts,
+  scrapeTargets: argoCdTargets,
 });

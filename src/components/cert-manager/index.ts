@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
+import { certManagerAlerts, certManagerTargets } from './alerts.ts';
 
 export const ACME_SERVERS = {
   'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
@@ -17,6 +18,8 @@ const options = z.strictObject({
   ingressClassName: z.string().default('traefik'),
   /** Resolvers cert-manager asks when checking DNS01 propagation; the cluster's own DNS may not see the public zone. */
   recursiveNameservers: z.array(z.string().regex(/^[0-9a-f.:[\]]+:[0-9]+$/, { error: 'must be host:port, e.g. "1.1.1.1:53"' })).default([]),
+  /** Alert when a certificate has fewer days left: cert-manager renews 30 days ahead, so this means renewal is failing. */
+  expiryAlertDays: z.int().min(1).max(29).default(14),
 });
 
 type Options = z.output<typeof options>;
@@ -69,4 +72,6 @@ export const certManager = defineComponent({
     { description: "Let's Encrypt staging issuer", apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: 'letsencrypt-staging' },
     { description: "Let's Encrypt production issuer", apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: 'letsencrypt-prod' },
   ],
+  alerts: ({ options }) => certManagerAlerts(options.expiryAlertDays),
+  scrapeTargets: certManagerTargets,
 });

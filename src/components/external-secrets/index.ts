@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { dnsLabel } from '../../config/schema.ts';
 import { SECRET_STORE, SECRETS_NAMESPACE } from '../../core/conventions.ts';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
+import { externalSecretsAlerts, externalSecretsTargets } from './alerts.ts';
 
 /** The chart's controller ServiceAccount: its fullname, for release `external-secrets` of chart `external-secrets`. */
 export const CONTROLLER_SERVICE_ACCOUNT = 'external-secrets';
@@ -112,4 +113,6 @@ export const externalSecrets = defineComponent({
       name: SECRET_STORE,
     },
   ],
+  alerts: externalSecretsAlerts,
+  scrapeTargets: externalSecretsTargets,
 });

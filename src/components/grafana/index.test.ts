@@ -87,10 +87,25 @@ describe('grafana', () => {
       group_wait: '30s',
       group_interval: '5m',
       repeat_interval: '4h',
+      routes: [
+        { receiver: 'discord', object_matchers: [['severity', '=', 'critical']], group_wait: '10s', repeat_interval: '1h' },
+        { receiver: 'discord', object_matchers: [['severity', '=', 'warning']], group_wait: '1m', repeat_interval: '12h' },
+      ],
     });
+    expect(owned(tree).some((o) => o.kind === 'GrafanaContactPoint' && o.metadata.name === 'email')).toBe(false);
   });
 
-  it('keeps the rules in one folder, in three groups, every resource selecting the same instance', () => {
+  it('sends critical alerts by email too when email addresses are given', () => {
+    const tree = render({ email: { addresses: ['oncall@example.org', 'lead@example.org'] } });
+    expect(find(tree, 'GrafanaContactPoint', 'email').spec.receivers).toEqual([
+      { type: 'email', settings: { addresses: 'oncall@example.org;lead@example.org', singleEmail: true } },
+    ]);
+    const routes = find(tree, 'GrafanaNotificationPolicy', 'discord').spec.route.routes;
+    expect(routes.map((r: any) => `${r.object_matchers[0][2]}->${r.receiver}${r.continue ? '+' : ''}`)).toEqual(['critical->discord+', 'critical->email', 'warning->discord']);
+    expect(issuesOf({ ...base, grafana: { email: { addresses: ['not-an-address'] } } })[0]).toMatchObject({ path: 'components.grafana.email.addresses[0]' });
+  });
+
+  it('keeps the rules in one folder, one group per kind of thing watched, every resource selecting the same instance', () => {
     const tree = render();
     const folder = find(tree, 'GrafanaFolder', 'plinth-alerts');
     expect(folder.spec).toEqual({
@@ -103,7 +118,10 @@ describe('grafana', () => {
       for (const [key, value] of Object.entries(object.spec.instanceSelector.matchLabels)) expect(instanceLabels[key], object.kind).toBe(value);
     }
     const groups = ruleGroupsOf(tree);
-    expect(groups.map((g) => `${g.metadata.name}:${g.spec.name}`).sort()).toEqual(['nodes:Nodes', 'platform:Platform', 'workloads:Workloads']);
+    // Grafana's own rules, and those of the enabled cert-manager, Argo CD and External Secrets.
+    expect(groups.map((g) => `${g.metadata.name}:${g.spec.name}`).sort()).toEqual([
+      'certificates:Certificates', 'delivery:Delivery', 'nodes:Nodes', 'secrets:Secrets', 'storage:Storage', 'workloads:Workloads',
+    ]);
     for (const group of groups) {
       expect(group.spec.interval).toBe('1m');
       // The CRD's CEL rule: exactly one of folderRef and folderUID.
@@ -112,29 +130,30 @@ describe('grafana', () => {
     }
   });
 
-  it('alerts on node disk, memory and CPU, crash-looping pods, certificate expiry and database health', () => {
+  it('owns the rules about nodes, pods and volumes; collects each enabled component\'s own', () => {
     const tree = render();
     const rules = rulesOf(tree);
-    expect(rules.map((r) => r.uid).sort()).toEqual([
-      'plinth-certificate-expiry',
-      'plinth-database-down',
+    expect(tree.components.find((c) => c.id === 'grafana')!.alerts.map((r) => r.uid).sort()).toEqual([
       'plinth-node-cpu',
       'plinth-node-disk',
       'plinth-node-memory',
+      'plinth-node-not-ready',
       'plinth-pod-crashloop',
+      'plinth-volume-almost-full',
     ]);
+    expect(rules.map((r) => r.uid).sort()).toEqual(tree.components.flatMap((c) => c.alerts.map((r) => r.uid)).sort());
+    expect(rules.map((r) => r.uid)).toContain('plinth-certificate-expiry');
     const query = (uid: string) => rule(tree, uid).data[0].model.expr as string;
     expect(query('plinth-node-disk')).toContain('node_filesystem_avail_bytes');
     expect(query('plinth-node-memory')).toContain('node_memory_MemAvailable_bytes');
     expect(query('plinth-node-cpu')).toContain('node_cpu_seconds_total{mode="idle"}');
     expect(query('plinth-pod-crashloop')).toContain('kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}');
-    expect(query('plinth-certificate-expiry')).toBe('(certmanager_certificate_expiration_timestamp_seconds - time()) / 86400');
-    expect(query('plinth-database-down')).toBe('min by (namespace, pod) (cnpg_collector_up)');
+    expect(query('plinth-volume-almost-full')).toContain('kubelet_volume_stats_used_bytes');
     expect(thresholdOf(rule(tree, 'plinth-node-disk'))).toEqual({ type: 'gt', params: [85] });
     expect(thresholdOf(rule(tree, 'plinth-node-memory'))).toEqual({ type: 'gt', params: [90] });
     expect(thresholdOf(rule(tree, 'plinth-node-cpu'))).toEqual({ type: 'gt', params: [90] });
-    expect(thresholdOf(rule(tree, 'plinth-certificate-expiry'))).toEqual({ type: 'lt', params: [14] });
-    expect(thresholdOf(rule(tree, 'plinth-database-down'))).toEqual({ type: 'lt', params: [1] });
+    expect(thresholdOf(rule(tree, 'plinth-volume-almost-full'))).toEqual({ type: 'gt', params: [80] });
+    expect(thresholdOf(rule(tree, 'plinth-node-not-ready'))).toEqual({ type: 'lt', params: [1] });
   });
 
   it('builds every rule as query A on the Prometheus datasource and threshold B on it, notifying on query errors', () => {
@@ -158,13 +177,13 @@ describe('grafana', () => {
     const tree = render({
       datasourceUid: 'magnum-prom',
       folder: 'MSWA alerts',
-      thresholds: { diskPercent: 75, memoryPercent: 80, cpuPercent: 95, certificateDays: 7 },
+      thresholds: { diskPercent: 75, memoryPercent: 80, cpuPercent: 95, volumePercent: 70 },
     });
     expect(thresholdOf(rule(tree, 'plinth-node-disk'))).toEqual({ type: 'gt', params: [75] });
     expect(thresholdOf(rule(tree, 'plinth-node-memory'))).toEqual({ type: 'gt', params: [80] });
     expect(thresholdOf(rule(tree, 'plinth-node-cpu'))).toEqual({ type: 'gt', params: [95] });
-    expect(thresholdOf(rule(tree, 'plinth-certificate-expiry'))).toEqual({ type: 'lt', params: [7] });
-    expect(rule(tree, 'plinth-certificate-expiry').annotations.summary).toBe('A certificate expires in less than 7 days');
+    expect(thresholdOf(rule(tree, 'plinth-volume-almost-full'))).toEqual({ type: 'gt', params: [70] });
+    expect(rule(tree, 'plinth-volume-almost-full').annotations.summary).toBe('Volume {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is more than 70% full');
     for (const r of rulesOf(tree)) {
       expect(r.data[0].datasourceUid).toBe('magnum-prom');
       expect(r.data[0].model.datasource.uid).toBe('magnum-prom');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { hostname } from '../../config/schema.ts';
 import { DEFAULT_INGRESS_CLASS, externalSecret, publicIngressAnnotations } from '../../core/conventions.ts';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
+import { clusterAlerts, ruleGroups, stackTargets } from './alerts.ts';
 
 /** OpenStack Magnum installs its monitoring stack as Helm release `magnum` in kube-system. */
 export const MAGNUM_GRAFANA_URL = 'http://magnum-grafana.kube-system.svc';
@@ -13,6 +14,28 @@ export const INSTANCE_LABEL = { 'plinth.dev/grafana-instance': GRAFANA_NAME } as
 export const DISCORD_WEBHOOK_INPUT = 'grafana-discord-webhook';
 export const API_TOKEN_INPUT = 'grafana-api-token';
 export const CONTACT_POINT = 'discord';
+export const EMAIL_CONTACT_POINT = 'email';
+
+/**
+ * Where alerts go, by severity (Alertmanager's routing tree, which Grafana's notification policy is): critical alerts
+ * to Discord at once and every hour until resolved, and also by email when there is an email contact point; warnings
+ * to Discord, grouped for longer and repeated every 12 hours. The root route catches anything else.
+ */
+export function notificationRoute(email: boolean) {
+  const critical = [['severity', '=', 'critical']];
+  return {
+    receiver: CONTACT_POINT,
+    group_by: ['grafana_folder', 'alertname'],
+    group_wait: '30s',
+    group_interval: '5m',
+    repeat_interval: '4h',
+    routes: [
+      { receiver: CONTACT_POINT, object_matchers: critical, group_wait: '10s', repeat_interval: '1h', ...(email && { continue: true }) },
+      ...(email ? [{ receiver: EMAIL_CONTACT_POINT, object_matchers: critical, group_wait: '10s', repeat_interval: '1h' }] : []),
+      { receiver: CONTACT_POINT, object_matchers: [['severity', '=', 'warning']], group_wait: '1m', repeat_interval: '12h' },
+    ],
+  };
+}
 export const FOLDER = 'plinth-alerts';
 
 const GRAFANA_API = 'grafana.integreatly.org/v1beta1';
@@ -35,174 +58,27 @@ const options = z.strictObject({
   datasourceUid: uid.default('prometheus'),
   /** Title of the Grafana folder holding the rules. */
   folder: z.string().min(1).max(100).default('Cluster alerts'),
+  /**
+   * Labels the cluster's Prometheus selects ServiceMonitors and PodMonitors by. Magnum installs the prometheus-operator
+   * chart as Helm release "magnum" (magnum drivers/common/templates/kubernetes/fragments/install-helm-modules.sh), whose
+   * Prometheus selects `release: magnum`; kube-prometheus-stack selects `release: <its release name>`.
+   */
+  scrapeLabels: z.record(z.string().min(1), z.string()).default({ release: 'magnum' }),
+  /** A second contact point for critical alerts: email, through the SMTP settings of the Grafana instance. */
+  email: z.strictObject({ addresses: z.array(z.email({ error: 'must be an email address' })).min(1) }).optional(),
   thresholds: z
     .strictObject({
       /** Filesystem use on a node, in percent; the seed's team lost every node to full root volumes once. */
       diskPercent: percent(85),
       memoryPercent: percent(90),
       cpuPercent: percent(90),
-      /** cert-manager renews 30 days ahead, so a certificate this close to expiry means renewal is failing. */
-      certificateDays: z.int().min(1).max(60).default(14),
+      /** Use of any persistent volume, in percent: a full database volume stops PostgreSQL (the seed's first incident). */
+      volumePercent: percent(80),
     })
     .prefault({}),
 });
 
 type Options = z.output<typeof options>;
-
-interface RuleInput {
-  uid: string;
-  title: string;
-  expr: string;
-  op: 'gt' | 'lt';
-  threshold: number;
-  for: string;
-  severity: 'warning' | 'critical';
-  /** Node metrics should always exist: their absence is itself worth a notification. */
-  noData: 'NoData' | 'OK';
-  summary: string;
-  description: string;
-}
-
-/** A Grafana-managed rule: instant PromQL query A, alerting on each series where threshold B holds. */
-export function alertRule(datasourceUid: string, rule: RuleInput) {
-  return {
-    uid: rule.uid,
-    title: rule.title,
-    condition: 'B',
-    data: [
-      {
-        refId: 'A',
-        datasourceUid,
-        relativeTimeRange: { from: 600, to: 0 },
-        model: {
-          refId: 'A',
-          datasource: { type: 'prometheus', uid: datasourceUid },
-          expr: rule.expr,
-          instant: true,
-          range: false,
-          intervalMs: 60000,
-          maxDataPoints: 43200,
-        },
-      },
-      {
-        refId: 'B',
-        datasourceUid: '__expr__',
-        model: {
-          refId: 'B',
-          datasource: { type: '__expr__', uid: '__expr__' },
-          type: 'threshold',
-          expression: 'A',
-          conditions: [{ evaluator: { type: rule.op, params: [rule.threshold] } }],
-        },
-      },
-    ],
-    for: rule.for,
-    noDataState: rule.noData,
-    // A wrong datasource uid or a broken query then notifies too, instead of silently never firing.
-    execErrState: 'Error',
-    labels: { severity: rule.severity },
-    annotations: { summary: rule.summary, description: rule.description },
-  };
-}
-
-const REAL_FILESYSTEMS = 'fstype!~"tmpfs|overlay|squashfs|ramfs|iso9660|nsfs|fuse.*"';
-
-export function ruleGroups(options: Options) {
-  const t = options.thresholds;
-  const rule = (input: RuleInput) => alertRule(options.datasourceUid, input);
-  return [
-    {
-      name: 'nodes',
-      title: 'Nodes',
-      rules: [
-        rule({
-          uid: 'plinth-node-disk',
-          title: 'Node filesystem almost full',
-          expr: `100 * (1 - node_filesystem_avail_bytes{${REAL_FILESYSTEMS}} / node_filesystem_size_bytes{${REAL_FILESYSTEMS}})`,
-          op: 'gt',
-          threshold: t.diskPercent,
-          for: '10m',
-          severity: 'critical',
-          noData: 'NoData',
-          summary: `A node filesystem is more than ${t.diskPercent}% full`,
-          description: '{{ $labels.mountpoint }} on {{ $labels.instance }} is {{ humanize $values.A.Value }}% full; eraser should be cleaning images, check it and large images.',
-        }),
-        rule({
-          uid: 'plinth-node-memory',
-          title: 'Node memory high',
-          expr: '100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)',
-          op: 'gt',
-          threshold: t.memoryPercent,
-          for: '10m',
-          severity: 'warning',
-          noData: 'NoData',
-          summary: `A node uses more than ${t.memoryPercent}% of its memory`,
-          description: '{{ $labels.instance }} uses {{ humanize $values.A.Value }}% of its memory.',
-        }),
-        rule({
-          uid: 'plinth-node-cpu',
-          title: 'Node CPU high',
-          expr: '100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])))',
-          op: 'gt',
-          threshold: t.cpuPercent,
-          for: '15m',
-          severity: 'warning',
-          noData: 'NoData',
-          summary: `A node's CPU has been busier than ${t.cpuPercent}% for 15 minutes`,
-          description: '{{ $labels.instance }} CPU is {{ humanize $values.A.Value }}% busy.',
-        }),
-      ],
-    },
-    {
-      name: 'workloads',
-      title: 'Workloads',
-      rules: [
-        rule({
-          uid: 'plinth-pod-crashloop',
-          title: 'Pod crash looping',
-          expr: 'max by (namespace, pod, container) (kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"})',
-          op: 'gt',
-          threshold: 0,
-          for: '10m',
-          severity: 'warning',
-          noData: 'OK',
-          summary: 'A container keeps crashing',
-          description: '{{ $labels.namespace }}/{{ $labels.pod }} container {{ $labels.container }} is in CrashLoopBackOff; see kubectl logs --previous.',
-        }),
-      ],
-    },
-    {
-      name: 'platform',
-      title: 'Platform',
-      rules: [
-        rule({
-          uid: 'plinth-certificate-expiry',
-          title: 'Certificate about to expire',
-          expr: '(certmanager_certificate_expiration_timestamp_seconds - time()) / 86400',
-          op: 'lt',
-          threshold: t.certificateDays,
-          for: '1h',
-          severity: 'critical',
-          noData: 'OK',
-          summary: `A certificate expires in less than ${t.certificateDays} days`,
-          description: 'Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in {{ humanize $values.A.Value }} days; cert-manager is failing to renew it (check the Order and Challenge, then the Designate webhook).',
-        }),
-        rule({
-          uid: 'plinth-database-down',
-          title: 'PostgreSQL instance down',
-          expr: 'min by (namespace, pod) (cnpg_collector_up)',
-          op: 'lt',
-          threshold: 1,
-          for: '5m',
-          severity: 'critical',
-          noData: 'OK',
-          summary: 'A CloudNativePG instance cannot reach its PostgreSQL',
-          description: 'cnpg_collector_up is 0 for {{ $labels.namespace }}/{{ $labels.pod }}; see kubectl cnpg status and the instance logs.',
-        }),
-      ],
-    },
-  ];
-}
 
 const instanceSelector = { matchLabels: { ...INSTANCE_LABEL } };
 
@@ -301,53 +177,62 @@ export const grafana = defineComponent({
         },
       });
     }
-    objects.push(
-      {
-        apiVersion: GRAFANA_API,
-        kind: 'GrafanaFolder',
-        metadata: { name: FOLDER, namespace },
-        spec: { instanceSelector, uid: FOLDER, title: options.folder },
-      },
-      {
-        apiVersion: GRAFANA_API,
-        kind: 'GrafanaContactPoint',
-        metadata: { name: CONTACT_POINT, namespace },
-        spec: {
-          instanceSelector,
-          name: CONTACT_POINT,
-          receivers: [
-            {
-              type: 'discord',
-              settings: {},
-              valuesFrom: [{ targetPath: 'url', valueFrom: { secretKeyRef: { name: DISCORD_WEBHOOK_INPUT, key: 'url' } } }],
-            },
-          ],
-        },
-      },
-      {
-        apiVersion: GRAFANA_API,
-        kind: 'GrafanaNotificationPolicy',
-        metadata: { name: 'discord', namespace },
-        spec: {
-          instanceSelector,
-          route: {
-            receiver: CONTACT_POINT,
-            group_by: ['grafana_folder', 'alertname'],
-            group_wait: '30s',
-            group_interval: '5m',
-            repeat_interval: '4h',
-          },
-        },
-      },
-      ...ruleGroups(options).map((group) => ({
-        apiVersion: GRAFANA_API,
-        kind: 'GrafanaAlertRuleGroup',
-        metadata: { name: group.name, namespace },
-        spec: { instanceSelector, folderRef: FOLDER, name: group.title, interval: '1m', rules: group.rules },
-      })),
-    );
     return objects;
   },
+  alerts: ({ options }) => clusterAlerts(options.thresholds),
+  scrapeTargets: () => stackTargets,
+  monitoringLabels: ({ options }) => options.scrapeLabels,
+  collectAlerts: ({ namespace, options }, alerts) => [
+    {
+      apiVersion: GRAFANA_API,
+      kind: 'GrafanaFolder',
+      metadata: { name: FOLDER, namespace },
+      spec: { instanceSelector, uid: FOLDER, title: options.folder },
+    },
+    {
+      apiVersion: GRAFANA_API,
+      kind: 'GrafanaContactPoint',
+      metadata: { name: CONTACT_POINT, namespace },
+      spec: {
+        instanceSelector,
+        name: CONTACT_POINT,
+        receivers: [
+          {
+            type: 'discord',
+            settings: {},
+            valuesFrom: [{ targetPath: 'url', valueFrom: { secretKeyRef: { name: DISCORD_WEBHOOK_INPUT, key: 'url' } } }],
+          },
+        ],
+      },
+    },
+    ...(options.email
+      ? [
+          {
+            apiVersion: GRAFANA_API,
+            kind: 'GrafanaContactPoint',
+            metadata: { name: EMAIL_CONTACT_POINT, namespace },
+            spec: {
+              instanceSelector,
+              name: EMAIL_CONTACT_POINT,
+              // Grafana's email notifier takes the addresses separated by ";" (pkg/services/ngalert/notifier/channels_config).
+              receivers: [{ type: 'email', settings: { addresses: options.email.addresses.join(';'), singleEmail: true } }],
+            },
+          },
+        ]
+      : []),
+    {
+      apiVersion: GRAFANA_API,
+      kind: 'GrafanaNotificationPolicy',
+      metadata: { name: 'discord', namespace },
+      spec: { instanceSelector, route: notificationRoute(options.email !== undefined) },
+    },
+    ...ruleGroups(alerts, options.datasourceUid).map((group) => ({
+      apiVersion: GRAFANA_API,
+      kind: 'GrafanaAlertRuleGroup',
+      metadata: { name: group.name, namespace },
+      spec: { instanceSelector, folderRef: FOLDER, name: group.title, interval: '1m', rules: group.rules },
+    })),
+  ],
   secrets: ({ options }) => [
     {
       name: DISCORD_WEBHOOK_INPUT,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { quantity, requestsWithinLimits } from '../../config/schema.ts';
 import { defineComponent, type HealthCheck } from '../../core/types.ts';
+import { kedaAlerts, kedaTargets } from './alerts.ts';
 
 const resources = z
   .strictObject({
@@ -77,4 +78,6 @@ export const keda = defineComponent({
     }
     return checks;
   },
+  alerts: kedaAlerts,
+  scrapeTargets: kedaTargets,
 });
