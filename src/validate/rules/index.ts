@@ -6,6 +6,7 @@ import { kargoFreightRule, kargoRule } from './kargo.ts';
 import { policyRules } from './policies.ts';
 import { relaxationsRule } from './relaxations.ts';
 import { duplicatesRule } from './duplicates.ts';
+import { promqlRule } from './promql.ts';
 import {
   appRefsRule, certificateIssuerRule, databaseClusterRule, ingressDomainRule, ingressIssuerRule, kedaRule, secretStoreRule,
 } from './refs.ts';
@@ -52,6 +53,7 @@ export function checkRules(subjects: Subject[], options: { cluster?: ClusterConf
     ...policyRules(index),
     ...relaxationsRule(index),
     ...duplicatesRule(index),
+    ...promqlRule(index),
   ];
   return withComponentHints(findings, index).sort(compareFindings);
 }
