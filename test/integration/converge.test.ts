@@ -53,4 +53,22 @@ describe('the default tree converges: after apply, nothing is left to change, in
     // The server-side dry run alone sees no change: the defaults come back either way, which is why drift is checked apart.
     expect(drifting[0]!.diff).toBeUndefined();
   });
+
+  it('shows, with --prune, that a removed component\'s Application goes with everything Argo CD synced for it', { timeout: 300_000 }, async () => {
+    const tree = renderTree(await loadCluster(REPO, undefined, registry), registry);
+    const devpod = tree.objects.find((o) => o.file === 'apps/devpod.yaml')!.object;
+    // What Argo CD reports it synced for devpod, as its controller writes it (the Application CRD has no status subresource).
+    const resources = [
+      { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', name: 'plinth-devpod', status: 'Synced' },
+      { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', name: 'workspaces.example.org', status: 'Synced' },
+    ];
+    await cluster.live.apply({ ...devpod, status: { resources } });
+    const without = namedPhases({ ...tree, objects: tree.objects.filter((o) => o.owner !== 'devpod' && o.file !== 'apps/devpod.yaml') });
+    const plan = await planLive(cluster.live, without, { prune: true });
+    const pruned = plan.changes.filter((c) => c.action === 'prune').map((c) => [c.ref, c.reason]);
+    expect(pruned).toContainEqual([
+      'Application/argocd/devpod',
+      'Argo CD deletes what it synced: ClusterRole/plinth-devpod (CRDs, PersistentVolumeClaims and CloudNativePG Clusters are kept)',
+    ]);
+  });
 });
