@@ -47,7 +47,10 @@ describe('istio', () => {
         'argocd.argoproj.io/sync-wave': '1',
         'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true',
       },
+      // Removing istio deletes istiod's objects too, not only the Application.
+      finalizers: ['resources-finalizer.argocd.argoproj.io'],
     });
+    expect(istiod.spec.project).toBe('plinth');
     expect(istiod.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'istio-system' });
     expect(istiod.spec.sources).toEqual([
       { repoURL: fact.chartRepo, chart: fact.chart, targetRevision: fact.version, helm: { releaseName: 'istiod', valuesObject: shared } },
