@@ -104,7 +104,8 @@ async function buildS3Server(out: string): Promise<string> {
   const binary = join(out, 's3server');
   const env = { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', CGO_ENABLED: '0', GOFLAGS: '-mod=readonly -buildvcs=false' };
   const result = await run('go', ['build', '-o', binary, '.'], { cwd: join(REPO, 'test', 's3server'), env });
-  if (result.code !== 0) throw new Error(`go build test/s3server failed:\n${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`go build test/s3server failed (the S3 server is built from Go modules: Go >= 1.26 on the PATH, and the Go module proxy):\n${result.stderr}`);
   return binary;
 }
 
