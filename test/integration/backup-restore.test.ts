@@ -242,7 +242,7 @@ afterAll(async () => {
 });
 
 describe('backup and restore with the rendered configuration, for real', () => {
-  it('archives WAL and takes a base backup into <bucket>/<path>/<server> with the rendered compression and keys', async () => {
+  it('archives WAL and takes a base backup into <bucket>/<path>/<server> with the rendered compression and keys', { timeout: 300_000 }, async () => {
     const barman = barmanFor(rendered);
     expect(barman.serverName).toBe('main');
     source = { data: join(await newDir('source'), 'data'), socket: await newDir('source-socket'), port: nextPort++ };
@@ -285,13 +285,13 @@ describe('backup and restore with the rendered configuration, for real', () => {
     expect(atEnd.split(' ')[0]).toBe('2000');
   });
 
-  it('restores the newest backup and the archived WAL into a new data directory: every row, to the last change', async () => {
+  it('restores the newest backup and the archived WAL into a new data directory: every row, to the last change', { timeout: 300_000 }, async () => {
     const restored = await timed('restore to the end of the archive', () => restore(rendered, 'restored-latest'));
     expect(await rowsOf(restored)).toBe(atEnd);
     await pgCtl(restored, 'stop');
   });
 
-  it('restores to a point in time: the rows as they were then, none written after', async () => {
+  it('restores to a point in time: the rows as they were then, none written after', { timeout: 300_000 }, async () => {
     const restored = await timed('restore to a point in time', () => restore(rendered, 'restored-pitr', pointInTime));
     expect(await rowsOf(restored)).toBe(atPointInTime);
     expect(atPointInTime.split(' ')[0]).toBe('1500');
