@@ -174,14 +174,28 @@ describe('cloudnative-pg', () => {
     ]);
   });
 
-  it('with monitoring: a PodMonitor per server and the operator PodMonitor through the chart', async () => {
+  it('with monitoring: the operator PodMonitor through the chart; no server PodMonitor without alerting', async () => {
     const tree = renderWith(registry, { 'cloudnative-pg': { monitoring: true, resources: { cpu: '1', memory: '2Gi' } }, ...base }, twoServers);
     expect(application(tree).spec.sources[0].helm.valuesObject.monitoring).toEqual({ podMonitorEnabled: true });
-    expect(find(tree, 'PodMonitor', 'main')).toMatchObject({
-      metadata: { namespace: 'databases' },
-      spec: { selector: { matchLabels: { 'cnpg.io/cluster': 'main' } }, podMetricsEndpoints: [{ port: 'metrics' }] },
-    });
+    expect(tree.objects.some((o) => o.object.kind === 'PodMonitor')).toBe(false);
     expect(find(tree, 'Cluster', 'main')!.spec.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '2Gi' } });
+  });
+
+  it('with alerting (grafana): a PodMonitor per server labelled for the cluster\'s Prometheus, checked by doctor, and its rules', async () => {
+    const tree = renderWith(registry, { 'cloudnative-pg': {}, ...base, 'argo-cd': {}, 'external-secrets': {}, grafana: {} }, twoServers);
+    const podMonitor = find(tree, 'PodMonitor', 'main')!;
+    expect(podMonitor).toMatchObject({
+      metadata: { namespace: 'databases', labels: { release: 'magnum' } },
+      spec: { selector: { matchLabels: { 'cnpg.io/cluster': 'main' } }, podTargetLabels: ['cnpg.io/cluster'], podMetricsEndpoints: [{ port: 'metrics' }] },
+    });
+    expect(await customResourceProblems(tree.objects.filter((o) => o.object.kind === 'PodMonitor'))).toEqual([]);
+    const component = tree.components.find((c) => c.id === 'cloudnative-pg')!;
+    expect(component.health.filter((h) => h.kind === 'PodMonitor').map((h) => `${h.namespace}/${h.name}`)).toEqual(['databases/main', 'databases/analytics']);
+    // Without backups, no backup or archiving rule: nothing would feed them.
+    expect(component.alerts.map((r) => r.uid)).toEqual([
+      'plinth-postgres-down', 'plinth-postgres-replication-lag', 'plinth-postgres-volume-full', 'plinth-postgres-volume-filling',
+    ]);
+    expect(component.alerts.find((r) => r.uid === 'plinth-postgres-volume-full')!.query).toContain('persistentvolumeclaim=~"(main|analytics)-[0-9]+(-wal)?"');
   });
 
   it('renders custom resources that pass the upstream CRDs, in every option combination', { timeout: 120_000 }, async () => {

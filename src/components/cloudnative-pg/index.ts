@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { quantity, type ClusterConfig, type DatabaseConfig, type PostgresServerConfig } from '../../config/schema.ts';
 import { DATABASES_NAMESPACE, databaseSecretName, generatedSecret } from '../../core/conventions.ts';
+import { postgresAlerts, postgresTargets } from './alerts.ts';
 import { defineComponent, type HealthCheck, type K8sObject } from '../../core/types.ts';
 import { archivingPlugin, backupCredentialsHealth, backupHealth, backupObjects, backupOptions, BACKUP_CREDENTIALS } from './backup.ts';
 
@@ -16,7 +17,10 @@ export const databaseOwner = (database: Pick<DatabaseConfig, 'name' | 'owner'>):
 const options = z.strictObject({
   /** CPU and memory of each PostgreSQL instance: requested, and memory also as the limit. */
   resources: z.strictObject({ cpu: quantity.default('250m'), memory: quantity.default('512Mi') }).prefault({}),
-  /** A Prometheus Operator PodMonitor per server and for the operator; needs the monitoring.coreos.com CRDs in the cluster. */
+  /**
+   * A Prometheus Operator PodMonitor for the operator (needs the monitoring.coreos.com CRDs). The servers' own
+   * PodMonitors come with alerting: when grafana collects alerts, each server is scraped for its rules (alerts.ts).
+   */
   monitoring: z.boolean().default(false),
   /** Continuous WAL archiving and scheduled base backups to S3-compatible object storage. */
   backup: backupOptions.optional(),
@@ -60,18 +64,6 @@ function postgresCluster(server: PostgresServerConfig, cluster: ClusterConfig, o
   };
 }
 
-function podMonitor(server: PostgresServerConfig): K8sObject {
-  return {
-    apiVersion: 'monitoring.coreos.com/v1',
-    kind: 'PodMonitor',
-    metadata: { name: server.name, namespace: DATABASES_NAMESPACE },
-    spec: {
-      selector: { matchLabels: { 'cnpg.io/cluster': server.name } },
-      podMetricsEndpoints: [{ port: 'metrics' }],
-    },
-  };
-}
-
 function database(db: DatabaseConfig): K8sObject {
   return {
     apiVersion: 'postgresql.cnpg.io/v1',
@@ -87,6 +79,11 @@ function database(db: DatabaseConfig): K8sObject {
     },
   };
 }
+
+/** The servers and where their Clusters live, for their PodMonitors and rules. */
+const monitoredServers = (cluster: ClusterConfig) => cluster.postgres.servers.map((server) => ({ name: server.name, namespace: DATABASES_NAMESPACE }));
+/** A daily base backup (the default schedule) is overdue two hours after the next one was due. */
+const BACKUP_MAX_AGE_HOURS = 26;
 
 export const cloudnativePg = defineComponent({
   id: 'cloudnative-pg',
@@ -111,7 +108,6 @@ export const cloudnativePg = defineComponent({
     const objects: K8sObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DATABASES_NAMESPACE } }];
     for (const server of servers) {
       objects.push(postgresCluster(server, cluster, options));
-      if (options.monitoring) objects.push(podMonitor(server));
     }
     for (const db of databases) {
       objects.push(
@@ -167,4 +163,7 @@ export const cloudnativePg = defineComponent({
     if (options.backup && cluster.postgres.servers.length > 0) checks.push(backupCredentialsHealth(DATABASES_NAMESPACE));
     return checks;
   },
+  alerts: ({ cluster, options }) =>
+    postgresAlerts(monitoredServers(cluster), { backups: options.backup !== undefined, backupMaxAgeHours: BACKUP_MAX_AGE_HOURS, volumePercent: 80 }),
+  scrapeTargets: ({ cluster, options, monitoring }) => postgresTargets(monitoredServers(cluster), options.backup !== undefined, monitoring?.labels ?? {}),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dnsLabel, type ClusterConfig, type TopicConfig } from '../../config/schema.ts';
-import { defineComponent, type HealthCheck, type K8sObject } from '../../core/types.ts';
+import { redpandaAlerts, redpandaTargets } from './alerts.ts';
+import { defineComponent, type HealthCheck, type K8sObject, type RenderContext } from '../../core/types.ts';
 
 /** The Redpanda resource; the operator names the Helm release, StatefulSet and headless Service after it. */
 export const REDPANDA_CLUSTER = 'redpanda';
@@ -42,7 +43,7 @@ const options = z.strictObject({
 
 type Options = z.output<typeof options>;
 
-function redpandaCluster(namespace: string, options: Options): K8sObject {
+function redpandaCluster(namespace: string, options: Options, monitoring: RenderContext<Options>['monitoring']): K8sObject {
   return {
     apiVersion: 'cluster.redpanda.com/v1alpha2',
     kind: 'Redpanda',
@@ -63,7 +64,8 @@ function redpandaCluster(namespace: string, options: Options): K8sObject {
         // Only clients inside the cluster: no NodePort or LoadBalancer per broker.
         external: { enabled: false },
         console: { enabled: options.console },
-        monitoring: { enabled: options.monitoring },
+        // The operator renders the brokers' ServiceMonitor from this (charts/redpanda/servicemonitor.go), labelled for the cluster's Prometheus.
+        monitoring: { enabled: options.monitoring || monitoring !== undefined, ...(monitoring && { labels: monitoring.labels }) },
       },
     },
   };
@@ -99,8 +101,8 @@ export const redpanda = defineComponent({
       monitoring: { enabled: options.monitoring },
     },
   }),
-  resources: ({ cluster, namespace, options }) => [
-    redpandaCluster(namespace, options),
+  resources: ({ cluster, namespace, options, monitoring }) => [
+    redpandaCluster(namespace, options, monitoring),
     ...cluster.topics.map((t) => topic(namespace, t)),
   ],
   health: ({ cluster, namespace }) => {
@@ -113,4 +115,6 @@ export const redpanda = defineComponent({
       checks.push({ description: `topic ${t.name}`, apiVersion: 'cluster.redpanda.com/v1alpha2', kind: 'Topic', name: t.name, namespace });
     return checks;
   },
+  alerts: redpandaAlerts,
+  scrapeTargets: ({ namespace }) => redpandaTargets(REDPANDA_CLUSTER, namespace),
 });
