@@ -92,6 +92,13 @@ describe('doctor backup checks, from fixtures of the status CloudNativePG and th
     expect(names).toEqual(expect.arrayContaining(['main: WAL archiving: fail', 'main: last base backup: pass', 'main: backup failures: fail']));
   });
 
+  it('blames the barman-cloud chart when the cluster serves no ObjectStore', () => {
+    const snapshot = snapshotOf(fixture('healthy'), { now: NOW, notServed: [{ apiVersion: 'barmancloud.cnpg.io/v1', kind: 'ObjectStore' }] });
+    const crds = diagnose(tree, snapshot).find((f) => f.id === 'cloudnative-pg')!.checks.find((c) => c.name === 'CRDs installed')!;
+    expect(crds).toMatchObject({ status: 'fail', message: 'the cluster serves no ObjectStore (barmancloud.cnpg.io/v1)' });
+    expect(crds.hint).toContain('the barman-cloud chart installs these CRDs');
+  });
+
   it('words ages in minutes, hours or days', () => {
     expect([describeAge(90_000), describeAge(5 * 3_600_000), describeAge(77 * 3_600_000)]).toEqual(['2 min', '5 h', '3 days']);
   });

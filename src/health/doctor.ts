@@ -63,6 +63,7 @@ const CONTROLLER_OF_GROUP: Record<string, string> = {
   'acme.cert-manager.io': 'cert-manager',
   'external-secrets.io': 'external-secrets',
   'postgresql.cnpg.io': 'cloudnative-pg',
+  'barmancloud.cnpg.io': 'barman-cloud',
   'keda.sh': 'keda',
   'kargo.akuity.io': 'kargo',
   'cluster.redpanda.com': 'redpanda',
