@@ -11,6 +11,7 @@ import { formatPath } from '../config/paths.ts';
 import { APP_LABEL } from '../apps/workload.ts';
 import { describeObject, type ChartSource, type ComponentId, type HealthCheck, type K8sObject, type RenderContext, type SecretInput } from './types.ts';
 import { unscrapedMetrics, type AlertRule, type OwnedAlert, type OwnedTarget, type ScrapeTarget } from './alerts.ts';
+import { metricNames } from './promql.ts';
 
 export { describeObject };
 
@@ -152,7 +153,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
       needs: graph.needs.get(id)!,
       ...(chart && { chart: { repoURL: chart.repoURL, chart: chart.chart, version: chart.version, releaseName: chart.releaseName } }),
       secrets: component.secrets?.(ctx) ?? [],
-      health: [...(component.health?.(ctx) ?? []), ...targets.flatMap((t) => (t.check ? [t.check] : []))],
+      health: [...(component.health?.(ctx) ?? []), ...targets.flatMap((t) => (t.check ? [targetCheck(t.check, t, monitoring.alerts)] : []))],
       alerts: monitoring.alerts.filter((a) => a.component === id).map((a) => a.rule),
       scrapeTargets: targets,
     });
@@ -363,6 +364,17 @@ function rootApplication(cluster: string, argoNamespace: string, git: GitSource,
   };
 }
 
+
+/** A scrape target's doctor check, saying which rules go blind without it and what makes it. */
+function targetCheck(check: HealthCheck, target: ScrapeTarget, alerts: OwnedAlert[]): HealthCheck {
+  const provided = new Set(target.metrics);
+  const rules = alerts.filter(({ rule }) => metricNames(rule.query).some((m) => provided.has(m))).map(({ rule }) => rule.uid);
+  const how = target.objects?.length ? 'Argo CD syncs it from this component\'s manifests' : "the component's chart renders it from its values once the cluster serves the Prometheus Operator's CRDs";
+  return {
+    ...check,
+    hint: `without it ${rules.length > 0 ? `the rules ${rules.join(', ')} never fire` : 'Prometheus gets none of these metrics'}: ${how}; sync the Application and check that Prometheus selects the labels in components.grafana.scrapeLabels`,
+  };
+}
 
 /**
  * The alerts of every enabled component and what Prometheus must scrape for them, when a component collects alerts

@@ -50,6 +50,8 @@ export interface HealthCheck {
   name: string;
   namespace?: string;
   blame?: ComponentId;
+  /** What to do when the check does not pass, beside what the cause chain says. */
+  hint?: string;
 }
 
 export interface RenderContext<O> {

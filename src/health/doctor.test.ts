@@ -28,6 +28,25 @@ describe('doctor on the default platform (synthetic snapshots)', () => {
     expect(check(features, 'app:web', 'stage production: promoted the latest Freight')?.message).toBe(`runs the latest Freight ${FREIGHT.slice(0, 7)}`);
   });
 
+  it('fails an alert rule\'s missing scrape target, naming the rules that cannot fire and what makes the monitor', () => {
+    const objects = replace(world(), 'ServiceMonitor', 'cert-manager', () => undefined);
+    const features = diagnose(tree, snapshotOf(objects, { now: NOW }));
+    const monitor = check(features, 'cert-manager', 'ServiceMonitor: Prometheus scrapes the certificate metrics')!;
+    expect(monitor).toMatchObject({ status: 'fail', ref: 'ServiceMonitor/cert-manager/cert-manager', message: 'does not exist' });
+    expect(monitor.hint).toContain('the rules plinth-certificate-expiry, plinth-certificate-not-ready never fire');
+    expect(monitor.hint).toContain('components.grafana.scrapeLabels');
+    expect(check(features, 'cloudnative-pg', 'PodMonitor: Prometheus scrapes PostgreSQL server main')?.status).toBe('pass');
+  });
+
+  it('says where the monitoring CRDs come from when the cluster serves none', () => {
+    const objects = world().filter((o) => o.apiVersion !== 'monitoring.coreos.com/v1');
+    const notServed = ['ServiceMonitor', 'PodMonitor'].map((kind) => ({ apiVersion: 'monitoring.coreos.com/v1', kind }));
+    const features = diagnose(tree, snapshotOf(objects, { now: NOW, notServed }));
+    const crds = check(features, 'cert-manager', 'CRDs installed');
+    expect(crds?.status).toBe('fail');
+    expect(crds?.hint).toMatch(/^the cluster's Prometheus Operator installs the ServiceMonitor and PodMonitor CRDs/);
+  });
+
   it('fails the public host and the webhook when the Designate credentials are not in the store, with the command that fixes it', () => {
     let objects = world();
     objects = replace(objects, 'Secret', 'designate-credentials', () => undefined);

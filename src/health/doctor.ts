@@ -58,6 +58,9 @@ export interface Summary {
 }
 
 /** Which operator reconciles each API group: the component that ships the CRDs and runs the controller. */
+/** The Prometheus Operator's group: its CRDs come with the cluster's monitoring stack, never with a component. */
+const MONITORING_GROUP = 'monitoring.coreos.com';
+
 const CONTROLLER_OF_GROUP: Record<string, string> = {
   'cert-manager.io': 'cert-manager',
   'acme.cert-manager.io': 'cert-manager',
@@ -164,7 +167,9 @@ function objectCheck(name: string, n: Node, snapshot: Snapshot, knowledge: Knowl
 function healthCheck(check: HealthCheck, snapshot: Snapshot, knowledge: Knowledge): DoctorCheck {
   if (snapshot.served(check.apiVersion, check.kind) === false)
     return { name: check.description, ref: describeRef(check), status: 'skip', message: `${check.kind} is not served: see "CRDs installed"` };
-  return objectCheck(check.description, refNode(snapshot, check.apiVersion, check.kind, check.name, check.namespace), snapshot, knowledge);
+  const result = objectCheck(check.description, refNode(snapshot, check.apiVersion, check.kind, check.name, check.namespace), snapshot, knowledge);
+  if (result.status !== 'pass' && check.hint) result.hint = result.hint ? `${result.hint}; ${check.hint}` : check.hint;
+  return result;
 }
 
 const crdKinds = (objects: K8sObject[], checks: HealthCheck[]) => {
@@ -175,6 +180,8 @@ const crdKinds = (objects: K8sObject[], checks: HealthCheck[]) => {
 
 /** Who installs the missing CRDs: the chart of the component whose operator serves each group (ExternalSecret: external-secrets). */
 function crdHint(missing: { apiVersion: string }[], componentId: string, argoNamespace: string): string {
+  if (missing.some((k) => groupOf(k.apiVersion) === MONITORING_GROUP))
+    return "the cluster's Prometheus Operator installs the ServiceMonitor and PodMonitor CRDs (Magnum's monitoring, or kube-prometheus-stack): without it no alert rule can fire; turn the provider's monitoring on, or install one";
   const owners = [...new Set(missing.map((k) => CONTROLLER_OF_GROUP[groupOf(k.apiVersion)] ?? componentId))].sort();
   if (owners.includes('argo-cd')) return 'Argo CD is not installed: run `plinth bootstrap`, which installs it; it then installs the rest';
   const s = owners.length === 1 ? '' : 's';
