@@ -14,6 +14,7 @@ import { workloadIssues } from '../apps/workload-checks.ts';
 import { imageIssues } from '../apps/images.ts';
 import { networkIssues } from '../apps/network-options.ts';
 import { appSecretIssues } from '../apps/secrets.ts';
+import { backupIssues } from '../components/cloudnative-pg/backup.ts';
 
 export interface ResolvedCluster {
   config: ClusterConfig;
@@ -243,6 +244,7 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
   issues.push(...deploymentPatchIssues(config.apps));
   issues.push(...envContractIssues(config));
   issues.push(...appSecretIssues(config));
+  issues.push(...backupIssues(config));
   unique(config.topics, ['topics'], 'topic');
   unique(config.caches, ['caches'], 'cache');
   unique(config.postgres.servers, ['postgres', 'servers'], 'database server');

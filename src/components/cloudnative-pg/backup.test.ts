@@ -184,3 +184,18 @@ describe('recovery target time', () => {
       expect(postgresTargetTime(bad), bad).toBeUndefined();
   });
 });
+
+describe('backup options checked against the servers', () => {
+  it('refuses a serverNames entry for no server, and two servers archiving to one folder', () => {
+    const config = clusterWith(components({ serverNames: { mian: 'main-2', analytics: 'main' } }));
+    twoServers(config);
+    expect(rejectionOf(config, registry)).toEqual([
+      { path: 'components["cloudnative-pg"].backup.serverNames.mian', message: 'names no server of postgres.servers', hint: 'the servers are: main, analytics' },
+      {
+        path: 'components["cloudnative-pg"].backup.serverNames.analytics',
+        message: 'servers "main" and "analytics" would both archive to s3://pg-backups/mswa/main',
+        hint: 'give each server its own folder',
+      },
+    ]);
+  });
+});

@@ -4,7 +4,9 @@
 // `spec.plugins` entry, a ScheduledBackup with `method: plugin`. And the pure mapping from an ObjectStore to the
 // barman-cloud command lines the plugin runs, which the backup/restore integration test runs for real.
 import { z } from 'zod';
+import { formatPath } from '../../config/paths.ts';
 import { externalSecret } from '../../core/conventions.ts';
+import type { ConfigIssue } from '../../errors.ts';
 import type { HealthCheck, K8sObject } from '../../core/types.ts';
 
 /** Secret input holding the S3 keys of the backup bucket, and the Secret it becomes beside each server. */
@@ -273,4 +275,32 @@ export function postgresTargetTime(text: string): string | undefined {
   if (probe.getUTCDate() !== day || probe.getUTCMonth() !== month! - 1 || hours! > 23 || minutes! > 59 || seconds! > 59) return undefined;
   const digits = zone!.toUpperCase() === 'Z' ? '+0000' : zone!.replace(':', '').padEnd(5, '0');
   return `${date} ${time}.${fraction.padEnd(6, '0')}${digits.slice(0, 3)}:${digits.slice(3)}`;
+}
+
+/**
+ * What the options alone cannot check: every `serverNames` entry names a declared server, and no two servers archive
+ * to one folder (each server's WAL would land among the other's, and the second one's archiving is refused).
+ */
+export function backupIssues(config: { components: Record<string, { options: Record<string, unknown> } | undefined>; postgres: { servers: { name: string }[] } }): ConfigIssue[] {
+  const backup = config.components['cloudnative-pg']?.options.backup as BackupOptions | undefined;
+  if (!backup) return [];
+  const issues: ConfigIssue[] = [];
+  const servers = config.postgres.servers.map((s) => s.name);
+  const at = (server: string) => formatPath(['components', 'cloudnative-pg', 'backup', 'serverNames', server]);
+  for (const server of Object.keys(backup.serverNames))
+    if (!servers.includes(server))
+      issues.push({ path: at(server), message: `names no server of postgres.servers`, hint: servers.length > 0 ? `the servers are: ${servers.join(', ')}` : 'declare the server in postgres.servers' });
+  const folders = new Map<string, string>();
+  for (const server of servers) {
+    const folder = archiveName(server, backup);
+    const other = folders.get(folder);
+    if (other !== undefined)
+      issues.push({
+        path: backup.serverNames[server] !== undefined ? at(server) : at(other),
+        message: `servers "${other}" and "${server}" would both archive to ${backup.destinationPath.replace(/\/$/, '')}/${folder}`,
+        hint: 'give each server its own folder',
+      });
+    else folders.set(folder, server);
+  }
+  return issues;
 }
