@@ -1,7 +1,7 @@
 // Every alert rule Plinth renders, proven by Prometheus's own rule tester (promtool test rules, v0.316.0 from the Go
 // module proxy: test/setup/global.ts), and the notification routes by Alertmanager's own router (amtool, v0.35.0).
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { renderTree } from '../src/core/render.ts';
 import { metricNames, promqlProblems } from '../src/core/promql.ts';
 import { prometheusRuleFile, promtoolTests, summaryIsPortable, type AlertRule } from '../src/core/alerts.ts';
 import { notificationRoute } from '../src/components/grafana/index.ts';
-import { minimalCluster, tempDir } from './helpers.ts';
+import { minimalCluster, REPO, tempDir } from './helpers.ts';
 
 const run = promisify(execFile);
 const tool = (name: 'PLINTH_PROMTOOL' | 'PLINTH_AMTOOL') => {
@@ -102,6 +102,15 @@ describe('alert rules', () => {
     const expression = await promtoolTest(misspelt);
     expect(expression.code).not.toBe(0);
     expect(expression.output).toContain('PostgresInstanceDown');
+  });
+
+  it('docs/components/grafana.md lists every rule with its threshold, for and no-data state', async () => {
+    const doc = await readFile(join(REPO, 'docs', 'components', 'grafana.md'), 'utf8');
+    for (const rule of rules) {
+      const row = doc.split('\n').find((line) => line.startsWith(`| \`${rule.uid}\` |`));
+      expect(row, rule.uid).toBeDefined();
+      expect(row, rule.uid).toContain(`${rule.op === 'gt' ? '>' : '<'} ${rule.threshold} | ${rule.for} | ${rule.severity} | ${rule.noData}: `);
+    }
   });
 
   it('every metric a rule reads comes from a scrape target that is rendered', () => {
