@@ -4,7 +4,7 @@ import { registry } from '../components/index.ts';
 import { resolveCluster } from '../config/validate.ts';
 import { ConfigError } from '../errors.ts';
 import { clusterWith, renderWith, testRegistry } from '../../test/components.ts';
-import { customResourceProblems } from '../../test/upstream.ts';
+import { customResourceProblems, valuesValidator } from '../../test/upstream.ts';
 import { expandLabels, prometheusExpr, prometheusRuleFile, summaryIsPortable, unscrapedMetrics, type AlertRule } from './alerts.ts';
 import { metricNames, promqlProblems } from './promql.ts';
 import { renderTree } from './render.ts';
@@ -128,8 +128,18 @@ describe('scrape targets', () => {
     ]);
   });
 
-  it('the rendered monitors are valid prometheus-operator objects', async () => {
-    const tree = renderWith(registry, { ...components, grafana: {} });
-    expect(await customResourceProblems(tree.objects.filter((o) => o.object.apiVersion.startsWith('monitoring.coreos.com')))).toEqual([]);
+  it('the monitors are valid: chart values their charts\' schemas accept, own PodMonitors the prometheus-operator CRD accepts', async () => {
+    const tree = renderWith(registry, { ...components, grafana: {}, 'cloudnative-pg': {}, 'secret-generator': {} });
+    const values = (id: string) => (tree.objects.find((o) => o.object.kind === 'Application' && o.object.metadata.name === id)!.object as any).spec.sources[0].helm.valuesObject;
+    for (const [id, schema] of [['cert-manager', 'cert-manager-values.schema.json'], ['external-secrets', 'external-secrets-values.schema.json']] as const) {
+      const validate = await valuesValidator(schema);
+      expect(validate(values(id)) ? [] : validate.errors, id).toEqual([]);
+    }
+    const monitors = tree.objects.filter((o) => o.object.apiVersion.startsWith('monitoring.coreos.com'));
+    expect(monitors.map((o) => `${o.object.kind}/${o.object.metadata.name}`)).toEqual(['PodMonitor/main']);
+    expect(await customResourceProblems(monitors)).toEqual([]);
+    const broken = structuredClone(monitors[0]!);
+    (broken.object.spec as any).podMetricsEndpoints[0].portt = 'metrics';
+    expect((await customResourceProblems([broken])).join()).toContain('must NOT have additional properties');
   }, 60_000);
 });
