@@ -1,4 +1,5 @@
 import { SECRETS_NAMESPACE } from '../core/conventions.ts';
+import { resumeCommand } from './promotions.ts';
 import type { K8sObject } from '../core/types.ts';
 import { assess, conditionOf, kindKey } from './assess.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -442,12 +443,15 @@ export function hintFor(root: Node, assessment: Assessment, chain: Node[], knowl
     case 'cluster.redpanda.com/Redpanda':
     case 'cluster.redpanda.com/Topic':
       return `check the brokers: kubectl get pods -n ${root.namespace} and kubectl describe ${kubectlName(root)}`;
-    case 'kargo.akuity.io/Promotion':
-      return `the promotion failed (${assessment.message}): fix the cause, then promote again from the Kargo UI or with kargo promote --project ${root.namespace}`;
+    case 'kargo.akuity.io/Promotion': {
+      const spec = (root.object?.spec ?? {}) as { stage?: string; freight?: string };
+      const app = root.namespace?.replace(/^kargo-/, '') ?? '<app>';
+      return `the promotion failed (${assessment.message}): fix the cause, then resume: ${resumeCommand(app, spec.stage ?? '<stage>', spec.freight ?? '<freight>')} --wait`;
+    }
     case 'kargo.akuity.io/Warehouse':
       return `the Warehouse cannot discover images: check the registry's credentials and the image's semver constraint (kubectl describe ${kubectlName(root)})`;
     case 'kargo.akuity.io/Stage':
-      return `kubectl describe ${kubectlName(root)}; promote again from the Kargo UI once the cause is fixed`;
+      return `kubectl describe ${kubectlName(root)}; once the cause is fixed, promote again: plinth promote ${root.namespace?.replace(/^kargo-/, '') ?? '<app>'} ${root.name} --wait`;
     case 'argoproj.io/Application':
       return (
         comparisonErrorHint(root, assessment.message) ??
