@@ -75,6 +75,30 @@ export interface ScrapeTarget {
   external?: true;
 }
 
+/**
+ * A target whose ServiceMonitor the component's chart renders from `values`: doctor expects it under `name` once
+ * Argo CD has synced the chart.
+ */
+export function chartServiceMonitor(target: {
+  id: string;
+  description: string;
+  metrics: string[];
+  values: Record<string, unknown>;
+  name: string;
+  namespace: string;
+  /** What Prometheus reads through it, for doctor's check name. */
+  scrapes: string;
+}): ScrapeTarget {
+  const { id, description, metrics, values, name, namespace, scrapes } = target;
+  return {
+    id,
+    description,
+    metrics,
+    values,
+    check: { description: `ServiceMonitor: Prometheus scrapes ${scrapes}`, apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', name, namespace },
+  };
+}
+
 export interface OwnedAlert {
   component: ComponentId;
   rule: AlertRule;

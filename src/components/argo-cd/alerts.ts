@@ -1,4 +1,4 @@
-import type { AlertRule, ScrapeTarget } from '../../core/alerts.ts';
+import { chartServiceMonitor, type AlertRule, type ScrapeTarget } from '../../core/alerts.ts';
 import type { RenderContext } from '../../core/types.ts';
 
 /**
@@ -10,14 +10,16 @@ const APP_INFO = 'argocd_app_info';
 /** The chart's controller metrics Service and ServiceMonitor (argo-helm argo-cd 10.1.1 values controller.metrics.*). */
 export function argoCdTargets({ namespace, monitoring }: RenderContext<unknown>): ScrapeTarget[] {
   return [
-    {
+    chartServiceMonitor({
       id: 'argocd-application-controller',
       description: "Argo CD application controller's metrics",
       metrics: [APP_INFO],
       values: { controller: { metrics: { enabled: true, serviceMonitor: { enabled: true, additionalLabels: monitoring?.labels ?? {} } } } },
       // templates/argocd-application-controller/servicemonitor.yaml: named {{ template "argo-cd.controller.fullname" }}.
-      check: { description: 'ServiceMonitor: Prometheus scrapes the Application statuses', apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', name: 'argocd-application-controller', namespace },
-    },
+      name: 'argocd-application-controller',
+      namespace,
+      scrapes: 'the Application statuses',
+    }),
   ];
 }
 

@@ -1,4 +1,4 @@
-import type { AlertRule, ScrapeTarget } from '../../core/alerts.ts';
+import { chartServiceMonitor, type AlertRule, type ScrapeTarget } from '../../core/alerts.ts';
 import type { RenderContext } from '../../core/types.ts';
 
 /**
@@ -11,14 +11,16 @@ const READY = 'certmanager_certificate_ready_status';
 /** The chart's own ServiceMonitor (values prometheus.servicemonitor.*), labelled for the cluster's Prometheus. */
 export function certManagerTargets({ namespace, monitoring }: RenderContext<unknown>): ScrapeTarget[] {
   return [
-    {
+    chartServiceMonitor({
       id: 'cert-manager',
       description: "cert-manager's controller metrics",
       metrics: [EXPIRY, READY],
       values: { prometheus: { enabled: true, servicemonitor: { enabled: true, labels: monitoring?.labels ?? {} } } },
-      // The chart names it after the release (templates/servicemonitor.yaml: name {{ template "cert-manager.fullname" }}).
-      check: { description: 'ServiceMonitor: Prometheus scrapes the certificate metrics', apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', name: 'cert-manager', namespace },
-    },
+      // The chart names it after the release (templates/servicemonitor.yaml: {{ template "cert-manager.fullname" }}).
+      name: 'cert-manager',
+      namespace,
+      scrapes: 'the certificate metrics',
+    }),
   ];
 }
 

@@ -1,4 +1,4 @@
-import type { AlertRule, ScrapeTarget } from '../../core/alerts.ts';
+import { chartServiceMonitor, type AlertRule, type ScrapeTarget } from '../../core/alerts.ts';
 import type { RenderContext } from '../../core/types.ts';
 
 /** One series per ExternalSecret condition (external-secrets v2.9.0 pkg/controllers/externalsecret/esmetrics/esmetrics.go). */
@@ -7,13 +7,15 @@ const CONDITION = 'externalsecret_status_condition';
 /** The chart's ServiceMonitor (values serviceMonitor.*): named <fullname>-metrics (deploy/charts/external-secrets/templates/servicemonitor.yaml). */
 export function externalSecretsTargets({ namespace, monitoring }: RenderContext<unknown>): ScrapeTarget[] {
   return [
-    {
+    chartServiceMonitor({
       id: 'external-secrets',
       description: "External Secrets controller's metrics",
       metrics: [CONDITION],
       values: { serviceMonitor: { enabled: true, additionalLabels: monitoring?.labels ?? {} } },
-      check: { description: 'ServiceMonitor: Prometheus scrapes the ExternalSecret statuses', apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', name: 'external-secrets-metrics', namespace },
-    },
+      name: 'external-secrets-metrics',
+      namespace,
+      scrapes: 'the ExternalSecret statuses',
+    }),
   ];
 }
 

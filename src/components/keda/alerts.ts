@@ -1,4 +1,4 @@
-import type { AlertRule, ScrapeTarget } from '../../core/alerts.ts';
+import { chartServiceMonitor, type AlertRule, type ScrapeTarget } from '../../core/alerts.ts';
 import type { RenderContext } from '../../core/types.ts';
 
 /**
@@ -10,13 +10,15 @@ const ERRORS = 'keda_scaled_object_errors_total';
 /** The chart's operator ServiceMonitor (values prometheus.operator.*), named after operator.name (keda/templates/manager/servicemonitor.yaml). */
 export function kedaTargets({ namespace, monitoring }: RenderContext<unknown>): ScrapeTarget[] {
   return [
-    {
+    chartServiceMonitor({
       id: 'keda-operator',
       description: "KEDA operator's metrics",
       metrics: [ERRORS],
       values: { prometheus: { operator: { enabled: true, serviceMonitor: { enabled: true, additionalLabels: monitoring?.labels ?? {} } } } },
-      check: { description: 'ServiceMonitor: Prometheus scrapes the scaler errors', apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', name: 'keda-operator', namespace },
-    },
+      name: 'keda-operator',
+      namespace,
+      scrapes: 'the scaler errors',
+    }),
   ];
 }
 
