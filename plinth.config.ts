@@ -43,11 +43,13 @@ export default defineCluster({
   },
   topics: [{ name: 'videos', partitions: 3 }],
   caches: [{ name: 'sessions' }],
-  // The seed's app. Each runs in one stage, `production`, promoted by Kargo on every new image (deploy on push).
-  // Stages share the declared database, cache and topics: add a stage only once its data may be shared too.
+  // The seed's apps, each in two stages: `staging` gets every new image (deploy on push), `production` what a person
+  // promotes from staging. Each stage has its own database, cache and topics (`mswa-staging`, `sessions-staging`,
+  // `videos-staging`) and its own credentials, so staging never sees patient data.
   apps: [
     {
       name: 'web',
+      stages: ['staging', 'production'],
       image: 'ghcr.io/mobility-scooter-web-app/web',
       port: 3000,
       replicas: 2,
@@ -58,6 +60,7 @@ export default defineCluster({
     },
     {
       name: 'api',
+      stages: ['staging', 'production'],
       image: 'ghcr.io/mobility-scooter-web-app/api',
       port: 8080,
       replicas: 2,
@@ -67,6 +70,7 @@ export default defineCluster({
     },
     {
       name: 'video-worker',
+      stages: ['staging', 'production'],
       image: 'ghcr.io/mobility-scooter-web-app/video-worker',
       database: 'mswa',
       topics: { consume: ['videos'] },

@@ -8,6 +8,7 @@ import { DATABASE_SECRET_KEYS } from '../components/clustersecret/index.ts';
 import { kafkaBootstrapServers } from '../components/redpanda/index.ts';
 import { cacheConnection } from '../components/valkey/index.ts';
 import { migrationInputAnnotations, type StageContext } from './context.ts';
+import { stageDataOf } from './stage-data.ts';
 
 const envName = (app: string) => app.toUpperCase().replaceAll('-', '_');
 const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
@@ -19,8 +20,11 @@ export interface EnvVar {
   valueFrom?: unknown;
 }
 
-/** The consumer group of an app: the one it is told (KAFKA_CONSUMER_GROUP) and the one KEDA measures lag for. */
-export const consumerGroup = (app: Pick<AppConfig, 'name' | 'topics'>): string => app.topics.consumerGroup ?? app.name;
+/**
+ * The consumer group of an app in a stage: the one it is told (KAFKA_CONSUMER_GROUP) and the one KEDA measures lag
+ * for. Its own per stage (src/apps/stage-data.ts), so staging never takes production's jobs or scales on their lag.
+ */
+export const consumerGroup = (cluster: ClusterConfig, app: AppConfig, stage: string): string => stageDataOf(cluster, app, stage).consumerGroup;
 
 /** The Secret (and the ExternalSecret and store that build it) holding an app's connection URLs in a stage. */
 export const connectionSecretName = (app: string): string => `${app}-connections`;
@@ -32,21 +36,24 @@ export const connectionSecretName = (app: string): string => `${app}-connections
  */
 function generated({ cluster, app, stage }: Pick<StageContext, 'cluster' | 'app' | 'stage'>): EnvVar[] {
   const env: EnvVar[] = app.kind === 'service' ? [valueEnv('PORT', String(app.port))] : [];
+  // The stage's own database, cache and topics (or the last stage's, where the config shares them, with a reason).
+  const data = stageDataOf(cluster, app, stage);
   if (app.database) {
-    const db = cluster.postgres.databases.find((d) => d.name === app.database);
-    const host = postgresHost(db?.server ?? '');
-    const secret = databaseSecretName(app.database);
+    const db = data.database;
+    const host = postgresHost(db?.server ?? '', db?.serverNamespace);
+    const secret = db?.secret ?? databaseSecretName(app.database);
+    const name = db?.name ?? app.database;
     env.push(
       valueEnv('PGHOST', host),
       valueEnv('PGPORT', String(POSTGRES_PORT)),
-      valueEnv('PGDATABASE', app.database),
+      valueEnv('PGDATABASE', name),
       secretEnv('PGUSER', secret, 'username'),
       secretEnv('PGPASSWORD', secret, 'password'),
     );
-    if (!app.connectionUrls?.database) env.push(valueEnv('DATABASE_URL', `postgresql://$(PGUSER)@${host}:${POSTGRES_PORT}/${app.database}`));
+    if (!app.connectionUrls?.database) env.push(valueEnv('DATABASE_URL', `postgresql://$(PGUSER)@${host}:${POSTGRES_PORT}/${name}`));
   }
   if (app.cache) {
-    const cache = cacheConnection(cluster, app.cache);
+    const cache = cacheConnection(cluster, data.cache?.name ?? app.cache);
     env.push(
       valueEnv('VALKEY_HOST', cache.host),
       valueEnv('VALKEY_PORT', String(cache.port)),
@@ -55,18 +62,18 @@ function generated({ cluster, app, stage }: Pick<StageContext, 'cluster' | 'app'
       valueEnv('VALKEY_CLUSTER_MODE', 'true'),
     );
   }
-  const { produce, consume } = app.topics;
+  const { produce, consume } = data;
   if (produce.length + consume.length > 0) {
     env.push(valueEnv('KAFKA_BROKERS', kafkaBootstrapServers(cluster)));
     if (produce.length > 0) env.push(valueEnv('KAFKA_PRODUCE_TOPICS', produce.join(',')));
-    if (consume.length > 0) env.push(valueEnv('KAFKA_CONSUME_TOPICS', consume.join(',')), valueEnv('KAFKA_CONSUMER_GROUP', consumerGroup(app)));
+    if (consume.length > 0) env.push(valueEnv('KAFKA_CONSUME_TOPICS', consume.join(',')), valueEnv('KAFKA_CONSUMER_GROUP', data.consumerGroup));
   }
   for (const callee of app.calls) env.push(valueEnv(`${envName(callee)}_URL`, `http://${callee}.${stage}.svc.cluster.local`));
   return env;
 }
 
 /** The variables Plinth generates for an app, by Plinth's name: what `envNames` may rename. */
-export const generatedNames = (cluster: ClusterConfig, app: AppConfig): string[] => generated({ cluster, app, stage: 'stage' }).map((v) => v.name);
+export const generatedNames = (cluster: ClusterConfig, app: AppConfig): string[] => generated({ cluster, app, stage: app.stages.at(-1)! }).map((v) => v.name);
 
 /**
  * The app's environment: the generated variables under the app's names (a rename follows into every `$(VAR)`
@@ -100,6 +107,7 @@ export function connectionObjects(ctx: StageContext): K8sObject[] {
   const { app, namespace, cluster } = ctx;
   const urls = app.connectionUrls;
   if (!urls || (!urls.database && !urls.cache)) return [];
+  const stageData = stageDataOf(cluster, app, ctx.stage);
   const name = connectionSecretName(app.name);
   const labels = { 'app.kubernetes.io/name': app.name, 'app.kubernetes.io/component': 'connections' };
   // Orphan (below, with a migration): the Secret outlives the hook's re-creation at each sync, so running pods never see it missing.
@@ -109,15 +117,14 @@ export function connectionObjects(ctx: StageContext): K8sObject[] {
   const rbac = 'rbac.authorization.k8s.io';
   const data: { secretKey: string; remoteRef: { key: string; property: string } }[] = [];
   const template: Record<string, string> = {};
-  const db = urls.database && app.database ? cluster.postgres.databases.find((d) => d.name === app.database) : undefined;
+  const db = urls.database ? stageData.database : undefined;
   if (urls.database && db) {
-    const secret = databaseSecretName(db.name);
-    for (const key of DATABASE_SECRET_KEYS) data.push({ secretKey: `database_${key}`, remoteRef: { key: secret, property: key } });
+    for (const key of DATABASE_SECRET_KEYS) data.push({ secretKey: `database_${key}`, remoteRef: { key: db.secret, property: key } });
     template[urls.database] =
-      `postgresql://${escaped('database_username')}:${escaped('database_password')}@${postgresHost(db.server)}:${POSTGRES_PORT}/${db.name}`;
+      `postgresql://${escaped('database_username')}:${escaped('database_password')}@${postgresHost(db.server, db.serverNamespace)}:${POSTGRES_PORT}/${db.name}`;
   }
   if (urls.cache && app.cache) {
-    const cache = cacheConnection(cluster, app.cache);
+    const cache = cacheConnection(cluster, stageData.cache?.name ?? app.cache);
     data.push({ secretKey: 'cache_password', remoteRef: { key: cache.secretName, property: cache.passwordKey } });
     template[urls.cache] = `redis://default:${escaped('cache_password')}@${cache.host}:${cache.port}`;
   }

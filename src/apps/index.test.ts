@@ -67,43 +67,47 @@ describe('an app in a stage', () => {
     expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
   });
 
-  it('injects the database, cache, queue and callees by reference: secrets by name, never by value', () => {
-    const env = (app: string) =>
+  it("injects the stage's own database, cache, queue and callees by reference: secrets by name, never by value", () => {
+    const env = (app: string, stage = 'staging') =>
       Object.fromEntries(
-        object(`workloads/${app}/stages/staging/deployment-${app}.yaml`).spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]),
+        object(`workloads/${app}/stages/${stage}/deployment-${app}.yaml`).spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]),
       );
     expect(env('api')).toEqual({
       PORT: '8080',
       PGHOST: 'main-rw.databases.svc',
       PGPORT: '5432',
-      PGDATABASE: 'app',
-      PGUSER: { secretKeyRef: { name: 'pg-app', key: 'username' } },
-      PGPASSWORD: { secretKeyRef: { name: 'pg-app', key: 'password' } },
-      DATABASE_URL: 'postgresql://$(PGUSER)@main-rw.databases.svc:5432/app',
+      PGDATABASE: 'app-staging',
+      PGUSER: { secretKeyRef: { name: 'pg-app-staging', key: 'username' } },
+      PGPASSWORD: { secretKeyRef: { name: 'pg-app-staging', key: 'password' } },
+      DATABASE_URL: 'postgresql://$(PGUSER)@main-rw.databases.svc:5432/app-staging',
       KAFKA_BROKERS: 'redpanda.redpanda.svc.cluster.local:9093',
-      KAFKA_PRODUCE_TOPICS: 'videos',
+      KAFKA_PRODUCE_TOPICS: 'videos-staging',
     });
+    expect(env('api', 'production')).toMatchObject({ PGDATABASE: 'app', PGUSER: { secretKeyRef: { name: 'pg-app', key: 'username' } }, KAFKA_PRODUCE_TOPICS: 'videos' });
     expect(env('web')).toEqual({
       PORT: '8080',
-      VALKEY_HOST: 'valkey-sessions.valkey.svc.cluster.local',
+      VALKEY_HOST: 'valkey-sessions-staging.valkey.svc.cluster.local',
       VALKEY_PORT: '6379',
       VALKEY_USERNAME: 'default',
-      VALKEY_PASSWORD: { secretKeyRef: { name: 'valkey-sessions', key: 'password' } },
+      VALKEY_PASSWORD: { secretKeyRef: { name: 'valkey-sessions-staging', key: 'password' } },
       VALKEY_CLUSTER_MODE: 'true',
       API_URL: 'http://api.staging.svc.cluster.local',
     });
-    expect(env('worker')).toMatchObject({ KAFKA_CONSUME_TOPICS: 'videos', KAFKA_CONSUMER_GROUP: 'worker' });
+    expect(env('worker')).toMatchObject({ KAFKA_CONSUME_TOPICS: 'videos-staging', KAFKA_CONSUMER_GROUP: 'worker-staging' });
+    expect(env('worker', 'production')).toMatchObject({ KAFKA_CONSUME_TOPICS: 'videos', KAFKA_CONSUMER_GROUP: 'worker' });
     expect(object('workloads/api/stages/staging/deployment-api.yaml').metadata.annotations).toEqual({
-      'plinth.dev/database': 'app',
-      'plinth.dev/topics': 'videos',
+      'plinth.dev/database': 'app-staging',
+      'plinth.dev/topics': 'videos-staging',
     });
   });
 
-  it('copies the database and cache credentials into each stage namespace that uses them', () => {
-    expect(object('manifests/clustersecret/clustersecret-pg-app.yaml').matchNamespace).toEqual(['^production$', '^staging$']);
+  it("copies each stage's own database and cache credentials only into that stage's namespace", () => {
+    expect(object('manifests/clustersecret/clustersecret-pg-app.yaml').matchNamespace).toEqual(['^production$']);
+    expect(object('manifests/clustersecret/clustersecret-pg-app-staging.yaml').matchNamespace).toEqual(['^staging$']);
     const cache = object('manifests/clustersecret/clustersecret-valkey-sessions.yaml');
-    expect(cache.matchNamespace).toEqual(['^production$', '^staging$']);
+    expect(cache.matchNamespace).toEqual(['^production$']);
     expect(cache.data.valueFrom.secretKeyRef).toEqual({ name: 'valkey-sessions', namespace: 'valkey', keys: ['password'] });
+    expect(object('manifests/clustersecret/clustersecret-valkey-sessions-staging.yaml').matchNamespace).toEqual(['^staging$']);
   });
 
   it('exposes a public app like the seed: external-dns host, websecure entrypoint, issuer and TLS; earlier stages get a prefixed host', () => {

@@ -1,8 +1,8 @@
-import { DATABASES_NAMESPACE } from '../core/conventions.ts';
 import type { K8sObject } from '../core/types.ts';
 import { POSTGRES_PORT } from '../components/cloudnative-pg/index.ts';
 import { KAFKA_PORT } from '../components/redpanda/index.ts';
-import { cacheConnection } from '../components/valkey/index.ts';
+import { cacheConnection, valkeyPodLabels } from '../components/valkey/index.ts';
+import { stageDataOf } from './stage-data.ts';
 import type { AppConfig } from '../config/schema.ts';
 import { EVERYWHERE, parseCidr, PRIVATE_RANGES } from './cidr.ts';
 import { podLabels, SERVICE_PORT, stageHost, type StageContext } from './context.ts';
@@ -48,20 +48,26 @@ export function egressAnnotations(app: AppConfig): { annotations?: Record<string
   return open ? { annotations: { [EGRESS_INTERNET_OPT_OUT]: open } } : {};
 }
 
-/** Where the app's pods may connect: DNS, its database, cache and queue, the apps it calls, and its declared egress. */
+/**
+ * Where the app's pods may connect: DNS, the pods of its stage's own database server and cache (src/apps/stage-data.ts),
+ * the queue, the apps it calls, and its declared egress. Topics share one Redpanda cluster, so the queue is reached
+ * as a whole: a stage's topics are its own by name, not by network.
+ */
 export function egressRules(ctx: StageContext): unknown[] {
   const { cluster, app, namespaceOf } = ctx;
+  const data = stageDataOf(cluster, app, ctx.stage);
   const egress: unknown[] = [
     {
       to: [inNamespace('kube-system', { 'k8s-app': 'kube-dns' })],
       ports: [{ protocol: 'UDP', port: 53 }, tcp(53)],
     },
   ];
-  if (app.database) {
-    const server = cluster.postgres.databases.find((d) => d.name === app.database)!.server;
-    egress.push({ to: [inNamespace(DATABASES_NAMESPACE, { 'cnpg.io/cluster': server })], ports: [tcp(POSTGRES_PORT)] });
+  if (data.database) {
+    const { server, serverNamespace } = data.database;
+    egress.push({ to: [inNamespace(serverNamespace, { 'cnpg.io/cluster': server })], ports: [tcp(POSTGRES_PORT)] });
   }
-  if (app.cache) egress.push({ to: [inNamespace(namespaceOf('valkey'))], ports: [tcp(cacheConnection(cluster, app.cache).port)] });
+  if (data.cache)
+    egress.push({ to: [inNamespace(namespaceOf('valkey'), valkeyPodLabels(data.cache.name))], ports: [tcp(cacheConnection(cluster, data.cache.name).port)] });
   if (app.topics.produce.length + app.topics.consume.length > 0)
     egress.push({ to: [inNamespace(namespaceOf('redpanda'))], ports: [tcp(KAFKA_PORT)] });
   for (const callee of app.calls) {

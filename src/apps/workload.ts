@@ -3,6 +3,7 @@ import type { K8sObject } from '../core/types.ts';
 import { kafkaBootstrapServers } from '../components/redpanda/index.ts';
 import { APP_ANNOTATIONS, APP_LABEL, podLabels, SERVICE_PORT, STAGE_LABEL, stageHost, type StageContext } from './context.ts';
 import { consumerGroup, environment } from './env.ts';
+import { sharedDataAnnotations, stageDataOf } from './stage-data.ts';
 import { secretEnv, secretVolumeMounts, secretVolumes } from './secrets.ts';
 import { ingress, networkPolicy } from './network.ts';
 import { declaredProbes, renderProbe } from './probes.ts';
@@ -75,10 +76,13 @@ function podTemplate(ctx: StageContext, labels: Record<string, string>): Record<
 function workload(ctx: StageContext, labels: Record<string, string>): K8sObject {
   const { app, namespace } = ctx;
   const annotations: Record<string, string> = {};
-  if (app.database) annotations[APP_ANNOTATIONS.database] = app.database;
-  if (app.cache) annotations[APP_ANNOTATIONS.cache] = app.cache;
-  const topics = [...new Set([...app.topics.produce, ...app.topics.consume])].sort();
+  // What the app uses in this stage, by the names they have there, so validate follows the stage's own references.
+  const data = stageDataOf(ctx.cluster, app, ctx.stage);
+  if (app.database) annotations[APP_ANNOTATIONS.database] = data.database?.name ?? app.database;
+  if (app.cache) annotations[APP_ANNOTATIONS.cache] = data.cache?.name ?? app.cache;
+  const topics = [...new Set([...data.produce, ...data.consume])].sort();
   if (topics.length > 0) annotations[APP_ANNOTATIONS.topics] = topics.join(',');
+  Object.assign(annotations, sharedDataAnnotations(data.shared));
   Object.assign(annotations, workloadRelaxationAnnotations(app));
   const metadata = { name: app.name, namespace, labels, ...(Object.keys(annotations).length > 0 && { annotations }) };
   const object: K8sObject =
@@ -152,8 +156,8 @@ function scaledObject(ctx: StageContext, labels: Record<string, string>): K8sObj
           type: 'kafka',
           metadata: {
             bootstrapServers: kafkaBootstrapServers(cluster),
-            consumerGroup: consumerGroup(app),
-            topic: app.scale.topic,
+            consumerGroup: consumerGroup(cluster, app, ctx.stage),
+            topic: stageDataOf(cluster, app, ctx.stage).scaleTopic ?? app.scale.topic,
             lagThreshold: String(app.scale.lagThreshold),
             // A group that has not committed yet counts its lag from the first message, so queued work wakes it from zero.
             offsetResetPolicy: 'earliest',

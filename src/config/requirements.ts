@@ -14,6 +14,10 @@ export function declarationRequirements(config: ClusterConfig): Requirement[] {
   const requirements: Requirement[] = [];
   if (config.postgres.servers.length > 0)
     requirements.push({ component: 'cloudnative-pg', path: ['postgres', 'servers'], role: 'runs the PostgreSQL servers' });
+  config.postgres.servers.forEach((server, i) => {
+    if (server.initdb?.import)
+      requirements.push({ component: 'external-secrets', path: ['postgres', 'servers', i, 'initdb', 'import'], role: "brings the import source's password next to the server" });
+  });
   if (config.topics.length > 0) requirements.push({ component: 'redpanda', path: ['topics'], role: 'runs the queue that holds the topics' });
   if (config.caches.length > 0) requirements.push({ component: 'valkey', path: ['caches'], role: 'runs the caches' });
   if (config.apps.length > 0) {

@@ -239,28 +239,75 @@ const probe = z.custom<ProbeInput>().superRefine((value, ctx) => {
 
 const postgresServer = z.strictObject({
   name: dnsLabel,
+  /** Namespace of the CloudNativePG Cluster: "databases" by default; an existing Cluster's own to adopt it in place. */
+  namespace: dnsLabel.optional(),
   instances: z.int().min(1).max(9).default(1),
   storageClass: dnsLabel.optional(),
   dataSize: quantity.default('10Gi'),
   walSize: quantity.default('2Gi'),
+  /** How the server was (or is) created: CloudNativePG `bootstrap.initdb` (src/components/cloudnative-pg/bootstrap.ts). */
+  initdb: z
+    .strictObject({
+      database: dnsLabel.optional(),
+      owner: dnsLabel.optional(),
+      postInitSQL: z.array(z.string().min(1)).optional(),
+      postInitApplicationSQL: z.array(z.string().min(1)).optional(),
+      /** Copy databases from another PostgreSQL with pg_dump/pg_restore (CloudNativePG `initdb.import`). */
+      import: z
+        .strictObject({
+          type: z.enum(['microservice', 'monolith']).default('microservice'),
+          databases: z.array(z.string().min(1)).min(1),
+          roles: z.array(z.string().min(1)).optional(),
+          schemaOnly: z.boolean().optional(),
+          /** The source PostgreSQL; its password is the secret input `pg-import-<server>` (key `password`). */
+          source: z.strictObject({
+            host: z.string().min(1),
+            port: z.int().min(1).max(65535).default(5432),
+            user: z.string().min(1).default('postgres'),
+            dbname: z.string().min(1).default('postgres'),
+            sslmode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('require'),
+          }),
+        })
+        .optional(),
+    })
+    .optional(),
 });
+
+/** Why a stage uses the data of the app's last stage instead of its own: required, and shown by validate and in the catalogue. */
+const shareReason = z.string().refine((reason) => reason.trim() !== '', {
+  error: 'gives no reason: sharing the last stage\'s data with an earlier stage must say why',
+  params: { hint: 'write why this stage may see that data, e.g. "the cache holds only feature flags", or remove share to give the stage its own' },
+});
+
+/**
+ * Per-stage choices for a data service. Every stage of an app gets its own copy (`<name>-<stage>`) except the app's
+ * last stage, which uses the declared name (src/apps/stage-data.ts); `share` opts a stage out, with a reason.
+ */
+const dataStages = <T extends z.ZodRawShape>(extra: T) =>
+  z.record(dnsLabel, z.strictObject({ share: shareReason.optional(), ...extra })).default({});
 
 const database = z.strictObject({
   name: dnsLabel,
   server: dnsLabel.default('main'),
   owner: dnsLabel.optional(),
+  /** Several databases with one owner role: each states `sharedOwner: true`, and one Secret holds the role's password. */
+  sharedOwner: z.boolean().default(false),
+  /** Per stage: `server` puts the stage's database on another declared server; `share` uses the last stage's. */
+  stages: dataStages({ server: dnsLabel.optional() }),
 });
 
 const topic = z.strictObject({
   name: dnsLabel,
   partitions: count(1).default(1),
   replicas: count(1).default(1),
+  stages: dataStages({}),
 });
 
 const cache = z.strictObject({
   name: dnsLabel,
   replicas: count(0).default(0),
   size: quantity.default('1Gi'),
+  stages: dataStages({}),
 });
 
 const app = z.strictObject({

@@ -276,7 +276,7 @@ describe('resolveCluster', () => {
         {
           path: 'postgres.databases[1].owner',
           message: 'owner "app" already owns postgres.databases[0] on server "main"',
-          hint: 'give each database its own owner: each one gets its own generated password',
+          hint: 'give each database its own owner (each one gets its own generated password), or state sharedOwner: true on every database of that owner',
         },
       ],
     ],

@@ -15,6 +15,8 @@ import { imageIssues } from '../apps/images.ts';
 import { networkIssues } from '../apps/network-options.ts';
 import { appSecretIssues } from '../apps/secrets.ts';
 import { backupIssues } from '../components/cloudnative-pg/backup.ts';
+import { stageDataIssues } from '../apps/stage-data.ts';
+import { bootstrapIssues } from '../components/cloudnative-pg/bootstrap.ts';
 
 export interface ResolvedCluster {
   config: ClusterConfig;
@@ -245,6 +247,8 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
   issues.push(...envContractIssues(config));
   issues.push(...appSecretIssues(config));
   issues.push(...backupIssues(config));
+  issues.push(...stageDataIssues(config));
+  issues.push(...bootstrapIssues(config.postgres.servers));
   unique(config.topics, ['topics'], 'topic');
   unique(config.caches, ['caches'], 'cache');
   unique(config.postgres.servers, ['postgres', 'servers'], 'database server');
@@ -462,10 +466,11 @@ function componentDataIssues(config: ClusterConfig): ConfigIssue[] {
     const key = `${db.server}/${owner}`;
     const first = owners.get(key);
     if (first === undefined) return void owners.set(key, i);
+    if (db.sharedOwner && config.postgres.databases[first]!.sharedOwner) return;
     issues.push({
       path: formatPath(['postgres', 'databases', i, db.owner ? 'owner' : 'name']),
       message: `owner "${owner}" already owns postgres.databases[${first}] on server "${db.server}"`,
-      hint: 'give each database its own owner: each one gets its own generated password',
+      hint: 'give each database its own owner (each one gets its own generated password), or state sharedOwner: true on every database of that owner',
     });
   });
   return issues;

@@ -1,5 +1,6 @@
 import type { ClusterConfig } from '../config/schema.ts';
 import { relaxations } from '../apps/security.ts';
+import { sharedData } from '../apps/stage-data.ts';
 import type { RenderedComponent } from './render.ts';
 import { MARKDOWN_HEADER } from './yaml.ts';
 
@@ -81,6 +82,19 @@ export function renderCatalogue(config: ClusterConfig, components: readonly Rend
           egress.map((e) => `${e.to === 'internet' ? 'internet' : `\`${e.to}\``} ${e.ports.map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(', ')}: ${cell(e.reason)}`).join('<br>') || '-';
         return `| \`${app.name}\` | ${relaxedCell} | ${egressCell} |`;
       }),
+    );
+  }
+  const shared = sharedData(config);
+  if (shared.length > 0) {
+    lines.push(
+      '',
+      '### Stages sharing data',
+      '',
+      "Each stage has its own database, cache and topics, except these, which use the last stage's by choice, and why.",
+      '',
+      '| stage | uses | of stage | why | set in |',
+      '|---|---|---|---|---|',
+      ...shared.map((s) => `| \`${s.stage}\` | ${s.kind} \`${s.name}\` | \`${s.lastStage}\` | ${cell(s.reason)} | \`${s.path}\` |`),
     );
   }
   // One input can serve several components (one OpenStack credential for external-dns and DNS01).

@@ -98,7 +98,8 @@ describe('doctor on the default platform (synthetic snapshots)', () => {
 
   it('looks each public host up in DNS: resolving to the Ingress address passes, no record fails, another address warns', () => {
     const HOST = 'mswa.cis240470.projects.jetstream-cloud.org';
-    expect(publicHosts(tree)).toEqual([HOST]);
+    // The default config's staging stage is served at staging-<host>.
+    expect(publicHosts(tree)).toEqual([HOST, `staging-${HOST}`]);
     const run = (lookup: HostLookup) => check(diagnose(tree, snapshotOf(world(), { now: NOW }), 'argocd', new Map([[HOST, lookup]])), 'public-https', `https://${HOST}`)!;
     const ok = run({ addresses: [LB_IP] });
     expect(ok.status).toBe('pass');

@@ -5,7 +5,7 @@ import type { K8sObject } from '../core/types.ts';
 import { toYaml } from '../core/yaml.ts';
 import { PlinthError } from '../errors.ts';
 import { isTransient, KubeError, type LiveCluster } from './client.ts';
-import { explainImmutable, operatorImmutableChanges, type ImmutableChange } from './immutable.ts';
+import { explainImmutable, growsVolumes, operatorImmutableChanges, storageClassFacts, type ImmutableChange, type StorageClassFacts } from './immutable.ts';
 import { permanentDrift } from './drift.ts';
 import { applicationRemoval } from '../core/argo.ts';
 
@@ -95,6 +95,13 @@ export function applyPhases(tree: RenderedTree, extra: K8sObject[] = []): K8sObj
  * Orders a rendered tree for applying without Argo CD: the extra CRDs the render uses, then every namespace
  * the objects live in (with the other CRDs), then the components wave by wave, and the root Application last.
  */
+/**
+ * Namespaces the API server makes and keeps itself (k8s.io/kubernetes pkg/controlplane/controller/systemnamespaces
+ * for kube-system, kube-public and kube-node-lease; `default` by the apiserver's own bootstrap): they always exist,
+ * and an adopted database in `default` must not make it Plinth's to label or prune.
+ */
+const SYSTEM_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
 export function namedPhases(tree: RenderedTree, extra: K8sObject[] = []): Phase[] {
   const waveOf = new Map(tree.components.map((c) => [c.id, c.wave]));
   // Only the CRDs the render uses gate the next phases; the others are applied along with the namespaces,
@@ -129,7 +136,8 @@ export function namedPhases(tree: RenderedTree, extra: K8sObject[] = []): Phase[
   }
   const objectNamespaces = applied.map((o) => o.object.metadata.namespace).filter((n): n is string => !!n);
   for (const name of [...objectNamespaces, ...tree.components.map((c) => c.namespace)])
-    if (!namespaces.has(name)) namespaces.set(name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...MANAGED_BY } } });
+    if (!namespaces.has(name) && !SYSTEM_NAMESPACES.has(name))
+      namespaces.set(name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...MANAGED_BY } } });
   const waves = [...byWave.keys()].sort((a, b) => a - b).map((wave) => ({ name: `wave ${wave}`, objects: byWave.get(wave)! }));
   const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
   return [
@@ -251,6 +259,10 @@ export async function planLive(cluster: LiveCluster, phases: Phase[], options: P
               ? `the cluster has no CRD for ${kindKey(object)}, and no Argo CD to install it: run plinth bootstrap, or apply with --crds DIR`
               : `the cluster has no CRD for ${kindKey(object)} yet: Argo CD installs it with the component's chart, then syncs this object`,
         };
+  // Read once, and only when a database volume grows: growth goes through only on an expandable StorageClass.
+  let classes: Promise<StorageClassFacts[] | undefined> | undefined;
+  const storageClasses = () =>
+    (classes ??= withRetry(() => cluster.list('storage.k8s.io/v1', 'StorageClass')).then(storageClassFacts, () => undefined));
   let planned = 0;
   await pool(all, 8, async (object) => {
     const ref = describeObject(object);
@@ -269,7 +281,7 @@ export async function planLive(cluster: LiveCluster, phases: Phase[], options: P
         return;
       }
       const result = await withRetry(() => cluster.apply(object, { dryRun: true }));
-      const immutable = live ? operatorImmutableChanges(live, object).filter((c) => !c.explanation.startsWith('growing')) : [];
+      const immutable = live ? operatorImmutableChanges(live, object, growsVolumes(live, object) ? await storageClasses() : undefined) : [];
       if (immutable.length > 0) {
         changes.push({ object, ref, action: 'error', immutable, diff: objectDiff(ref, live, result) });
         return;

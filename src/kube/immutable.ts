@@ -11,12 +11,52 @@ export interface ImmutableChange {
 const get = (object: unknown, path: string[]): unknown =>
   path.reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), object);
 
+/** What the cluster says about a StorageClass (storage.k8s.io/v1 StorageClass, allowVolumeExpansion). */
+export interface StorageClassFacts {
+  name: string;
+  allowVolumeExpansion: boolean;
+  /** Annotated `storageclass.kubernetes.io/is-default-class: "true"`: the class of a claim that names none. */
+  isDefault: boolean;
+  /** metadata.creationTimestamp: of several default classes, the newest is the one a claim gets. */
+  created: string;
+}
+
+/** The facts of the cluster's StorageClasses, from their objects. */
+export function storageClassFacts(classes: readonly K8sObject[]): StorageClassFacts[] {
+  return classes.map((c) => ({
+    name: c.metadata.name,
+    allowVolumeExpansion: (c as { allowVolumeExpansion?: unknown }).allowVolumeExpansion === true,
+    isDefault: c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true',
+    created: String((c.metadata as { creationTimestamp?: unknown }).creationTimestamp ?? ''),
+  }));
+}
+
+/**
+ * The class a claim that names none gets: the default one, the newest when several are marked default
+ * (k8s.io/kubernetes pkg/volume/util/storageclass.go GetDefaultClass, since Kubernetes 1.26).
+ */
+function defaultClass(classes: readonly StorageClassFacts[]): StorageClassFacts | undefined {
+  return classes.filter((c) => c.isDefault).sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.name < b.name ? -1 : 1))[0];
+}
+
+/** Whether a Cluster's volume grows in `desired` compared to `live`: only then are the StorageClasses needed. */
+export function growsVolumes(live: K8sObject, desired: K8sObject): boolean {
+  if (desired.apiVersion !== 'postgresql.cnpg.io/v1' || desired.kind !== 'Cluster') return false;
+  return ['storage', 'walStorage'].some((volume) => {
+    const before = get(live, ['spec', volume, 'size']);
+    const after = get(desired, ['spec', volume, 'size']);
+    return typeof before === 'string' && typeof after === 'string' && quantityValue(after) > quantityValue(before);
+  });
+}
+
 /**
  * Changes the API server accepts but the operator refuses or cannot carry out: caught here so that the
  * dry run explains them before anything is applied. The seed warns that CNPG storage is not as mutable
- * as ordinary resources.
+ * as ordinary resources: growing a volume goes through only when its StorageClass allows expansion
+ * (`allowVolumeExpansion: true`; k8s.io/api storage/v1 types.go StorageClass, enforced by the
+ * PersistentVolumeClaimResize admission plugin), which `storageClasses` tells; without them, growth is refused.
  */
-export function operatorImmutableChanges(live: K8sObject, desired: K8sObject): ImmutableChange[] {
+export function operatorImmutableChanges(live: K8sObject, desired: K8sObject, storageClasses?: readonly StorageClassFacts[]): ImmutableChange[] {
   if (desired.apiVersion !== 'postgresql.cnpg.io/v1' || desired.kind !== 'Cluster') return [];
   const changes: ImmutableChange[] = [];
   const name = desired.metadata.name;
@@ -46,13 +86,24 @@ export function operatorImmutableChanges(live: K8sObject, desired: K8sObject): I
         explanation: `volumes cannot shrink (${before.size} -> ${after.size})`,
         manualStep: `keep ${before.size}; to get a smaller volume, create a new cluster and migrate the data`,
       });
-    else if (afterBytes > beforeBytes)
+    else if (afterBytes > beforeBytes) {
+      const className = after.storageClass ?? before.storageClass;
+      const storageClass = storageClasses && (className === undefined ? defaultClass(storageClasses) : storageClasses.find((c) => c.name === className));
+      if (storageClass?.allowVolumeExpansion) continue;
+      const which = className ?? storageClass?.name ?? '(the default class)';
       changes.push({
         field: `spec.${volume}.size`,
-        explanation: `growing ${name}'s volumes (${before.size} -> ${after.size}) works only if the storage class allows expansion`,
+        explanation: !storageClasses
+          ? `growing ${name}'s volumes (${before.size} -> ${after.size}) works only if the storage class allows expansion, and its StorageClass could not be read`
+          : !storageClass
+            ? `growing ${name}'s volumes (${before.size} -> ${after.size}) needs an expandable storage class, and the cluster has no StorageClass ${className ?? 'marked default'}`
+            : `growing ${name}'s volumes (${before.size} -> ${after.size}) needs expansion, which StorageClass ${which} does not allow (no allowVolumeExpansion: true)`,
         manualStep:
-          'check `allowVolumeExpansion: true` on the storage class; if it is off, resize each PVC in the cloud console (Horizon on Jetstream2) first, then apply',
+          `keep ${before.size} in the config until the volumes are bigger: if the CSI driver can expand volumes, a cluster admin sets allowVolumeExpansion: true on StorageClass ${which} ` +
+          `(kubectl patch storageclass ${which === '(the default class)' ? '<name>' : which} -p '{"allowVolumeExpansion":true}'), then apply; otherwise resize each volume of ${name} by hand in the cloud console ` +
+          `(Horizon on Jetstream2: Volumes, Extend Volume, one instance at a time), then apply`,
       });
+    }
   }
   return changes;
 }

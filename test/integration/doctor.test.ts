@@ -82,7 +82,8 @@ describe('plinth doctor on a real API server', () => {
   /** What a new user sees first: doctor on the empty cluster, before anything is applied. */
   let empty: { table: CliResult; json: CliResult };
   beforeAll(async () => {
-    dns = await startDnsServer({ 'mswa.cis240470.projects.jetstream-cloud.org': ['203.0.113.10'] });
+    // The default config serves web in two stages: production at the host, staging at staging-<host>.
+    dns = await startDnsServer({ 'mswa.cis240470.projects.jetstream-cloud.org': ['203.0.113.10'], 'staging-mswa.cis240470.projects.jetstream-cloud.org': ['203.0.113.10'] });
     const kubeconfig = cluster.control.kubeconfig;
     empty = { table: await runCli(['doctor', '--kubeconfig', kubeconfig, '--no-dns']), json: await runCli(['doctor', '--kubeconfig', kubeconfig, '--no-dns', '--json']) };
     await buildPlatform();
@@ -126,11 +127,11 @@ describe('plinth doctor on a real API server', () => {
     expect(check(result, 'cert-manager', 'CRDs installed').status).toBe('pass');
     expect(check(result, 'argo-cd', 'API server and UI').message).toBe('1/1 replicas available');
     expect(result.requests).toBeLessThan(90);
-    // The same platform, seen through a name server without the record: the one failure more is the host.
+    // The same platform, seen through a name server without the records: the failures more are the hosts of both stages.
     const empty = await startDnsServer({});
     try {
       const unpublished = await doctor({ kubeconfig: cluster.control.kubeconfig }, { ...cluster.context(REPO), resolveHost: dnsResolver({ server: empty.server }) });
-      expect(failing(unpublished).sort()).toEqual([...failing(result), `public-https: ${HOST}`].sort());
+      expect(failing(unpublished).sort()).toEqual([...failing(result), `public-https: ${HOST}`, `public-https: ${HOST.replace('//', '//staging-')}`].sort());
       expect(check(unpublished, 'public-https', HOST)).toMatchObject({ status: 'fail', message: 'mswa.cis240470.projects.jetstream-cloud.org does not resolve: no A or AAAA record' });
     } finally {
       await empty.close();
@@ -334,13 +335,13 @@ describe('plinth doctor on a real API server', () => {
     const cli = await runCli(['doctor', '--kubeconfig', cluster.control.kubeconfig, '--report', report, '--dns-server', dns.server]);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain('✗ public-https');
-    // The missing secret input blocks checks in three features: it comes first, once, with the commands that fix it.
+    // The missing secret input blocks checks in three features (both stages' hosts): it comes first, once, with the commands that fix it.
     const lines = cli.stdout.split('\n');
     expect(lines[2]).toBe('✗ root cause 1: Secret/plinth-secrets/designate-credentials Missing: does not exist');
     expect(lines[3]).toMatch(/^    do first: the secret input designate-credentials is not in the store: run plinth secrets set designate-credentials OS_AUTH_URL, then .*OS_APPLICATION_CREDENTIAL_SECRET/);
-    expect(lines[4]).toBe('    3 checks in 3 features depend on it: designate-webhook, external-dns, public-https');
+    expect(lines[4]).toBe('    4 checks in 3 features depend on it: designate-webhook, external-dns, public-https');
     const host = lines.indexOf(`  ✗ fail https://mswa.cis240470.projects.jetstream-cloud.org: TLS for mswa.cis240470.projects.jetstream-cloud.org not ready: issuing: Issuing certificate as Secret does not exist; root cause: Secret/plinth-secrets/designate-credentials: does not exist`);
-    expect(host).toBeGreaterThan(4);
+    expect(host, cli.stdout).toBeGreaterThan(4);
     expect(lines[host + 1]).toBe('         -> root cause 1');
     // Said twice, not once per check: at the root cause, and on the last line.
     expect(cli.stdout.match(/plinth secrets set designate-credentials OS_AUTH_URL/g)).toHaveLength(2);

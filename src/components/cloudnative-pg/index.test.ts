@@ -245,7 +245,7 @@ describe('cloudnative-pg', () => {
       {
         path: 'postgres.databases[2].owner',
         message: 'owner "media" already owns postgres.databases[1] on server "main"',
-        hint: 'give each database its own owner: each one gets its own generated password',
+        hint: 'give each database its own owner (each one gets its own generated password), or state sharedOwner: true on every database of that owner',
       },
     ]);
   });

@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import { quantity, type ClusterConfig, type DatabaseConfig, type PostgresServerConfig } from '../../config/schema.ts';
-import { DATABASES_NAMESPACE, databaseSecretName, generatedSecret } from '../../core/conventions.ts';
+import { DATABASES_NAMESPACE, generatedSecret } from '../../core/conventions.ts';
 import { postgresAlerts, postgresTargets } from './alerts.ts';
 import { defineComponent, type HealthCheck, type K8sObject } from '../../core/types.ts';
+import { serverNamespace, stageDatabases, type StageDatabase } from '../../apps/stage-data.ts';
+import { bootstrapSpec, importObjects, importSecretInputs } from './bootstrap.ts';
 import { archivingPlugin, backupCredentialsHealth, backupHealth, backupObjects, backupOptions, BACKUP_CREDENTIALS } from './backup.ts';
 
 export { BACKUP_CREDENTIALS };
 export const POSTGRES_PORT = 5432;
 
 /** The read-write Service CloudNativePG creates for a server: it always points at the current primary. */
-export const postgresHost = (server: string): string => `${server}-rw.${DATABASES_NAMESPACE}.svc`;
+export const postgresHost = (server: string, namespace: string = DATABASES_NAMESPACE): string => `${server}-rw.${namespace}.svc`;
 
 /** The role owning a database: its declared owner, or a role named after the database. */
 export const databaseOwner = (database: Pick<DatabaseConfig, 'name' | 'owner'>): string => database.owner ?? database.name;
@@ -28,29 +30,31 @@ const options = z.strictObject({
 
 type Options = z.output<typeof options>;
 
-function ownerRoles(databases: DatabaseConfig[]) {
+function ownerRoles(databases: StageDatabase[]) {
   const roles = new Map<string, { name: string; ensure: string; login: boolean; connectionLimit: number; inherit: boolean; passwordSecret: { name: string } }>();
   for (const database of databases) {
-    const owner = databaseOwner(database);
-    // The config rejects two databases with one owner on a server, so each role belongs to one database.
-    if (!roles.has(owner))
+    const owner = database.owner;
+    // One role per owner: the config allows a shared owner only when every database of it says sharedOwner, and then
+    // they share one Secret. The initdb owner is CloudNativePG's own (its password in `<server>-app`): left alone.
+    if (!roles.has(owner) && !database.initdbOwner)
       // connectionLimit and inherit are the CRD's defaults (postgresql.cnpg.io_clusters.yaml, spec.managed.roles[]),
       // stated so that the list Argo CD compares is the list the API server keeps: no drift in any diff mode.
-      roles.set(owner, { name: owner, ensure: 'present', login: true, connectionLimit: -1, inherit: true, passwordSecret: { name: databaseSecretName(database.name) } });
+      roles.set(owner, { name: owner, ensure: 'present', login: true, connectionLimit: -1, inherit: true, passwordSecret: { name: database.secret } });
   }
   return [...roles.values()];
 }
 
 function postgresCluster(server: PostgresServerConfig, cluster: ClusterConfig, options: Options): K8sObject {
   const volume = (size: string) => ({ size, ...(server.storageClass && { storageClass: server.storageClass }) });
-  const roles = ownerRoles(cluster.postgres.databases.filter((db) => db.server === server.name));
+  const roles = ownerRoles(stageDatabases(cluster).filter((db) => db.server === server.name));
   const { resources, backup } = options;
   return {
     apiVersion: 'postgresql.cnpg.io/v1',
     kind: 'Cluster',
-    metadata: { name: server.name, namespace: DATABASES_NAMESPACE },
+    metadata: { name: server.name, namespace: serverNamespace(server) },
     spec: {
       instances: server.instances,
+      ...bootstrapSpec(server),
       // The seed keeps data and write-ahead log on two separate volumes.
       storage: volume(server.dataSize),
       walStorage: volume(server.walSize),
@@ -64,14 +68,14 @@ function postgresCluster(server: PostgresServerConfig, cluster: ClusterConfig, o
   };
 }
 
-function database(db: DatabaseConfig): K8sObject {
+function database(db: StageDatabase): K8sObject {
   return {
     apiVersion: 'postgresql.cnpg.io/v1',
     kind: 'Database',
-    metadata: { name: db.name, namespace: DATABASES_NAMESPACE },
+    metadata: { name: db.name, namespace: db.serverNamespace },
     spec: {
       name: db.name,
-      owner: databaseOwner(db),
+      owner: db.owner,
       cluster: { name: db.server },
       ensure: 'present',
       // Removing a database from the config stops managing it; dropping it stays a human decision.
@@ -81,7 +85,7 @@ function database(db: DatabaseConfig): K8sObject {
 }
 
 /** The servers and where their Clusters live, for their PodMonitors and rules. */
-const monitoredServers = (cluster: ClusterConfig) => cluster.postgres.servers.map((server) => ({ name: server.name, namespace: DATABASES_NAMESPACE }));
+const monitoredServers = (cluster: ClusterConfig) => cluster.postgres.servers.map((server) => ({ name: server.name, namespace: serverNamespace(server) }));
 /** A daily base backup (the default schedule) is overdue two hours after the next one was due. */
 const BACKUP_MAX_AGE_HOURS = 26;
 
@@ -105,27 +109,35 @@ export const cloudnativePg = defineComponent({
   resources: ({ cluster, options }) => {
     const { servers, databases } = cluster.postgres;
     if (servers.length === 0 && databases.length === 0) return [];
-    const objects: K8sObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DATABASES_NAMESPACE } }];
+    // An adopted server stays in its own namespace, which Plinth neither renders nor owns.
+    const objects: K8sObject[] = servers.some((server) => server.namespace === undefined)
+      ? [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DATABASES_NAMESPACE } }]
+      : [];
     for (const server of servers) {
-      objects.push(postgresCluster(server, cluster, options));
+      objects.push(postgresCluster(server, cluster, options), ...importObjects(server, serverNamespace(server)));
     }
-    for (const db of databases) {
+    const secrets = new Set<string>();
+    for (const db of stageDatabases(cluster)) {
+      objects.push(database(db));
+      // A shared owner's databases share its one Secret; the initdb owner's is CloudNativePG's.
+      if (db.initdbOwner || secrets.has(`${db.serverNamespace}/${db.secret}`)) continue;
+      secrets.add(`${db.serverNamespace}/${db.secret}`);
       objects.push(
-        database(db),
         generatedSecret({
-          name: databaseSecretName(db.name),
-          namespace: DATABASES_NAMESPACE,
+          name: db.secret,
+          namespace: db.serverNamespace,
           type: 'kubernetes.io/basic-auth',
-          data: { username: databaseOwner(db) },
+          data: { username: db.owner },
           generate: { password: 32 },
         }),
       );
     }
-    if (options.backup) objects.push(...backupObjects(servers.map((server) => ({ name: server.name, namespace: DATABASES_NAMESPACE })), options.backup));
+    if (options.backup) objects.push(...backupObjects(servers.map((server) => ({ name: server.name, namespace: serverNamespace(server) })), options.backup));
     return objects;
   },
-  secrets: ({ options }) =>
-    options.backup
+  secrets: ({ cluster, options }) => [
+    ...cluster.postgres.servers.flatMap(importSecretInputs),
+    ...(options.backup
       ? [
           {
             name: BACKUP_CREDENTIALS,
@@ -138,29 +150,31 @@ export const cloudnativePg = defineComponent({
               'Jetstream2: `openstack ec2 credentials create` prints `access` and `secret`; create the bucket with `aws s3api --endpoint https://js2.jetstream-cloud.org:8001 create-bucket --bucket <name>` and use that endpoint as backup.endpointURL',
           },
         ]
-      : [],
+      : []),
+  ],
   health: ({ cluster, options, namespace }) => {
     const checks: HealthCheck[] = [
       { description: 'operator', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cloudnative-pg', namespace },
     ];
     for (const server of cluster.postgres.servers) {
-      checks.push({ description: `PostgreSQL server ${server.name}`, apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', name: server.name, namespace: DATABASES_NAMESPACE });
-      if (options.backup) checks.push(...backupHealth(server.name, DATABASES_NAMESPACE));
+      checks.push({ description: `PostgreSQL server ${server.name}`, apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', name: server.name, namespace: serverNamespace(server) });
+      if (options.backup) checks.push(...backupHealth(server.name, serverNamespace(server)));
     }
-    for (const db of cluster.postgres.databases) {
+    for (const db of stageDatabases(cluster)) {
       checks.push(
-        { description: `database ${db.name}`, apiVersion: 'postgresql.cnpg.io/v1', kind: 'Database', name: db.name, namespace: DATABASES_NAMESPACE },
+        { description: `database ${db.name}`, apiVersion: 'postgresql.cnpg.io/v1', kind: 'Database', name: db.name, namespace: db.serverNamespace },
         {
           description: `credentials of database ${db.name}`,
           apiVersion: 'v1',
           kind: 'Secret',
-          name: databaseSecretName(db.name),
-          namespace: DATABASES_NAMESPACE,
-          blame: 'secret-generator',
+          name: db.secret,
+          namespace: db.serverNamespace,
+          blame: db.initdbOwner ? 'cloudnative-pg' : 'secret-generator',
         },
       );
     }
-    if (options.backup && cluster.postgres.servers.length > 0) checks.push(backupCredentialsHealth(DATABASES_NAMESPACE));
+    if (options.backup)
+      for (const namespace of new Set(cluster.postgres.servers.map(serverNamespace))) checks.push(backupCredentialsHealth(namespace));
     return checks;
   },
   alerts: ({ cluster, options }) =>

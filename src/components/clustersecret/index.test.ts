@@ -32,7 +32,7 @@ function sharedDatabases(config: Record<string, any>) {
   config.apps[0].database = 'app';
   config.apps[0].stages = ['staging', 'production'];
   config.apps[1].database = 'app';
-  config.apps[1].stages = ['production', 'dev'];
+  config.apps[1].stages = ['dev', 'production'];
   config.apps[2].database = 'reports';
 }
 
@@ -82,14 +82,26 @@ describe('clustersecret', () => {
     expect(tree.files.has('manifests/clustersecret/clustersecret-pg-app.yaml')).toBe(true);
   });
 
-  it('targets every stage namespace once, sorted, and skips databases no app uses', () => {
+  it("copies each stage's own credentials only into that stage's namespace, and skips databases no app uses", () => {
     const tree = render({}, sharedDatabases);
-    expect(clusterSecrets(tree).map((c) => c.metadata.name)).toEqual(['pg-app', 'pg-reports']);
+    expect(clusterSecrets(tree).map((c) => c.metadata.name).sort()).toEqual(['pg-app', 'pg-app-dev', 'pg-app-staging', 'pg-reports']);
     expect(targets(tree)).toEqual({
-      'pg-app': ['^dev$', '^production$', '^staging$'],
+      'pg-app': ['^production$'],
       'pg-reports': ['^production$'],
+      'pg-app-staging': ['^staging$'],
+      'pg-app-dev': ['^dev$'],
     });
-    expect(clusterSecrets(tree)[1]!.data.valueFrom.secretKeyRef.name).toBe('pg-reports');
+    const byName = (name: string) => clusterSecrets(tree).find((c) => c.metadata.name === name)!;
+    expect(byName('pg-reports').data.valueFrom.secretKeyRef.name).toBe('pg-reports');
+    expect(byName('pg-app-staging').data.valueFrom.secretKeyRef).toEqual({ name: 'pg-app-staging', namespace: 'databases', keys: ['username', 'password'] });
+  });
+
+  it("copies production's credentials into an earlier stage only when the database says that stage shares it, with a reason", () => {
+    const tree = render({}, (config) => {
+      sharedDatabases(config);
+      config.postgres.databases[0].stages = { staging: { share: 'anonymised demo data only' } };
+    });
+    expect(targets(tree)).toEqual({ 'pg-app': ['^production$', '^staging$'], 'pg-reports': ['^production$'], 'pg-app-dev': ['^dev$'] });
   });
 
   it('renders the same objects whatever the order of the apps', () => {
@@ -143,7 +155,7 @@ describe('clustersecret', () => {
 
   it('renders ClusterSecrets the upstream CRD accepts', async () => {
     const tree = render({}, sharedDatabases);
-    expect(clusterSecrets(tree)).toHaveLength(2);
+    expect(clusterSecrets(tree)).toHaveLength(4);
     const problems = await customResourceProblems(tree.objects);
     expect(problems.filter((p) => !IMPLICIT_FIELDS.test(p))).toEqual([]);
     const typo = tree.objects.find((o) => o.object.kind === 'ClusterSecret')!;
@@ -157,7 +169,7 @@ describe('clustersecret', () => {
     expect(component.health).toEqual([
       { description: 'operator', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cluster-secret-clustersecret', namespace: 'clustersecret' },
       {
-        description: 'copies pg-app from databases to dev, production, staging (status.create_fn.syncedns)',
+        description: 'copies pg-app from databases to production (status.create_fn.syncedns)',
         apiVersion: 'clustersecret.io/v1',
         kind: 'ClusterSecret',
         name: 'pg-app',
@@ -168,6 +180,20 @@ describe('clustersecret', () => {
         apiVersion: 'clustersecret.io/v1',
         kind: 'ClusterSecret',
         name: 'pg-reports',
+        blame: 'cloudnative-pg',
+      },
+      {
+        description: 'copies pg-app-staging from databases to staging (status.create_fn.syncedns)',
+        apiVersion: 'clustersecret.io/v1',
+        kind: 'ClusterSecret',
+        name: 'pg-app-staging',
+        blame: 'cloudnative-pg',
+      },
+      {
+        description: 'copies pg-app-dev from databases to dev (status.create_fn.syncedns)',
+        apiVersion: 'clustersecret.io/v1',
+        kind: 'ClusterSecret',
+        name: 'pg-app-dev',
         blame: 'cloudnative-pg',
       },
     ]);

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { ClusterConfig } from '../../config/schema.ts';
-import { DATABASES_NAMESPACE, databaseSecretName, stageNamespace } from '../../core/conventions.ts';
-import { compareStrings } from '../../core/compare.ts';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
+import { stageCaches, stageDatabases } from '../../apps/stage-data.ts';
 import { VALKEY_NAMESPACE, VALKEY_PASSWORD_KEY, valkeySecretName } from '../valkey/index.ts';
 
 const options = z.strictObject({
@@ -13,26 +12,27 @@ const options = z.strictObject({
 /** The keys of a database credentials Secret that apps receive. */
 export const DATABASE_SECRET_KEYS = ['username', 'password'] as const;
 
-/** The namespaces of the stages of the apps matching `uses`, sorted, without `except` (where the original lives). */
-function consumerNamespaces(cluster: ClusterConfig, uses: (app: ClusterConfig['apps'][number]) => boolean, except: string): string[] {
-  const namespaces = new Set(cluster.apps.filter(uses).flatMap((app) => app.stages.map(stageNamespace)));
-  namespaces.delete(except);
-  return [...namespaces].sort(compareStrings);
+/**
+ * Each credentials Secret of a database that an app uses (src/apps/stage-data.ts: one per stage's copy, or per
+ * shared owner), with the namespaces of exactly the stages that use that copy: a stage never receives another
+ * stage's credentials. Without the server's own namespace, where the original lives.
+ */
+export function databaseConsumers(cluster: ClusterConfig): { secret: string; namespace: string; namespaces: string[] }[] {
+  const bySecret = new Map<string, { secret: string; namespace: string; namespaces: Set<string> }>();
+  for (const db of stageDatabases(cluster)) {
+    const key = `${db.serverNamespace}/${db.secret}`;
+    const entry = bySecret.get(key) ?? { secret: db.secret, namespace: db.serverNamespace, namespaces: new Set<string>() };
+    for (const namespace of db.namespaces) if (namespace !== db.serverNamespace) entry.namespaces.add(namespace);
+    bySecret.set(key, entry);
+  }
+  return [...bySecret.values()].flatMap((e) => (e.namespaces.size > 0 ? [{ secret: e.secret, namespace: e.namespace, namespaces: [...e.namespaces].sort() }] : []));
 }
 
-/** Each declared database that an app uses, in declaration order, with the sorted namespaces of those apps' stages. */
-export function databaseConsumers(cluster: ClusterConfig): { database: string; namespaces: string[] }[] {
-  return cluster.postgres.databases.flatMap(({ name }) => {
-    const namespaces = consumerNamespaces(cluster, (app) => app.database === name, DATABASES_NAMESPACE);
-    return namespaces.length > 0 ? [{ database: name, namespaces }] : [];
-  });
-}
-
-/** Each declared cache that an app uses, with the namespaces its password must be copied to. */
+/** Each cache (a stage's copy or the declared one) that an app uses, with the namespaces of the stages that use it. */
 export function cacheConsumers(cluster: ClusterConfig): { cache: string; namespace: string; namespaces: string[] }[] {
   const namespace = cluster.components['valkey']?.common.namespace ?? VALKEY_NAMESPACE;
-  return cluster.caches.flatMap(({ name }) => {
-    const namespaces = consumerNamespaces(cluster, (app) => app.cache === name, namespace);
+  return stageCaches(cluster).flatMap(({ name, namespaces: used }) => {
+    const namespaces = used.filter((n) => n !== namespace);
     return namespaces.length > 0 ? [{ cache: name, namespace, namespaces }] : [];
   });
 }
@@ -65,8 +65,8 @@ export const clusterSecret = defineComponent({
     values: { replace_existing: String(options.replaceExisting) },
   }),
   resources: ({ cluster }): K8sObject[] => [
-    ...databaseConsumers(cluster).map(({ database, namespaces }) =>
-      copy(databaseSecretName(database), DATABASES_NAMESPACE, [...DATABASE_SECRET_KEYS], namespaces, 'kubernetes.io/basic-auth'),
+    ...databaseConsumers(cluster).map(({ secret, namespace, namespaces }) =>
+      copy(secret, namespace, [...DATABASE_SECRET_KEYS], namespaces, 'kubernetes.io/basic-auth'),
     ),
     ...cacheConsumers(cluster).map(({ cache, namespace, namespaces }) =>
       copy(valkeySecretName(cache), namespace, [VALKEY_PASSWORD_KEY], namespaces),
@@ -74,11 +74,11 @@ export const clusterSecret = defineComponent({
   ],
   health: ({ cluster, namespace }) => [
     { description: 'operator', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cluster-secret-clustersecret', namespace },
-    ...databaseConsumers(cluster).map(({ database, namespaces }) => ({
-      description: `copies ${databaseSecretName(database)} from ${DATABASES_NAMESPACE} to ${namespaces.join(', ')} (status.create_fn.syncedns)`,
+    ...databaseConsumers(cluster).map(({ secret, namespace: from, namespaces }) => ({
+      description: `copies ${secret} from ${from} to ${namespaces.join(', ')} (status.create_fn.syncedns)`,
       apiVersion: 'clustersecret.io/v1',
       kind: 'ClusterSecret',
-      name: databaseSecretName(database),
+      name: secret,
       blame: 'cloudnative-pg',
     })),
     ...cacheConsumers(cluster).map(({ cache, namespace: from, namespaces }) => ({

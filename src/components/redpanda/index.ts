@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { dnsLabel, type ClusterConfig, type TopicConfig } from '../../config/schema.ts';
 import { redpandaAlerts, redpandaTargets } from './alerts.ts';
 import { defineComponent, type HealthCheck, type K8sObject, type RenderContext } from '../../core/types.ts';
+import { stageTopics } from '../../apps/stage-data.ts';
 
 /** The Redpanda resource; the operator names the Helm release, StatefulSet and headless Service after it. */
 export const REDPANDA_CLUSTER = 'redpanda';
@@ -71,11 +72,12 @@ function redpandaCluster(namespace: string, options: Options, monitoring: Render
   };
 }
 
-function topic(namespace: string, config: TopicConfig): K8sObject {
+/** A topic's Topic under `name`: the declared one's, or a stage's copy `<topic>-<stage>` with the same partitions. */
+function topic(namespace: string, name: string, config: TopicConfig): K8sObject {
   return {
     apiVersion: 'cluster.redpanda.com/v1alpha2',
     kind: 'Topic',
-    metadata: { name: config.name, namespace },
+    metadata: { name, namespace },
     spec: {
       partitions: config.partitions,
       replicationFactor: config.replicas,
@@ -103,7 +105,7 @@ export const redpanda = defineComponent({
   }),
   resources: ({ cluster, namespace, options, monitoring }) => [
     redpandaCluster(namespace, options, monitoring),
-    ...cluster.topics.map((t) => topic(namespace, t)),
+    ...stageTopics(cluster).map((t) => topic(namespace, t.name, t.declared)),
   ],
   health: ({ cluster, namespace }) => {
     const checks: HealthCheck[] = [
@@ -111,7 +113,7 @@ export const redpanda = defineComponent({
       { description: 'Redpanda cluster', apiVersion: 'cluster.redpanda.com/v1alpha2', kind: 'Redpanda', name: REDPANDA_CLUSTER, namespace },
       { description: 'brokers', apiVersion: 'apps/v1', kind: 'StatefulSet', name: REDPANDA_CLUSTER, namespace },
     ];
-    for (const t of cluster.topics)
+    for (const t of stageTopics(cluster))
       checks.push({ description: `topic ${t.name}`, apiVersion: 'cluster.redpanda.com/v1alpha2', kind: 'Topic', name: t.name, namespace });
     return checks;
   },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { dnsLabel, quantity, type CacheConfig, type ClusterConfig } from '../../config/schema.ts';
 import { generatedSecret } from '../../core/conventions.ts';
 import { defineComponent, type HealthCheck, type K8sObject } from '../../core/types.ts';
+import { stageCaches } from '../../apps/stage-data.ts';
 
 export const VALKEY_NAMESPACE = 'valkey';
 export const VALKEY_PORT = 6379;
@@ -16,6 +17,12 @@ export const valkeySecretName = (cache: string): string => `valkey-${cache}`;
  * (`headlessServiceName`, `upsertService`, `DefaultPort`) and internal/controller/utils.go (`resourcePrefix = "valkey-"`).
  */
 export const valkeyServiceName = (cache: string): string => `valkey-${cache}`;
+
+/**
+ * The label the operator puts on every pod of a ValkeyCluster and selects its Service by: `valkey.io/cluster: <name>`
+ * (valkey-io/valkey-operator v0.4.0 internal/controller/utils.go LabelCluster, valkeycluster_controller.go upsertService).
+ */
+export const valkeyPodLabels = (cache: string): Record<string, string> => ({ 'valkey.io/cluster': cache });
 
 export interface CacheConnection {
   /** The ValkeyCluster's headless Service `valkey-<cache>`: resolves to every node, a cluster-mode client discovers the rest. */
@@ -61,12 +68,13 @@ const options = z.strictObject({
 
 type Options = z.output<typeof options>;
 
-function valkeyCluster(cache: CacheConfig, namespace: string, options: Options): K8sObject {
+/** A cache's ValkeyCluster, under `name`: the declared one's, or a stage's copy `<cache>-<stage>` of the same shape. */
+function valkeyCluster(name: string, cache: CacheConfig, namespace: string, options: Options): K8sObject {
   const { cpu, memory: limit } = options.resources;
   return {
     apiVersion: 'valkey.io/v1alpha1',
     kind: 'ValkeyCluster',
-    metadata: { name: cache.name, namespace },
+    metadata: { name, namespace },
     spec: {
       shards: options.shards,
       replicas: cache.replicas,
@@ -87,7 +95,7 @@ function valkeyCluster(cache: CacheConfig, namespace: string, options: Options):
           enabled: true,
           nopass: false,
           resetpass: false,
-          passwordSecret: { name: valkeySecretName(cache.name), keys: [VALKEY_PASSWORD_KEY] },
+          passwordSecret: { name: valkeySecretName(name), keys: [VALKEY_PASSWORD_KEY] },
           keys: { readWrite: ['*'] },
           channels: { patterns: ['*'] },
           commands: { allow: ['@all'] },
@@ -113,10 +121,10 @@ export const valkey = defineComponent({
     },
   }),
   resources: ({ cluster, namespace, options }) =>
-    cluster.caches.flatMap((cache) => [
-      valkeyCluster(cache, namespace, options),
+    stageCaches(cluster).flatMap(({ name, declared: cache }) => [
+      valkeyCluster(name, cache, namespace, options),
       generatedSecret({
-        name: valkeySecretName(cache.name),
+        name: valkeySecretName(name),
         namespace,
         data: { username: 'default' },
         generate: { [VALKEY_PASSWORD_KEY]: 32 },
@@ -126,14 +134,14 @@ export const valkey = defineComponent({
     const checks: HealthCheck[] = [
       { description: 'operator', apiVersion: 'apps/v1', kind: 'Deployment', name: 'valkey-operator', namespace },
     ];
-    for (const cache of cluster.caches) {
+    for (const { name } of stageCaches(cluster)) {
       checks.push(
-        { description: `cache ${cache.name}`, apiVersion: 'valkey.io/v1alpha1', kind: 'ValkeyCluster', name: cache.name, namespace },
+        { description: `cache ${name}`, apiVersion: 'valkey.io/v1alpha1', kind: 'ValkeyCluster', name, namespace },
         {
-          description: `password of cache ${cache.name}`,
+          description: `password of cache ${name}`,
           apiVersion: 'v1',
           kind: 'Secret',
-          name: valkeySecretName(cache.name),
+          name: valkeySecretName(name),
           namespace,
           blame: 'secret-generator',
         },

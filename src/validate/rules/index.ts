@@ -5,6 +5,7 @@ import { buildIndex, configPath, describe, type Index } from './context.ts';
 import { kargoFreightRule, kargoRule } from './kargo.ts';
 import { policyRules } from './policies.ts';
 import { relaxationsRule } from './relaxations.ts';
+import { sharedDataRule } from './stage-data.ts';
 import { duplicatesRule } from './duplicates.ts';
 import { promqlRule } from './promql.ts';
 import {
@@ -52,6 +53,7 @@ export function checkRules(subjects: Subject[], options: { cluster?: ClusterConf
     ...clusterSecretSourceRule(index, secrets),
     ...policyRules(index),
     ...relaxationsRule(index),
+    ...sharedDataRule(index),
     ...duplicatesRule(index),
     ...promqlRule(index),
   ];
