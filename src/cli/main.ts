@@ -602,19 +602,20 @@ function describeRender(result: RenderResult, cwd: string, c: Colors): string {
   const { plan } = result;
   const counts = `${plan.create.length} created, ${plan.update.length} updated, ${plan.delete.length} removed, ${plan.unchanged.length} unchanged`;
   const removals = result.removals.length ? `\n${c.bold('Once Argo CD syncs it:')}\n${result.removals.map((r) => `  ${c.red('-')} ${r}`).join('\n')}` : '';
+  const warnings = result.warnings.map((w) => `\n${c.yellow('warning')}: ${w}`).join('');
   if (result.check) {
-    if (!result.stale) return `${c.green('✓')} ${where} is up to date (${result.files} files)`;
+    if (!result.stale) return `${c.green('✓')} ${where} is up to date (${result.files} files)${warnings}`;
     const lines = [
       ...plan.create.map((f) => `  ${c.green('+')} ${f}  (missing)`),
       ...plan.update.map((f) => `  ${c.yellow('~')} ${f}  (differs)`),
       ...plan.delete.map((f) => `  ${c.red('-')} ${f}  (no longer rendered)`),
     ];
-    return `${c.red('✗')} ${where} is stale: ${counts}\n${lines.join('\n')}${removals}\n${c.dim('run `plinth render` and commit the result')}`;
+    return `${c.red('✗')} ${where} is stale: ${counts}\n${lines.join('\n')}${removals}${warnings}\n${c.dim('run `plinth render` and commit the result')}`;
   }
   const waves = new Map<number, string[]>();
   for (const { id, wave } of result.components) waves.set(wave, [...(waves.get(wave) ?? []), id]);
   const waveText = [...waves].map(([wave, ids]) => `  wave ${wave}: ${ids.join(', ')}`).join('\n');
-  return `${c.green('✓')} rendered ${result.files} files (${result.objects} objects) into ${where}/: ${counts}\n${waveText}${removals}`;
+  return `${c.green('✓')} rendered ${result.files} files (${result.objects} objects) into ${where}/: ${counts}\n${waveText}${removals}${warnings}`;
 }
 
 function describeChanges(changes: ReportedChange[], c: Colors, title: string): string {

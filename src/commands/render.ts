@@ -4,6 +4,7 @@ import { loadCluster } from '../config/load.ts';
 import { formatPath } from '../config/paths.ts';
 import type { ClusterConfig } from '../config/schema.ts';
 import { removalEffects } from '../core/argo.ts';
+import { sharedData } from '../apps/stage-data.ts';
 import { renderTree, type RenderedObject, type RenderedTree } from '../core/render.ts';
 import { isStale, planTree, UnsafeTreePathError, writeTree, type TreePlan } from '../core/tree.ts';
 import { describeObject } from '../core/types.ts';
@@ -30,6 +31,8 @@ export interface RenderResult {
   components: { id: string; wave: number }[];
   /** What the files this render removes take off the cluster once Argo CD syncs the tree. */
   removals: string[];
+  /** Each stage that uses the last stage's data instead of its own, with the config's reason (src/apps/stage-data.ts). */
+  warnings: string[];
 }
 
 export async function render(options: RenderOptions, ctx: Context): Promise<RenderResult> {
@@ -72,6 +75,9 @@ export async function render(options: RenderOptions, ctx: Context): Promise<Rend
     objects: tree.objects.length,
     components: tree.components.map(({ id, wave }) => ({ id, wave })),
     removals: removalEffects(plan.delete, tree.files.keys()),
+    warnings: sharedData(resolved.config).map(
+      (s) => `stage "${s.stage}" uses the ${s.kind} "${s.name}" of stage "${s.lastStage}" instead of its own (${s.path}: ${JSON.stringify(s.reason)})`,
+    ),
   };
 }
 
