@@ -204,7 +204,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
-    .option('--crds <dir>', "apply Argo CD's CRDs from this directory first")
+    .option('--crds <dir>', "apply Argo CD's CRDs from this directory first (only the pinned chart's own are accepted)")
     .option('--helm-image <image>', `image of the in-cluster Helm job (default: ${DEFAULT_HELM_IMAGE})`)
     .option('--timeout <seconds>', 'how long to wait for the Argo CD install', (v) => Number(v))
     .option('--secrets-from <file>', 'restore the secret inputs from this escrow (plinth secrets backup) before anything syncs')
