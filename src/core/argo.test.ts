@@ -147,3 +147,13 @@ describe('removing from the tree', () => {
     expect(applicationRemoval(application('old'))).toBe('no resources finalizer: Argo CD leaves the objects it synced behind, untracked');
   });
 });
+
+describe('a namespace that holds data', () => {
+  it('is kept like the data: deleting the databases namespace would delete the Clusters in it', () => {
+    const namespace = tree.objects.find((o) => o.object.kind === 'Namespace' && o.object.metadata.name === 'databases')!.object;
+    expect(namespace.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    // A namespace without data is deleted with its Application, like anything else.
+    const pipeline = tree.objects.find((o) => o.object.kind === 'Namespace' && o.object.metadata.name === 'kargo-web')!.object;
+    expect(pipeline.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBeUndefined();
+  });
+});

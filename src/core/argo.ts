@@ -64,12 +64,21 @@ export function inProject(object: K8sObject, { root }: { root: boolean }): K8sOb
   };
 }
 
-/** Marks an object that holds data so that Argo CD never deletes it, by prune or by its Application's finalizer. */
-export function keepData(object: K8sObject): K8sObject {
-  if (!DATA_KINDS.has(`${object.apiVersion}/${object.kind}`)) return object;
+/**
+ * Marks an object that holds data so that Argo CD never deletes it, by prune or by its Application's finalizer.
+ * `holdsData` marks another kind too: a Namespace that holds data, whose deletion would take the data with it.
+ */
+export function keepData(object: K8sObject, holdsData = DATA_KINDS.has(`${object.apiVersion}/${object.kind}`)): K8sObject {
+  if (!holdsData) return object;
   const existing = object.metadata.annotations?.[SYNC_OPTIONS]?.split(',').filter(Boolean) ?? [];
   const options = [...existing, ...KEEP_DATA_OPTIONS.filter((o) => !existing.includes(o))];
   return { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [SYNC_OPTIONS]: options.join(',') } } };
+}
+
+/** The rendered Namespaces that hold data objects, kept like them: deleting a namespace deletes all it holds. */
+export function keepDataNamespaces(objects: K8sObject[]): K8sObject[] {
+  const holding = new Set(objects.filter((o) => DATA_KINDS.has(`${o.apiVersion}/${o.kind}`)).map((o) => o.metadata.namespace));
+  return objects.map((o) => (o.apiVersion === 'v1' && o.kind === 'Namespace' && holding.has(o.metadata.name) ? keepData(o, true) : o));
 }
 
 interface ApplicationSource {

@@ -5,7 +5,7 @@ import { compareStrings } from './compare.ts';
 import { deepMerge } from './merge.ts';
 import { CATALOGUE_FILE, renderCatalogue } from './catalogue.ts';
 import { HEADER, toYaml } from './yaml.ts';
-import { appProject, IN_CLUSTER, inProject, keepData, MANAGED_BY, PROJECT, SYNC_WAVE, sourceRepos, syncPolicy } from './argo.ts';
+import { appProject, IN_CLUSTER, inProject, keepData, keepDataNamespaces, MANAGED_BY, PROJECT, SYNC_WAVE, sourceRepos, syncPolicy } from './argo.ts';
 import { projectName, renderApps, stageApplicationName } from '../apps/index.ts';
 import { formatPath } from '../config/paths.ts';
 import { APP_LABEL } from '../apps/workload.ts';
@@ -183,6 +183,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
   }
   // Every Application in Plinth's project, children with the resources finalizer; the project itself beside them.
   for (const entry of objects) entry.object = inProject(entry.object, { root: entry.owner === 'bootstrap' });
+  keepDataNamespaces(objects.map((o) => o.object)).forEach((object, i) => (objects[i]!.object = object));
   add(`apps/appproject-${PROJECT}.yaml`, 'apps', appProject({ argoNamespace, cluster: config.name, sourceRepos: sourceRepos(objects.map((o) => o.object)) }));
   duplicateCheck(objects, origins, config.name);
 
