@@ -152,7 +152,13 @@ export function healthyWorld(tree: RenderedTree, now: Date, options: { apiServic
         const [version, ...group] = check.name.split('.');
         add({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: check.name }, spec: { group: group.join('.'), version, groupPriorityMinimum: 100, versionPriority: 100, service: { name: 'metrics', namespace }, insecureSkipTLSVerify: true } });
       } else if (!tree.objects.some((o) => o.object.kind === check.kind && o.object.metadata.name === check.name && o.object.metadata.namespace === check.namespace) && !['ClusterRole', 'Namespace', 'ServiceAccount', 'MutatingWebhookConfiguration', 'APIService'].includes(check.kind))
-        add({ apiVersion: check.apiVersion, kind: check.kind, metadata: { name: check.name, ...(check.namespace && { namespace: check.namespace }) }, spec: {} });
+        add({
+          apiVersion: check.apiVersion,
+          kind: check.kind,
+          metadata: { name: check.name, ...(check.namespace && { namespace: check.namespace }) },
+          // A chart's ServiceMonitor: the pinned CRD requires endpoints and selector (monitoring.coreos.com_servicemonitors.yaml).
+          spec: check.kind === 'ServiceMonitor' ? { selector: {}, endpoints: [{ port: 'metrics' }] } : {},
+        });
     }
   }
   // What controllers create from the rendered objects.
