@@ -175,7 +175,7 @@ describe('plinth validate on hostile manifests', () => {
     expect(render.code).toBe(1);
     expect(render.stdout).not.toContain('schema/unknown-kind');
     expect(render.stdout.match(/plinth schemas pull/g)).toHaveLength(1);
-    expect(render.stdout).toMatch(/✗ \/: no CRD schemas in .*crds, so \d+ custom resources of \d+ kinds went unchecked: Application \(argoproj\.io\/v1alpha1\), .* and \d+ more \[schema\/no-crds\]/);
+    expect(render.stdout).toMatch(/✗ \/: no CRD schemas in .*crds, so \d+ custom resources of \d+ kinds went unchecked: AppProject \(argoproj\.io\/v1alpha1\), Application \(argoproj\.io\/v1alpha1\), .* and \d+ more \[schema\/no-crds\]/);
     expect(render.stdout).toContain('hint: run `plinth schemas pull` (with --from <mirror> where the upstream hosts are out of reach), or set PLINTH_SCHEMAS_DIR to a folder holding crds/; built-in kinds were checked');
 
     const dir = await folder({
