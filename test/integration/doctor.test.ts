@@ -209,6 +209,20 @@ describe('plinth doctor on a real API server', () => {
     await status(store, { conditions: [{ type: 'Ready', status: 'True', reason: 'Valid', message: 'store validated' }] });
   });
 
+  it('grafana: an alert rule\'s ServiceMonitor deleted from the cluster fails its component, naming the rules left blind', async () => {
+    const monitor = ref('monitoring.coreos.com/v1', 'ServiceMonitor', 'cert-manager', 'cert-manager');
+    const kept = await cluster.live.get(monitor);
+    expect(kept).toBeDefined();
+    await cluster.live.delete(monitor);
+    const result = await run();
+    const missing = check(result, 'cert-manager', 'ServiceMonitor: Prometheus scrapes the certificate metrics');
+    expect(missing).toMatchObject({ status: 'fail', ref: 'ServiceMonitor/cert-manager/cert-manager', message: 'does not exist' });
+    expect(missing.hint).toContain('the rules plinth-certificate-expiry, plinth-certificate-not-ready never fire');
+    const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, ...metadata } = kept!.metadata as Record<string, unknown>;
+    await cluster.live.apply({ ...kept!, metadata: metadata as K8sObject['metadata'] });
+    expect(check(await run(), 'cert-manager', 'ServiceMonitor: Prometheus scrapes the certificate metrics').status).toBe('pass');
+  });
+
   it('cloudnative-pg: follows a database that was not created to its server and the volume that will not bind', async () => {
     await cluster.live.apply({
       apiVersion: 'v1',
