@@ -18,10 +18,15 @@ export interface StageContext {
 
 export const podLabels = (app: string) => ({ 'app.kubernetes.io/name': app });
 
-/** The public host of an app in a stage: the declared host in the last stage, `<stage>-<host>` before it. */
-export function stageHost(app: AppConfig, stage: string): string | undefined {
+/**
+ * The public host of an app in a stage: the declared host in the last stage, `<stage>-<host>` before it, or
+ * `<stage>.<domain>` for an app served at the domain itself, whose `<stage>-<domain>` would sit outside the zone
+ * external-dns manages.
+ */
+export function stageHost(app: AppConfig, stage: string, domain: string): string | undefined {
   if (!app.host) return undefined;
-  return stage === app.stages.at(-1) ? app.host : `${stage}-${app.host}`;
+  if (stage === app.stages.at(-1)) return app.host;
+  return app.host === domain ? `${stage}.${domain}` : `${stage}-${app.host}`;
 }
 
 

@@ -110,6 +110,17 @@ describe('an app in a stage', () => {
     expect(object('manifests/clustersecret/clustersecret-valkey-sessions-staging.yaml').matchNamespace).toEqual(['^staging$']);
   });
 
+  it('serves an app at the domain itself in earlier stages at <stage>.<domain>, inside the zone external-dns manages', async () => {
+    const apex = render(twoStageCluster((c) => (c.apps[0].host = 'example.org')));
+    expect(file(apex, 'workloads/web/stages/production/ingress-web.yaml').spec.rules[0].host).toBe('example.org');
+    const staging = file(apex, 'workloads/web/stages/staging/ingress-web.yaml');
+    expect(staging.spec.rules[0].host).toBe('staging.example.org');
+    expect(staging.metadata.annotations['external-dns.alpha.kubernetes.io/hostname']).toBe('staging.example.org');
+    const { checkRules } = await import('../validate/rules/index.ts');
+    const findings = checkRules(apex.objects.map((o) => ({ file: o.file, document: 1, object: o.object })));
+    expect(findings.filter((f) => f.rule === 'ref/ingress-domain')).toEqual([]);
+  });
+
   it('exposes a public app like the seed: external-dns host, websecure entrypoint, issuer and TLS; earlier stages get a prefixed host', () => {
     const production = object('workloads/web/stages/production/ingress-web.yaml');
     expect(production.metadata.annotations).toEqual({

@@ -170,7 +170,7 @@ export function ingress(ctx: StageContext, labels: Record<string, string>, host:
 /** What the app's routes add beside its Ingress: an Ingress per further middleware chain, and the StripPrefix Middlewares. */
 export function routeObjects(ctx: StageContext, labels: Record<string, string>): K8sObject[] {
   const { app, namespace } = ctx;
-  const host = stageHost(app, ctx.stage);
+  const host = stageHost(app, ctx.stage, ctx.cluster.domain);
   if (!host || !app.routes) return [];
   const ingresses = routeGroups(ctx).slice(1).map((group, i) => routeIngress(ctx, labels, host, group, i + 1));
   // traefik.io/v1alpha1 Middleware, spec.stripPrefix.prefixes (traefik.io_middlewares.yaml in the Traefik CRDs).

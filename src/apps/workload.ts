@@ -172,7 +172,7 @@ function scaledObject(ctx: StageContext, labels: Record<string, string>): K8sObj
 export function stageObjects(ctx: StageContext): K8sObject[] {
   const { app, namespace } = ctx;
   const labels = { ...podLabels(app.name), 'app.kubernetes.io/part-of': ctx.cluster.name, [APP_LABEL]: app.name, [STAGE_LABEL]: ctx.stage };
-  const host = stageHost(app, ctx.stage);
+  const host = stageHost(app, ctx.stage, ctx.cluster.domain);
   const longRunning = app.kind !== 'cronjob';
   const objects: (K8sObject | undefined)[] = [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: app.name, namespace, labels }, automountServiceAccountToken: false },

@@ -62,11 +62,11 @@ export function componentHosts(config: ClusterConfig, registry: Registry): Claim
   return claimed;
 }
 
-/** The public host of each app in each stage (`<stage>-<host>` before the last stage). */
+/** The public host of each app in each stage (`<stage>-<host>`, or `<stage>.<domain>` for the apex, before the last stage). */
 export function appHosts(config: ClusterConfig): ClaimedHost[] {
   return config.apps.flatMap((app, i) =>
     app.stages.flatMap((stage) => {
-      const host = stageHost(app, stage);
+      const host = stageHost(app, stage, config.domain);
       const last = stage === app.stages.at(-1);
       if (!host) return [];
       return [{ host, owner: `apps[${i}]${last ? '' : ` in stage "${stage}"`}`, path: formatPath(['apps', i, 'host']), app: { index: i, ...(!last && { stage }) } }];
