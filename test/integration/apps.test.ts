@@ -11,7 +11,7 @@ import { loadCluster } from '../../src/config/load.ts';
 import { renderTree } from '../../src/core/render.ts';
 import { REPO, tempDir, UPSTREAM } from '../helpers.ts';
 import { controlPlaneBinary } from './control-plane.ts';
-import { useControlPlane } from './live.ts';
+import { until, useControlPlane } from './live.ts';
 
 const cluster = useControlPlane();
 const run = promisify(execFile);
@@ -30,15 +30,6 @@ const json = async (args: string[]) => JSON.parse(await kubectl([...args, '-o', 
 type Pod = { metadata: { name: string; labels: Record<string, string> }; spec: { nodeName?: string }; status: { phase: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
 const podsOf = async (app: string): Promise<Pod[]> => (await json(['get', 'pods', '-n', STAGE, '-l', `app.kubernetes.io/name=${app}`])).items;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 90): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 describe('the real team on a control plane', () => {
   it('applies every stage with its tag, runs the pods, schedules the GPU worker only onto GPU capacity, and keeps the migration a PreSync hook', { timeout: 400_000 }, async () => {

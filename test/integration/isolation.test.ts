@@ -15,7 +15,9 @@ import { renderTree, type RenderedTree } from '../../src/core/render.ts';
 import type { K8sObject } from '../../src/core/types.ts';
 import { REPO, tempDir, UPSTREAM } from '../helpers.ts';
 import { controlPlaneBinary } from './control-plane.ts';
-import { useControlPlane } from './live.ts';
+import { until, useControlPlane } from './live.ts';
+/** This file's patience: the shared poll with its own timeout. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, seconds = 120) => until(what, probe, seconds);
 
 const cluster = useControlPlane();
 const run = promisify(execFile);
@@ -39,15 +41,6 @@ async function kubectl(args: string[], input?: string): Promise<string> {
   return (await child).stdout;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 120): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 /** What kubernetes-secret-generator does with a StringSecret: a Secret with its data and each field generated. */
 async function generateSecrets(): Promise<void> {
@@ -143,7 +136,7 @@ describe('stage isolation on a control plane', () => {
     for (const stage of ['staging', 'production']) await kubectl(['apply', '--server-side', '-f', '-'], await buildStage(tree, apps, stage));
     for (const stage of ['staging', 'production'])
       for (const app of apps)
-        await until(`a Running pod of ${app} in ${stage}`, async () => {
+        await waitFor(`a Running pod of ${app} in ${stage}`, async () => {
           const pods = await cluster.live.list('v1', 'Pod', { namespace: stage, labelSelector: `app.kubernetes.io/name=${app}` });
           return pods.find((p) => (p.status as { phase?: string } | undefined)?.phase === 'Running');
         });

@@ -23,3 +23,14 @@ export function useControlPlane(): LiveTest {
   });
   return test;
 }
+
+/** Polls `probe` until it returns a value, failing after `seconds` with what it waited for. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 90, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

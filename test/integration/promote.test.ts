@@ -12,7 +12,9 @@ import { renderTree } from '../../src/core/render.ts';
 import type { K8sObject } from '../../src/core/types.ts';
 import { BIN, minimalCluster, runCli, tempDir, UPSTREAM, type CliResult } from '../helpers.ts';
 import { controlPlaneBinary } from './control-plane.ts';
-import { useControlPlane } from './live.ts';
+import { until, useControlPlane } from './live.ts';
+/** This file's patience: the shared poll with its own timeout. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, seconds = 60) => until(what, probe, seconds, 250);
 
 const cluster = useControlPlane();
 const run = promisify(execFile);
@@ -46,15 +48,6 @@ const newPromotion = async (before: K8sObject[]) => {
   return (await promotions()).filter((p) => !known.has(p.metadata.name));
 };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 60): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** The CLI as a child process, for --wait: the test writes the Promotion's status while it runs. */
 function startCli(args: string[]): Promise<CliResult> {
@@ -108,7 +101,7 @@ beforeAll(async () => {
     });
   }
 
-  await until('the Argo CD and Kargo servers to be available', async () => {
+  await waitFor('the Argo CD and Kargo servers to be available', async () => {
     const ready = await Promise.all([['argocd', 'argocd-server'], ['kargo', 'kargo-api']].map(async ([namespace, name]) =>
       (((await cluster.live.get({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: name!, namespace } }))?.status as { availableReplicas?: number } | undefined)?.availableReplicas ?? 0) > 0));
     return ready.every(Boolean) || undefined;
@@ -195,7 +188,7 @@ describe('plinth promote on a control plane with the pinned Kargo CRDs', () => {
   it('--wait follows the steps Kargo reports and exits 1 naming the failed step when the promotion fails; 0 when it succeeds', async () => {
     const before = await promotions();
     const waiting = startCli(['promote', 'api', 'production', '--freight', 'brave-bison', '--wait']);
-    const created = await until('the Promotion', async () => (await newPromotion(before))[0]);
+    const created = await waitFor('the Promotion', async () => (await newPromotion(before))[0]);
     await status('Promotion', created.metadata.name, { phase: 'Running', currentStep: 2, stepExecutionMetadata: executions(created, 2, { status: 'Running' }) });
     await new Promise((r) => setTimeout(r, 2500));
     const steps = (created.spec as { steps: { as: string; uses: string }[] }).steps;
@@ -213,7 +206,7 @@ describe('plinth promote on a control plane with the pinned Kargo CRDs', () => {
 
     const again = await promotions();
     const succeeding = startCli(['--json', 'promote', 'api', 'staging', '--freight', FREIGHT.v120.name, '--wait']);
-    const second = await until('the second Promotion', async () => (await newPromotion(again))[0]);
+    const second = await waitFor('the second Promotion', async () => (await newPromotion(again))[0]);
     await status('Promotion', second.metadata.name, { phase: 'Succeeded', currentStep: total - 1, finishedAt: '2026-12-06T03:10:00Z', stepExecutionMetadata: executions(second, total) });
     const succeeded = await succeeding;
     expect(succeeded.code).toBe(0);
