@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
 import { certManagerAlerts, certManagerTargets } from './alerts.ts';
+import { externalSecret } from '../../core/conventions.ts';
+import { CLOUDFLARE_TOKEN, providerInput, ROUTE53_CREDENTIALS } from '../external-dns/providers.ts';
 
 export const ACME_SERVERS = {
   'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
@@ -13,8 +15,13 @@ export const DESIGNATE_SOLVER = { groupName: 'acme.syseleven.de', solverName: 'd
 const options = z.strictObject({
   /** Let's Encrypt account email: expiry notices and account recovery. */
   acmeEmail: z.email({ error: 'must be an email address for the Let\'s Encrypt account' }),
-  /** DNS01 through OpenStack Designate (the seed's setup, works for wildcards and private clusters) or HTTP01 through the ingress. */
-  solver: z.enum(['designate', 'http01']).default('designate'),
+  /**
+   * DNS01 through OpenStack Designate (the seed's setup, works for wildcards and private clusters), Cloudflare or
+   * Route 53, or HTTP01 through the ingress.
+   */
+  solver: z.enum(['designate', 'cloudflare', 'route53', 'http01']).default('designate'),
+  /** Route 53 only: the region the AWS SDK signs requests for. */
+  awsRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]$/, { error: 'must be an AWS region such as "us-east-1"' }).default('us-east-1'),
   ingressClassName: z.string().default('traefik'),
   /** Resolvers cert-manager asks when checking DNS01 propagation; the cluster's own DNS may not see the public zone. */
   recursiveNameservers: z.array(z.string().regex(/^[0-9a-f.:[\]]+:[0-9]+$/, { error: 'must be host:port, e.g. "1.1.1.1:53"' })).default([]),
@@ -24,11 +31,35 @@ const options = z.strictObject({
 
 type Options = z.output<typeof options>;
 
+/**
+ * The ACME solver (the ClusterIssuer CRD's acme.solvers[].dns01 / http01). A ClusterIssuer reads its Secrets from
+ * cert-manager's own namespace (its --cluster-resource-namespace), where the credential is copied.
+ */
+function acmeSolver(options: Options): Record<string, unknown> {
+  switch (options.solver) {
+    case 'designate':
+      return { dns01: { webhook: { ...DESIGNATE_SOLVER } } };
+    case 'cloudflare':
+      return { dns01: { cloudflare: { apiTokenSecretRef: { name: CLOUDFLARE_TOKEN, key: 'token' } } } };
+    case 'route53':
+      return {
+        dns01: {
+          route53: {
+            region: options.awsRegion,
+            accessKeyIDSecretRef: { name: ROUTE53_CREDENTIALS, key: 'accessKeyId' },
+            secretAccessKeySecretRef: { name: ROUTE53_CREDENTIALS, key: 'secretAccessKey' },
+          },
+        },
+      };
+    case 'http01':
+      return { http01: { ingress: { ingressClassName: options.ingressClassName } } };
+  }
+}
+
+const usesStoreCredential = (options: Options) => options.solver === 'cloudflare' || options.solver === 'route53';
+
 function clusterIssuer(name: keyof typeof ACME_SERVERS, options: Options): K8sObject {
-  const solver =
-    options.solver === 'designate'
-      ? { dns01: { webhook: { ...DESIGNATE_SOLVER } } }
-      : { http01: { ingress: { ingressClassName: options.ingressClassName } } };
+  const solver = acmeSolver(options);
   return {
     apiVersion: 'cert-manager.io/v1',
     kind: 'ClusterIssuer',
@@ -48,7 +79,7 @@ export const certManager = defineComponent({
   id: 'cert-manager',
   description: "cert-manager: Let's Encrypt certificates for public ingresses",
   namespace: 'cert-manager',
-  needs: [],
+  needs: (options) => (usesStoreCredential(options) ? ['external-secrets'] : []),
   uses: (options) => (options.solver === 'designate' ? ['designate-webhook'] : []),
   options,
   chart: ({ options }) => ({
@@ -64,7 +95,19 @@ export const certManager = defineComponent({
       }),
     },
   }),
-  resources: ({ options }) => [clusterIssuer('letsencrypt-staging', options), clusterIssuer('letsencrypt-prod', options)],
+  resources: ({ namespace, options }) => [
+    clusterIssuer('letsencrypt-staging', options),
+    clusterIssuer('letsencrypt-prod', options),
+    ...(options.solver === 'cloudflare'
+      ? [externalSecret({ name: CLOUDFLARE_TOKEN, namespace, keys: [{ secretKey: 'token', input: CLOUDFLARE_TOKEN, key: 'token' }] })]
+      : options.solver === 'route53'
+        ? [externalSecret({ name: ROUTE53_CREDENTIALS, namespace, keys: ['accessKeyId', 'secretAccessKey'].map((key) => ({ secretKey: key, input: ROUTE53_CREDENTIALS, key })) })]
+        : []),
+  ],
+  secrets: ({ cluster, options }) => {
+    const input = options.solver === 'cloudflare' || options.solver === 'route53' ? providerInput(options.solver, cluster) : undefined;
+    return input ? [input] : [];
+  },
   health: ({ namespace }) => [
     { description: 'controller', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cert-manager', namespace },
     { description: 'admission webhook', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cert-manager-webhook', namespace },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { hostname, type ClusterConfig } from '../../config/schema.ts';
 import { externalSecret } from '../../core/conventions.ts';
 import { defineComponent, type SecretInput } from '../../core/types.ts';
+import { CLOUDFLARE_TOKEN, DNS_PROVIDERS, providerInput, ROUTE53_CREDENTIALS, type DnsProvider } from './providers.ts';
 
 /**
  * One OpenStack application credential for the cluster's Designate zone, shared by external-dns (records)
@@ -49,6 +50,10 @@ export const CLOUDS_YAML_TEMPLATE = `clouds:
 `;
 
 const options = z.strictObject({
+  /** The DNS API holding the zone: OpenStack Designate (the seed's), Cloudflare or AWS Route 53. */
+  provider: z.enum(DNS_PROVIDERS).default('designate'),
+  /** Route 53 only: the AWS region the SDK signs requests for (Route 53 itself is global). */
+  awsRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]$/, { error: 'must be an AWS region such as "us-east-1"' }).default('us-east-1'),
   /**
    * `sync` also deletes the records of removed Ingresses and Services (only records this cluster's TXT
    * ownership records claim); `upsert-only` never deletes anything.
@@ -68,9 +73,55 @@ const options = z.strictObject({
     .default('2.1.0'),
 });
 
+type Options = z.output<typeof options>;
+
+/** The Secret a provider reads its credential from, copied from the store into external-dns's namespace. */
+function credentialsSecret(provider: DnsProvider, namespace: string) {
+  if (provider === 'cloudflare')
+    return externalSecret({ name: CLOUDFLARE_TOKEN, namespace, keys: [{ secretKey: 'token', input: CLOUDFLARE_TOKEN, key: 'token' }] });
+  if (provider === 'route53')
+    return externalSecret({ name: ROUTE53_CREDENTIALS, namespace, keys: ['accessKeyId', 'secretAccessKey'].map((key) => ({ secretKey: key, input: ROUTE53_CREDENTIALS, key })) });
+  return externalSecret({
+    name: CLOUDS_YAML_SECRET,
+    namespace,
+    keys: DESIGNATE_CREDENTIAL_KEYS.map((key) => ({ secretKey: key, input: DESIGNATE_CREDENTIALS, key })),
+    template: { data: { 'clouds.yaml': CLOUDS_YAML_TEMPLATE } },
+  });
+}
+
+/**
+ * The chart's provider values (external-dns chart 1.21.1: `provider.name`, `env`). Cloudflare's provider reads its token
+ * from CF_API_TOKEN (external-dns docs/tutorials/cloudflare.md); the AWS provider takes the AWS SDK's standard
+ * variables (docs/tutorials/aws.md).
+ */
+function providerValues(provider: DnsProvider, options: Options): Record<string, unknown> {
+  const fromSecret = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+  if (provider === 'cloudflare') return { provider: { name: 'cloudflare' }, env: [fromSecret('CF_API_TOKEN', CLOUDFLARE_TOKEN, 'token')] };
+  if (provider === 'route53')
+    return {
+      provider: { name: 'aws' },
+      env: [
+        fromSecret('AWS_ACCESS_KEY_ID', ROUTE53_CREDENTIALS, 'accessKeyId'),
+        fromSecret('AWS_SECRET_ACCESS_KEY', ROUTE53_CREDENTIALS, 'secretAccessKey'),
+        { name: 'AWS_REGION', value: options.awsRegion },
+      ],
+    };
+  return {
+    provider: {
+      name: 'webhook',
+      webhook: {
+        image: { repository: 'ghcr.io/inovex/external-dns-openstack-webhook', tag: options.webhookVersion },
+        env: [{ name: 'OS_CLOUD', value: OPENSTACK_CLOUD }],
+        extraVolumeMounts: [{ name: 'clouds-yaml', mountPath: CLOUDS_YAML_DIR, readOnly: true }],
+      },
+    },
+    extraVolumes: [{ name: 'clouds-yaml', secret: { secretName: CLOUDS_YAML_SECRET } }],
+  };
+}
+
 export const externalDns = defineComponent({
   id: 'external-dns',
-  description: 'external-dns: publishes Ingress and Service hosts as records in the OpenStack Designate zone',
+  description: "external-dns: publishes Ingress and Service hosts as records in the cluster's zone (OpenStack Designate, Cloudflare or Route 53)",
   namespace: 'external-dns',
   needs: ['external-secrets'],
   options,
@@ -80,15 +131,7 @@ export const externalDns = defineComponent({
     version: '1.21.1',
     releaseName: 'external-dns',
     values: {
-      provider: {
-        name: 'webhook',
-        webhook: {
-          image: { repository: 'ghcr.io/inovex/external-dns-openstack-webhook', tag: options.webhookVersion },
-          env: [{ name: 'OS_CLOUD', value: OPENSTACK_CLOUD }],
-          extraVolumeMounts: [{ name: 'clouds-yaml', mountPath: CLOUDS_YAML_DIR, readOnly: true }],
-        },
-      },
-      extraVolumes: [{ name: 'clouds-yaml', secret: { secretName: CLOUDS_YAML_SECRET } }],
+      ...providerValues(options.provider, options),
       sources: ['ingress', 'service'],
       domainFilters: [cluster.domain, ...options.extraDomains],
       registry: 'txt',
@@ -98,22 +141,21 @@ export const externalDns = defineComponent({
       triggerLoopOnEvent: true,
     },
   }),
-  resources: ({ namespace }) => [
-    externalSecret({
-      name: CLOUDS_YAML_SECRET,
-      namespace,
-      keys: DESIGNATE_CREDENTIAL_KEYS.map((key) => ({ secretKey: key, input: DESIGNATE_CREDENTIALS, key })),
-      template: { data: { 'clouds.yaml': CLOUDS_YAML_TEMPLATE } },
-    }),
-  ],
-  secrets: ({ cluster }) => [designateCredentialsInput(cluster)],
-  health: ({ namespace }) => [
-    { description: 'controller with the Designate webhook sidecar', apiVersion: 'apps/v1', kind: 'Deployment', name: 'external-dns', namespace },
+  resources: ({ namespace, options }) => [credentialsSecret(options.provider, namespace)],
+  secrets: ({ cluster, options }) => [providerInput(options.provider, cluster) ?? designateCredentialsInput(cluster)],
+  health: ({ namespace, options }) => [
     {
-      description: 'OpenStack credentials delivered as clouds.yaml',
+      description: options.provider === 'designate' ? 'controller with the Designate webhook sidecar' : 'controller',
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'external-dns',
+      namespace,
+    },
+    {
+      description: options.provider === 'designate' ? 'OpenStack credentials delivered as clouds.yaml' : `${options.provider} credentials delivered`,
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
-      name: CLOUDS_YAML_SECRET,
+      name: credentialsSecret(options.provider, namespace).metadata.name,
       namespace,
       blame: 'external-secrets',
     },
