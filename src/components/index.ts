@@ -12,6 +12,7 @@ import { grafana } from './grafana/index.ts';
 import { istio } from './istio/index.ts';
 import { kargo } from './kargo/index.ts';
 import { keda } from './keda/index.ts';
+import { monitoring } from './monitoring/index.ts';
 import { redpanda } from './redpanda/index.ts';
 import { secretGenerator } from './secret-generator/index.ts';
 import { traefik } from './traefik/index.ts';
@@ -33,6 +34,7 @@ export const registry = {
   istio,
   kargo,
   keda,
+  monitoring,
   redpanda,
   'secret-generator': secretGenerator,
   traefik,

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { hostname } from '../../config/schema.ts';
 import { DEFAULT_INGRESS_CLASS, externalSecret, publicIngressAnnotations } from '../../core/conventions.ts';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
+import { ConfigError } from '../../errors.ts';
+import type { ClusterConfig } from '../../config/schema.ts';
+import { formatPath } from '../../config/paths.ts';
+import { DATASOURCE_UID, monitoringOf, stackNames } from '../monitoring/index.ts';
 import { clusterAlerts, ruleGroups, stackTargets } from './alerts.ts';
 
 /** OpenStack Magnum installs its monitoring stack as Helm release `magnum` in kube-system. */
@@ -48,22 +52,26 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
 const options = z.strictObject({
   /** false: manage the Grafana that Magnum already runs; true: the operator deploys its own Grafana. */
   install: z.boolean().default(false),
-  /** The existing Grafana, as the operator reaches it (install: false); defaults to Magnum's in-cluster Service. */
+  /**
+   * The existing Grafana, as the operator reaches it (install: false); defaults to the monitoring component's Grafana
+   * when that is on, else Magnum's in-cluster Service.
+   */
   url: httpUrl.optional(),
   /** Public host of the Grafana the operator deploys (install: true); defaults to grafana.<domain>. */
   host: hostname.optional(),
-  /** Prometheus the deployed Grafana queries (install: true); defaults to Magnum's Prometheus. */
+  /** Prometheus the deployed Grafana queries (install: true); defaults to the monitoring component's, else Magnum's. */
   prometheusUrl: httpUrl.optional(),
   /** uid of the Prometheus datasource the rules query; kube-prometheus-stack provisions "prometheus". */
-  datasourceUid: uid.default('prometheus'),
+  datasourceUid: uid.default(DATASOURCE_UID),
   /** Title of the Grafana folder holding the rules. */
   folder: z.string().min(1).max(100).default('Cluster alerts'),
   /**
    * Labels the cluster's Prometheus selects ServiceMonitors and PodMonitors by. Magnum installs the prometheus-operator
    * chart as Helm release "magnum" (magnum drivers/common/templates/kubernetes/fragments/install-helm-modules.sh), whose
-   * Prometheus selects `release: magnum`; kube-prometheus-stack selects `release: <its release name>`.
+   * Prometheus selects `release: magnum`; kube-prometheus-stack selects `release: <its release name>`, which is the
+   * default when the monitoring component is on.
    */
-  scrapeLabels: z.record(z.string().min(1), z.string()).default({ release: 'magnum' }),
+  scrapeLabels: z.record(z.string().min(1), z.string()).optional(),
   /** A second contact point for critical alerts: email, through the SMTP settings of the Grafana instance. */
   email: z.strictObject({ addresses: z.array(z.email({ error: 'must be an email address' })).min(1) }).optional(),
   thresholds: z
@@ -80,10 +88,26 @@ const options = z.strictObject({
 
 type Options = z.output<typeof options>;
 
+/**
+ * Where the Grafana, its Prometheus and the Prometheus's monitor selector are, unless the options say: the monitoring
+ * component's stack when it is on, else the one Magnum installs.
+ */
+function stackOf(cluster: ClusterConfig, options: Options) {
+  const stack = monitoringOf(cluster);
+  const names = stack && stackNames(stack.namespace);
+  return {
+    url: options.url ?? (names && stack.options.grafana.enabled ? names.grafanaUrl : MAGNUM_GRAFANA_URL),
+    prometheusUrl: options.prometheusUrl ?? names?.prometheusUrl ?? MAGNUM_PROMETHEUS_URL,
+    scrapeLabels: options.scrapeLabels ?? names?.scrapeLabels ?? { release: 'magnum' },
+    /** The public host of the stack's Grafana, which a Grafana deployed here must not share. */
+    grafanaHost: stack?.options.grafana.enabled && stack.options.grafana.ingress ? (stack.options.grafana.host ?? `grafana.${cluster.domain}`) : undefined,
+  };
+}
+
 const instanceSelector = { matchLabels: { ...INSTANCE_LABEL } };
 
-function grafanaInstance(ctx: { namespace: string; host: string; options: Options }): K8sObject {
-  const { namespace, host, options } = ctx;
+function grafanaInstance(ctx: { namespace: string; host: string; url: string; options: Options }): K8sObject {
+  const { namespace, host, url, options } = ctx;
   const metadata = { name: GRAFANA_NAME, namespace, labels: { ...INSTANCE_LABEL } };
   if (!options.install) {
     return {
@@ -91,7 +115,7 @@ function grafanaInstance(ctx: { namespace: string; host: string; options: Option
       kind: 'Grafana',
       metadata,
       spec: {
-        external: { url: options.url ?? MAGNUM_GRAFANA_URL, apiKey: { name: API_TOKEN_INPUT, key: 'token' } },
+        external: { url, apiKey: { name: API_TOKEN_INPUT, key: 'token' } },
       },
     };
   }
@@ -147,8 +171,17 @@ export const grafana = defineComponent({
   }),
   resources: ({ cluster, namespace, options }) => {
     const host = options.host ?? `grafana.${cluster.domain}`;
+    const stack = stackOf(cluster, options);
+    if (options.install && stack.grafanaHost === host)
+      throw new ConfigError([
+        {
+          path: formatPath(['components', 'grafana', 'host']),
+          message: `${host} is also the host of the monitoring component's Grafana: two Ingresses would claim it`,
+          hint: 'leave components.grafana.install off to manage the monitoring component\'s Grafana, or give one of them another host',
+        },
+      ]);
     const objects: K8sObject[] = [
-      grafanaInstance({ namespace, host, options }),
+      grafanaInstance({ namespace, host, url: stack.url, options }),
       externalSecret({
         name: DISCORD_WEBHOOK_INPUT,
         namespace,
@@ -171,7 +204,7 @@ export const grafana = defineComponent({
             name: 'Prometheus',
             type: 'prometheus',
             access: 'proxy',
-            url: options.prometheusUrl ?? MAGNUM_PROMETHEUS_URL,
+            url: stack.prometheusUrl,
             isDefault: true,
           },
         },
@@ -180,8 +213,9 @@ export const grafana = defineComponent({
     return objects;
   },
   alerts: ({ options }) => clusterAlerts(options.thresholds),
-  scrapeTargets: () => stackTargets,
-  monitoringLabels: ({ options }) => options.scrapeLabels,
+  // With the monitoring component on, it declares these targets itself, with doctor checks on their ServiceMonitors.
+  scrapeTargets: ({ enabled }) => (enabled('monitoring') ? [] : stackTargets),
+  monitoringLabels: ({ cluster, options }) => stackOf(cluster, options).scrapeLabels,
   collectAlerts: ({ namespace, options }, alerts) => [
     {
       apiVersion: GRAFANA_API,
