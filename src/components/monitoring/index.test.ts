@@ -150,7 +150,7 @@ describe('monitoring', () => {
   }, CRD_TIMEOUT);
 
   it('rejects a retention or size Prometheus would refuse, naming the option', () => {
-    const issues = rejectionOf(clusterWith({ ...base, monitoring: { prometheus: { retention: '2 weeks', retentionSize: '50Gi' } } }), registry);
+    const issues = rejectionOf(clusterWith({ ...base, monitoring: { prometheus: { retention: '2 weeks', retentionSize: 'x50GB' } } }), registry);
     expect(issues.map((i) => i.path)).toEqual(['components.monitoring.prometheus.retention', 'components.monitoring.prometheus.retentionSize']);
     expect(issues[0]!.message).toContain('Prometheus duration');
     expect(rejectionOf(clusterWith({ ...base, monitoring: { prometheus: { storage: { size: 'big' } } } }), registry)[0]!.path).toBe(

@@ -23,7 +23,8 @@ export const GRAFANA_TLS_SECRET = 'grafana-tls';
  * spec.retentionSize (crds/prometheus-operator/monitoring.coreos.com_prometheuses.yaml).
  */
 const DURATION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
-const BYTE_SIZE = /(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$/;
+// The CRD's size pattern anchors only its end; anchored at both here, so "x45GB" is refused before Prometheus refuses it.
+const BYTE_SIZE = /^(0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$/;
 
 const compute = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
 const resources = z.strictObject({ requests: compute.optional(), limits: compute.optional() });
