@@ -12,6 +12,7 @@ import { grafana } from './grafana/index.ts';
 import { istio } from './istio/index.ts';
 import { kargo } from './kargo/index.ts';
 import { keda } from './keda/index.ts';
+import { logging } from './logging/index.ts';
 import { monitoring } from './monitoring/index.ts';
 import { redpanda } from './redpanda/index.ts';
 import { secretGenerator } from './secret-generator/index.ts';
@@ -34,6 +35,7 @@ export const registry = {
   istio,
   kargo,
   keda,
+  logging,
   monitoring,
   redpanda,
   'secret-generator': secretGenerator,

@@ -300,6 +300,17 @@ const clusterSecret: Assessor = (object, status, ctx) => {
   return is('Progressing', 'not copied to any namespace yet');
 };
 
+/**
+ * logging-operator's outputs and flows (status.active, status.problems of the logging.banzaicloud.io v1beta1 CRDs): a
+ * problem is what the operator found wrong in the configuration, e.g. a Secret it cannot read.
+ */
+const loggingResource: Assessor = (_object, status) => {
+  const problems = (status as { problems?: string[] }).problems ?? [];
+  if (problems.length > 0) return is('Degraded', problems.join('; '));
+  if ((status as { active?: boolean }).active === false) return is('Progressing', 'not active yet');
+  return ok('active');
+};
+
 const imageJob: Assessor = (_object, status) => {
   const summary = `${status.succeeded ?? 0} succeeded, ${status.failed ?? 0} failed, ${status.skipped ?? 0} skipped of ${status.desired ?? 0} nodes`;
   if (status.phase === 'Failed') return is('Degraded', `failed: ${summary}`);
@@ -377,6 +388,8 @@ const ASSESSORS: Record<string, Assessor> = {
   'valkey.io/ValkeyCluster': valkeyCluster,
   'eraser.sh/ImageJob': imageJob,
   'eraser.sh/ImageList': imageList,
+  'logging.banzaicloud.io/ClusterOutput': loggingResource,
+  'logging.banzaicloud.io/ClusterFlow': loggingResource,
   'grafana.integreatly.org/Grafana': grafana,
   'grafana.integreatly.org/GrafanaContactPoint': grafana,
   'grafana.integreatly.org/GrafanaNotificationPolicy': grafana,

@@ -75,6 +75,7 @@ const CONTROLLER_OF_GROUP: Record<string, string> = {
   'eraser.sh': 'eraser',
   'argoproj.io': 'argo-cd',
   'grafana.integreatly.org': 'grafana',
+  'logging.banzaicloud.io': 'logging',
   'valkey.io': 'valkey',
 };
 
