@@ -71,6 +71,8 @@ export async function validate(options: ValidateOptions, ctx: ValidateContext): 
     source = relative(ctx.cwd, resolved.file) || resolved.file;
     files = tree.files.size;
     cluster = resolved.config;
+    const { checkValues, valuesTargets } = await import('../validate/values.ts');
+    findings.push(...(await checkValues(valuesTargets(resolved.config, tree), { dir, file: source })));
   }
   ctx.progress(`validating ${subjects.length} objects`);
   findings.push(...(await validateSubjects(subjects, { schemas, ...(cluster ? { cluster } : {}) })));

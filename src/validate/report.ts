@@ -130,4 +130,7 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   ref: 'A reference to another object or declaration that does not exist',
   'ref/duplicate': 'The same object defined twice: one copy overwrites the other',
   policy: 'A platform policy',
+  'values/schema': "A Helm values override the pinned chart's values.schema.json refuses",
+  'values/unknown-key': "A Helm values key the pinned chart's default values.yaml does not list: Helm ignores a key no template reads",
+  'values/unchecked': 'Helm values not checked: no values files of the pinned chart in the schemas directory',
 };

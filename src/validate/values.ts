@@ -1,0 +1,355 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ErrorObject } from 'ajv';
+import { closest, formatPath, type PathSegment } from '../config/paths.ts';
+import type { ClusterConfig } from '../config/schema.ts';
+import type { RenderedTree } from '../core/render.ts';
+import { readYaml } from '../core/yaml.ts';
+import type { Finding } from './finding.ts';
+import { VALUES_SOURCES, type ValuesSource } from './values-sources.ts';
+
+type Plain = Record<string, unknown>;
+const isPlain = (value: unknown): value is Plain => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Values a user set for one chart: where they sit in the config, and everything Plinth hands Helm for it. */
+export interface ValuesTarget {
+  /** Config path of the user's values, e.g. `['components', 'eraser', 'values']`. */
+  path: PathSegment[];
+  chart: string;
+  version: string;
+  user: Plain;
+  /** The values of the rendered Application: the component's typed values with the user's merged last. */
+  rendered: Plain;
+}
+
+/**
+ * Options of a component that pass values to a second chart it renders itself, by option name and chart:
+ * istio renders istiod's Application (src/components/istio/index.ts).
+ */
+const OPTION_VALUES: Record<string, { option: string; chart: string }[]> = {
+  istio: [{ option: 'istiodValues', chart: 'istiod' }],
+};
+
+interface HelmSource {
+  chart?: string;
+  targetRevision?: string;
+  helm?: { valuesObject?: Plain };
+}
+
+function helmSources(object: Plain): HelmSource[] {
+  const spec = (object.spec ?? {}) as { source?: HelmSource; sources?: HelmSource[] };
+  return [...(spec.source ? [spec.source] : []), ...(spec.sources ?? [])].filter((s) => typeof s.chart === 'string');
+}
+
+/** The values each enabled component's config sets, with the chart they go to, read off the render. */
+export function valuesTargets(cluster: ClusterConfig, tree: RenderedTree): ValuesTarget[] {
+  const targets: ValuesTarget[] = [];
+  for (const component of tree.components) {
+    const enabled = cluster.components[component.id];
+    if (!enabled) continue;
+    const owned = tree.objects.filter((o) => o.object.kind === 'Application' && (o.file === `apps/${component.id}.yaml` || o.file.startsWith(`manifests/${component.id}/`)));
+    const sourceOf = (chart: string) => owned.flatMap((o) => helmSources(o.object)).find((s) => s.chart === chart);
+    const add = (user: unknown, path: PathSegment[], chart: string) => {
+      const source = sourceOf(chart);
+      if (!isPlain(user) || Object.keys(user).length === 0 || !source?.targetRevision) return;
+      targets.push({ path, chart, version: source.targetRevision, user, rendered: source.helm?.valuesObject ?? {} });
+    };
+    if (component.chart) add(enabled.common.values, ['components', component.id, 'values'], component.chart.chart);
+    for (const { option, chart } of OPTION_VALUES[component.id] ?? []) add(enabled.options[option], ['components', component.id, option], chart);
+  }
+  return targets;
+}
+
+/** A tree of the keys a chart's values.yaml lists; `open` where any key may go (maps left empty, lists, subcharts). */
+type KeyNode = { open: true } | { open: false; children: Map<string, KeyNode> };
+const OPEN: KeyNode = { open: true };
+
+function keyTree(value: unknown): KeyNode {
+  if (!isPlain(value) || Object.keys(value).length === 0) return OPEN;
+  return { open: false, children: new Map(Object.entries(value).map(([k, v]) => [k, keyTree(v)])) };
+}
+
+/**
+ * Keys a values.yaml documents only as comments (`# podAnnotations: {}`), with their parents by indentation:
+ * many charts list optional keys that way (the upstream sources list, caveat 15). Prose that happens to look like
+ * `# word: ...` only adds a key nobody sets.
+ */
+export function commentedKeys(text: string): PathSegment[][] {
+  const stack: { indent: number; segments: string[] }[] = [];
+  const found: PathSegment[][] = [];
+  for (const line of text.split('\n')) {
+    const commented = /^(\s*)#( ?)(\s*)(- )?([A-Za-z0-9_.$/-]+):(\s|$)/.exec(line);
+    const real = commented ? undefined : /^(\s*)(- )?("[^"]+"|'[^']+'|[^\s#'"][^:#]*?):(\s|$)/.exec(line);
+    if (!commented && !real) continue;
+    // `#   key` under `# parent` is a child of it: the spaces after the marker count as indentation.
+    const indent = commented ? commented[1]!.length + commented[3]!.length : real![1]!.length;
+    const item = commented ? commented[4] : real![2];
+    const key = (commented ? commented[5]! : real![3]!).replace(/^["']|["']$/g, '');
+    while (stack.length && stack[stack.length - 1]!.indent >= indent) stack.pop();
+    // Keys inside list items are not checked (a list replaces the default); `[]` keeps them from matching map keys.
+    const segments = item ? ['[]', key] : [key];
+    const path = [...stack.flatMap((s) => s.segments), ...segments];
+    if (commented && !path.includes('[]')) found.push(path);
+    stack.push({ indent, segments });
+  }
+  return found;
+}
+
+/** Istio's charts nest every default under this key; users set them at the top level (SOURCES.md caveat 15). */
+const ISTIO_DEFAULTS = '_internal_defaults_do_not_set';
+/**
+ * Top-level keys Istio's templates/zzz_profile.yaml reads besides the defaults (istio/istio
+ * manifests/charts/<chart>/templates/zzz_profile.yaml at 1.30.3: `.Values.profile`, `.Values.platform`, `.Values.compatibilityVersion`).
+ */
+const ISTIO_PROFILE_KEYS = ['profile', 'platform', 'compatibilityVersion'];
+
+/**
+ * Maps a chart's templates pass whole into a configuration of their own, so their keys are that program's, not
+ * the chart's: istiod's `meshConfig` becomes the mesh config (istio/istio
+ * manifests/charts/istio-control/istio-discovery/templates/configmap.yaml at 1.30.3, `.Values.meshConfig`), Argo CD's
+ * `configs.cm`, `configs.params` and `configs.rbac` become the argocd-cm, argocd-cmd-params-cm and argocd-rbac-cm
+ * ConfigMaps (argoproj/argo-helm charts/argo-cd/templates/argocd-configs/*.yaml at argo-cd-10.1.1).
+ */
+const PASSED_WHOLE: Record<string, string[][]> = {
+  istiod: [['meshConfig']],
+  'argo-cd': [['configs', 'cm'], ['configs', 'params'], ['configs', 'rbac']],
+};
+
+/** The keys a chart accepts according to its default values.yaml, with the known gaps of that list left open. */
+export function chartKeys(text: string, source: Pick<ValuesSource, 'chart' | 'subcharts'>): KeyNode {
+  let defaults = readYaml(text) as unknown;
+  let commented = commentedKeys(text);
+  const istio = isPlain(defaults) && ISTIO_DEFAULTS in defaults;
+  if (istio) {
+    defaults = { ...(defaults as Plain)[ISTIO_DEFAULTS] as Plain, ...Object.fromEntries(ISTIO_PROFILE_KEYS.map((k) => [k, {}])) };
+    commented = commented.filter((p) => p[0] === ISTIO_DEFAULTS).map((p) => p.slice(1));
+  }
+  const root = keyTree(defaults);
+  if (root.open) return root;
+  // `global` is shared with every subchart; a subchart's keys are its own chart's, listed only in part by the parent.
+  for (const key of ['global', ...(source.subcharts ?? [])]) root.children.set(key, OPEN);
+  for (const path of PASSED_WHOLE[source.chart] ?? []) {
+    const parent = path.slice(0, -1).reduce<KeyNode | undefined>((node, key) => (node && !node.open ? node.children.get(key) : undefined), root);
+    if (parent && !parent.open) parent.children.set(path[path.length - 1]!, OPEN);
+  }
+  for (const path of commented) {
+    let node: KeyNode = root;
+    for (const segment of path) {
+      if (node.open) break;
+      const child = node.children.get(String(segment));
+      if (!child) {
+        node.children.set(String(segment), OPEN);
+        break;
+      }
+      node = child;
+    }
+  }
+  return root;
+}
+
+function allPaths(node: KeyNode, prefix: string[] = [], out: string[][] = []): string[][] {
+  if (node.open) return out;
+  for (const [key, child] of node.children) {
+    out.push([...prefix, key]);
+    allPaths(child, [...prefix, key], out);
+  }
+  return out;
+}
+
+/** The first path of leaves under a value, for suggesting where the whole setting belongs. */
+function firstLeaf(value: unknown): string[] {
+  if (!isPlain(value)) return [];
+  const [key, child] = Object.entries(value)[0] ?? [];
+  return key === undefined ? [] : [key, ...firstLeaf(child)];
+}
+
+const sharedPrefix = (a: string[], b: string[]) => {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+};
+
+/**
+ * Where a key the chart does not list was probably meant to go: the same key with the same keys beneath it
+ * elsewhere in the chart (`manager.scanner.enabled` for `components.scanner.enabled`), else a sibling it is a typo of.
+ */
+function suggest(root: KeyNode, parent: string[], key: string, value: unknown, siblings: Iterable<string>): string | undefined {
+  const tail = [key, ...firstLeaf(value)];
+  const paths = allPaths(root);
+  const ends = (path: string[], suffix: string[]) => path.length >= suffix.length && suffix.every((s, i) => path[path.length - suffix.length + i] === s);
+  for (const suffix of [tail, [key], tail.slice(-1)]) {
+    const moved = paths
+      .filter((p) => ends(p, suffix))
+      .sort((a, b) => sharedPrefix(b, parent) - sharedPrefix(a, parent) || a.length - b.length || a.join('.').localeCompare(b.join('.')));
+    if (moved.length) return moved[0]!.join('.');
+    if (suffix === tail) {
+      const typo = closest(key, siblings);
+      if (typo) return [...parent, typo, ...tail.slice(1)].join('.');
+    }
+  }
+  return undefined;
+}
+
+interface Unknown {
+  at: string[];
+  value: unknown;
+  suggestion?: string;
+}
+
+function unknownKeys(root: KeyNode, values: Plain): Unknown[] {
+  const out: Unknown[] = [];
+  const walk = (node: KeyNode, value: Plain, at: string[]) => {
+    if (node.open) return;
+    for (const [key, child] of Object.entries(value)) {
+      const known = node.children.get(key);
+      if (!known) {
+        const suggestion = suggest(root, at, key, child, node.children.keys());
+        out.push({ at: [...at, key], value: child, ...(suggestion ? { suggestion } : {}) });
+      } else if (isPlain(child)) walk(known, child, [...at, key]);
+    }
+  };
+  walk(root, values, []);
+  return out;
+}
+
+const leafPath = (u: Unknown) => [...u.at, ...firstLeaf(u.value)].join('.');
+
+/** Helm's merge of values: maps merge, anything else replaces, and `null` deletes the key. */
+function helmMerge(base: Plain, override: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === null) delete out[key];
+    else out[key] = isPlain(out[key]) && isPlain(value) ? helmMerge(out[key] as Plain, value) : value;
+  }
+  return out;
+}
+
+type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+const validators = new Map<string, Promise<Validator>>();
+
+/** Helm validates with the draft the schema names; ajv has one class per draft. Formats are not asserted, as in Helm. */
+function compile(file: string, text: string): Promise<Validator> {
+  let compiled = validators.get(file);
+  if (!compiled) {
+    compiled = (async () => {
+      const schema = JSON.parse(text) as Plain;
+      const draft2020 = String(schema.$schema ?? '').includes('2020-12');
+      const { default: AjvClass } = draft2020 ? await import('ajv/dist/2020.js') : await import('ajv');
+      const Ctor = AjvClass as unknown as new (options: object) => { compile: (schema: object) => Validator };
+      return new Ctor({ strict: false, allErrors: true, verbose: true, validateFormats: false, validateSchema: false }).compile(schema);
+    })();
+    validators.set(file, compiled);
+  }
+  return compiled;
+}
+
+const decodePointer = (pointer: string) => (pointer ? pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')) : []);
+
+function has(values: unknown, path: string[]): boolean {
+  let node = values;
+  for (const segment of path) {
+    if (!isPlain(node) && !Array.isArray(node)) return false;
+    if (!(segment in (node as Plain))) return false;
+    node = (node as Plain)[segment];
+  }
+  return true;
+}
+
+function schemaFindings(target: ValuesTarget, validate: Validator, defaults: Plain, where: { file: string; chart: string }): Finding[] {
+  if (validate(helmMerge(defaults, target.rendered))) return [];
+  const byPath = new Map<string, { path: string[]; messages: string[]; hint?: string }>();
+  for (const error of validate.errors ?? []) {
+    // anyOf/oneOf restate their branches' errors as one vaguer line.
+    if (error.keyword === 'anyOf' || error.keyword === 'oneOf' || error.keyword === 'if') continue;
+    const path = decodePointer(error.instancePath);
+    let message = error.message ?? 'is invalid';
+    let hint: string | undefined;
+    if (error.keyword === 'additionalProperties') {
+      const extra = String((error.params as { additionalProperty: string }).additionalProperty);
+      path.push(extra);
+      message = 'is not a key the chart accepts';
+      const known = Object.keys(((error.parentSchema as Plain | undefined)?.properties ?? {}) as Plain);
+      const match = closest(extra, known);
+      hint = match ? `did you mean "${[...path.slice(0, -1), match].join('.')}"?` : known.length ? `keys here: ${known.sort().join(', ')}` : undefined;
+    } else if (error.keyword === 'enum') message = `must be one of ${((error.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    const key = path.join('\u0000');
+    const entry = byPath.get(key) ?? { path, messages: [] };
+    if (!entry.messages.includes(message)) entry.messages.push(message);
+    entry.hint ??= hint;
+    byPath.set(key, entry);
+  }
+  return [...byPath.values()].map(({ path, messages, hint }) => {
+    const mine = has(target.user, path);
+    const shown = path.join('.') || '(the values)';
+    return {
+      file: where.file,
+      document: 1,
+      object: '',
+      path: formatPath(mine ? [...target.path, ...path] : target.path),
+      rule: 'values/schema',
+      severity: 'error',
+      message: `${mine ? '' : `${shown}, in the values merged from the chart's defaults, Plinth's and yours: `}${messages.slice(0, 3).join('; ')} (${where.chart}'s values.schema.json): Helm refuses to install the chart`,
+      hint: hint ?? (mine ? `change or remove ${formatPath([...target.path, ...path])}` : `check what ${formatPath(target.path)} changes under ${shown}`),
+    } satisfies Finding;
+  });
+}
+
+export interface ValuesCheckOptions {
+  /** The schemas directory: values files under its values/, values.schema.json files under its schemas/. */
+  dir: string;
+  /** The config file, as findings name it. */
+  file: string;
+}
+
+/**
+ * Checks the Helm values a config sets against each pinned chart: its values.schema.json when it ships one (an error,
+ * as Helm refuses such values), otherwise the keys its default values.yaml lists (a warning, since a chart may read
+ * keys it does not list). A key Helm does not read is otherwise silently ignored, and the setting quietly missing.
+ */
+export async function checkValues(targets: ValuesTarget[], options: ValuesCheckOptions): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const missing = new Set<string>();
+  for (const target of targets) {
+    const source = VALUES_SOURCES.find((s) => s.chart === target.chart && s.version === target.version);
+    const chart = `${target.chart} ${target.version}`;
+    const read = (file: string) => readFile(file, 'utf8').catch(() => undefined);
+    const valuesText = source && (await read(join(options.dir, 'values', source.values.file)));
+    const schemaText = source?.schema && (await read(join(options.dir, 'schemas', source.schema.file)));
+    if (!source || (valuesText === undefined && schemaText === undefined)) {
+      missing.add(`${formatPath(target.path)} (${chart})`);
+      continue;
+    }
+    if (schemaText !== undefined) {
+      const defaults = valuesText === undefined ? {} : ((readYaml(valuesText) as Plain | null) ?? {});
+      const validate = await compile(join(options.dir, 'schemas', source.schema!.file), schemaText);
+      findings.push(...schemaFindings(target, validate, defaults, { file: options.file, chart }));
+      continue;
+    }
+    const root = chartKeys(valuesText!, source);
+    for (const unknown of unknownKeys(root, target.user))
+      findings.push({
+        file: options.file,
+        document: 1,
+        object: '',
+        path: formatPath([...target.path, ...unknown.at]),
+        rule: 'values/unknown-key',
+        severity: 'warning',
+        message: `${leafPath(unknown)} is not a key of chart ${chart}'s default values.yaml: Helm ignores keys a chart does not read, so this setting may do nothing`,
+        hint: unknown.suggestion
+          ? `did you mean "${unknown.suggestion}"? (${formatPath([...target.path, ...unknown.suggestion.split('.')])})`
+          : `check the key against the chart's values.yaml; if the chart reads it anyway (a key its templates use but its values.yaml does not list), the warning can stay`,
+      });
+  }
+  if (missing.size)
+    findings.push({
+      file: options.file,
+      document: 1,
+      object: '',
+      path: '',
+      rule: 'values/unchecked',
+      severity: 'info',
+      message: `chart values not checked, no values.yaml or values.schema.json of the pinned chart in ${options.dir}: ${[...missing].sort().join(', ')}`,
+      hint: 'run `plinth schemas pull` to fetch the pinned charts\' values files, or set PLINTH_SCHEMAS_DIR to a folder holding values/ and schemas/',
+    });
+  return findings;
+}
