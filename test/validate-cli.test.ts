@@ -231,7 +231,9 @@ describe('plinth schemas pull', () => {
   beforeAll(async () => {
     server = createServer(async (req, res) => {
       try {
-        const body = await readFile(join(UPSTREAM, 'crds', decodeURIComponent(req.url!.replace(/^\/crds\//, ''))));
+        const path = decodeURIComponent(req.url!.replace(/^\/crds\//, ''));
+        // A mirror serves the charts' values files beside the CRD folders.
+        const body = await readFile(/^(values|schemas)\//.test(path) ? join(UPSTREAM, path) : join(UPSTREAM, 'crds', path));
         res.end(corrupt ? Buffer.concat([body, Buffer.from('\n# changed\n')]) : body);
       } catch {
         res.statusCode = 404;
@@ -248,13 +250,23 @@ describe('plinth schemas pull', () => {
     const first = await runCli(['schemas', 'pull', '--from', base, '--out', out, '--component', 'cert-manager', 'keda'], { env: { PLINTH_CACHE_DIR: cache } });
     expect(first.code).toBe(0);
     // Off a terminal, one plain progress line per component on stderr.
-    const [heading, ...components] = first.stderr.trimEnd().split('\n');
+    const [heading, crd1, crd2, valuesHeading, ...charts] = first.stderr.trimEnd().split('\n');
     expect(heading).toBe(`pulling CRDs into ${out}`);
-    expect(components.sort()).toEqual([expect.stringMatching(/^  cert-manager: 6 CRD files, 6 downloaded \(\d+ KiB\)$/), expect.stringMatching(/^  keda: 6 CRD files, 6 downloaded \(\d+ KiB\)$/)]);
+    expect([crd1, crd2].sort()).toEqual([expect.stringMatching(/^  cert-manager: 6 CRD files, 6 downloaded \(\d+ KiB\)$/), expect.stringMatching(/^  keda: 6 CRD files, 6 downloaded \(\d+ KiB\)$/)]);
+    // Then the charts' values.yaml (and cert-manager's values.schema.json).
+    expect(valuesHeading).toBe(`pulling chart values into ${out}`);
+    expect(charts.sort()).toEqual([expect.stringMatching(/^  cert-manager: 2 values files, 2 downloaded \(\d+ KiB\)$/), expect.stringMatching(/^  keda: 1 values file, 1 downloaded \(\d+ KiB\)$/)]);
     expect(first.stdout).toMatch(/✓ 12 CRD files in .*crds: 12 downloaded, 0 already up to date/);
+    expect(first.stdout).toMatch(/✓ 3 chart values files in .*: 3 downloaded, 0 already up to date/);
+    expect(await readFile(join(out, 'values', 'keda-2.20.2.values.yaml'), 'utf8')).toBe(await readFile(join(UPSTREAM, 'values', 'keda-2.20.2.values.yaml'), 'utf8'));
     expect((await stat(join(out, 'crds', 'cert-manager', 'cert-manager.io_certificates.yaml'))).size).toBeGreaterThan(1000);
     const again = await runCli(['schemas', 'pull', '--from', base, '--out', out, '--component', 'cert-manager', 'keda', '--json'], { env: { PLINTH_CACHE_DIR: cache } });
     expect(JSON.parse(again.stdout).files.every((f: any) => f.status === 'unchanged')).toBe(true);
+    expect(JSON.parse(again.stdout).values.files.map((f: any) => [f.file, f.status])).toEqual([
+      ['schemas/cert-manager-values.schema.json', 'unchanged'],
+      ['values/cert-manager-v1.21.1.values.yaml', 'unchanged'],
+      ['values/keda-2.20.2.values.yaml', 'unchanged'],
+    ]);
     // What was pulled serves validation.
     const cert = join(out, 'cert.yaml');
     await writeFile(cert, 'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: apps}\nspec: {secretName: s, issuerRef: {name: i}, dnsName: [a]}\n');

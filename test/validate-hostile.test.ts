@@ -218,7 +218,8 @@ describe('plinth schemas pull when the server does not answer', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     mirror = createHttpServer(async (req, res) => {
       try {
-        res.end(await readFile(join(UPSTREAM, 'crds', decodeURIComponent(req.url!.replace(/^\/crds\//, '')))));
+        const path = decodeURIComponent(req.url!.replace(/^\/crds\//, ''));
+        res.end(await readFile(/^(values|schemas)\//.test(path) ? join(UPSTREAM, path) : join(UPSTREAM, 'crds', path)));
       } catch {
         res.statusCode = 404;
         res.end();
@@ -252,17 +253,26 @@ describe('plinth schemas pull when the server does not answer', () => {
     );
     expect(result.files).toHaveLength(8);
     // A count for terminals after each file, and a line per component everywhere.
-    expect(messages.filter((m) => m.transient).map((m) => m.message)).toEqual(Array.from({ length: 8 }, (_, i) => `  ${i + 1}/8 CRD files`));
+    expect(result.values!.files).toHaveLength(2);
+    expect(messages.filter((m) => m.transient).map((m) => m.message)).toEqual([
+      ...Array.from({ length: 8 }, (_, i) => `  ${i + 1}/8 CRD files`),
+      ...Array.from({ length: 2 }, (_, i) => `  ${i + 1}/2 values files`),
+    ]);
     const lines = messages.filter((m) => !m.transient);
     expect(lines.every((m) => m.phase)).toBe(true);
     expect(lines[0]!.message).toBe(`pulling CRDs into ${out}`);
-    expect(lines.slice(1).map((m) => m.message).sort()).toEqual([
+    expect(lines.slice(1, 3).map((m) => m.message).sort()).toEqual([
       expect.stringMatching(/^  eraser: 2 CRD files, 2 downloaded \(\d+ KiB\)$/),
       expect.stringMatching(/^  keda: 6 CRD files, 6 downloaded \(\d+ KiB\)$/),
     ]);
+    expect(lines[3]!.message).toBe(`pulling chart values into ${out}`);
+    expect(lines.slice(4).map((m) => m.message).sort()).toEqual([
+      expect.stringMatching(/^  eraser: 1 values file, 1 downloaded \(\d+ KiB\)$/),
+      expect.stringMatching(/^  keda: 1 values file, 1 downloaded \(\d+ KiB\)$/),
+    ]);
     const again: string[] = [];
     await schemasPull({ from: mirrorBase, out, component: ['eraser'] }, { cwd: REPO, env: {}, progress: (message, options) => void (options?.transient || again.push(message)) });
-    expect(again).toEqual([`pulling CRDs into ${out}`, '  eraser: 2 CRD files, up to date']);
+    expect(again).toEqual([`pulling CRDs into ${out}`, '  eraser: 2 CRD files, up to date', `pulling chart values into ${out}`, '  eraser: 1 values file, up to date']);
   });
 });
 

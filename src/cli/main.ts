@@ -455,9 +455,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .command('schemas')
     .description('manage the schemas plinth validate reads')
     .command('pull')
-    .description('download the CRDs of the pinned chart versions into the schemas cache, checked against their pinned SHA-256')
+    .description('download the CRDs and default values (values.yaml, values.schema.json) of the pinned chart versions into the schemas cache, checked against their pinned SHA-256')
     .option('--out <dir>', 'schemas directory to fill (default: $PLINTH_SCHEMAS_DIR, else ~/.cache/plinth/schemas)')
-    .option('--from <url>', 'a mirror serving <component>/<file> instead of the upstream release URLs')
+    .option('--from <url>', 'a mirror serving <component>/<file> (and values/<file>, schemas/<file>) instead of the upstream release URLs')
     .option('--component <id...>', 'only these components (e.g. cert-manager keda)')
     .action(async (options) => {
       const { schemasPull } = await import('../commands/validate.ts');

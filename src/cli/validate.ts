@@ -41,9 +41,15 @@ export function describeValidate(report: ValidateReport, c: Colors, showInfo: bo
 }
 
 export function describePull(result: PullResult, c: Colors): string {
-  const downloaded = result.files.filter((f) => f.status === 'downloaded');
-  return [
-    ...downloaded.map((f) => `  ${c.green('+')} ${f.file} ${c.dim(`(${Math.round(f.bytes / 1024)} KiB)`)}`),
-    `${c.green('✓')} ${result.files.length} CRD files in ${result.dir}: ${downloaded.length} downloaded, ${result.files.length - downloaded.length} already up to date`,
-  ].join('\n');
+  const lines: string[] = [];
+  const parts = ([[result, 'CRD files'], [result.values, 'chart values files']] as const).filter(([part]) => part?.files.length);
+  for (const [part, noun] of parts.length ? parts : [[result, 'CRD files'] as const]) {
+    if (!part) continue;
+    const downloaded = part.files.filter((f) => f.status === 'downloaded');
+    lines.push(
+      ...downloaded.map((f) => `  ${c.green('+')} ${f.file} ${c.dim(`(${Math.round(f.bytes / 1024)} KiB)`)}`),
+      `${c.green('✓')} ${part.files.length} ${noun} in ${part.dir}: ${downloaded.length} downloaded, ${part.files.length - downloaded.length} already up to date`,
+    );
+  }
+  return lines.join('\n');
 }

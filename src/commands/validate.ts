@@ -127,13 +127,39 @@ export interface SchemasPullOptions {
 
 export async function schemasPull(options: SchemasPullOptions, ctx: ValidateContext): Promise<PullResult> {
   const out = options.out ? resolve(ctx.cwd, options.out) : schemasDir(ctx.env ?? process.env);
-  ctx.progress(`pulling CRDs into ${out}`, { phase: true });
-  const { pullSchemas } = await import('../validate/schema/pull.ts');
-  return pullSchemas({
+  const [{ pullSchemas, pullValues }, { CRD_SOURCES }, { VALUES_SOURCES }] = await Promise.all([
+    import('../validate/schema/pull.ts'),
+    import('../validate/schema/crd-sources.ts'),
+    import('../validate/values-sources.ts'),
+  ]);
+  const withCrds = new Set(CRD_SOURCES.map((s) => s.file.split('/')[0]!));
+  const withValues = new Set(VALUES_SOURCES.map((s) => s.component));
+  const names = options.component ?? [];
+  const unknown = names.filter((c) => !withCrds.has(c) && !withValues.has(c));
+  if (unknown.length)
+    throw new UsageError(`no CRDs or chart values known for ${unknown.join(', ')}`, `components with CRDs: ${[...withCrds].join(', ')}; charts with values: ${[...withValues].join(', ')}`);
+  const common = {
     out,
     ...(options.from ? { from: options.from } : {}),
-    ...(options.component ? { components: options.component } : {}),
-    progress: (message) => ctx.progress(`  ${message}`, { phase: true }),
-    counted: (done, total) => ctx.progress(`  ${done}/${total} CRD files`, { transient: true }),
+    progress: (message: string) => ctx.progress(`  ${message}`, { phase: true }),
+  };
+  const crdNames = names.filter((c) => withCrds.has(c));
+  let result: PullResult = { dir: join(out, 'crds'), files: [] };
+  if (!names.length || crdNames.length) {
+    ctx.progress(`pulling CRDs into ${out}`, { phase: true });
+    result = await pullSchemas({
+      ...common,
+      ...(crdNames.length ? { components: crdNames } : {}),
+      counted: (done, total) => ctx.progress(`  ${done}/${total} CRD files`, { transient: true }),
+    });
+  }
+  const valueNames = names.filter((c) => withValues.has(c));
+  if (names.length && !valueNames.length) return result;
+  ctx.progress(`pulling chart values into ${out}`, { phase: true });
+  const values = await pullValues({
+    ...common,
+    ...(valueNames.length ? { components: valueNames } : {}),
+    counted: (done, total) => ctx.progress(`  ${done}/${total} values files`, { transient: true }),
   });
+  return { ...result, values };
 }

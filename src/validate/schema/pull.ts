@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PlinthError, UsageError } from '../../errors.ts';
 import { pool } from '../../core/pool.ts';
-import { CRD_SOURCES, type CrdSource } from './crd-sources.ts';
+import { CRD_SOURCES } from './crd-sources.ts';
 
 export interface PullOptions {
   /** The schemas directory to fill; CRDs go under its crds/. */
@@ -35,6 +35,24 @@ export interface PulledFile {
 export interface PullResult {
   dir: string;
   files: PulledFile[];
+  /** The pinned charts' values.yaml and values.schema.json files, under the schemas directory's values/ and schemas/. */
+  values?: PullResult;
+}
+
+/** One file to download: its path under the target folder, its URL, and the SHA-256 it must have. */
+interface PinnedFile {
+  file: string;
+  url: string;
+  sha256: string;
+}
+
+/** What the downloads are, for messages: `CRD file`, `values file`; and the group each file is reported under. */
+interface Batch {
+  noun: string;
+  groupOf: (source: { file: string }) => string;
+  /** What a mirror serves (`<component>/<file>`), and for each what (`CRD`), for hints. */
+  serves: string;
+  each: string;
 }
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -75,7 +93,33 @@ export async function pullSchemas(options: PullOptions): Promise<PullResult> {
   const unknown = (options.components ?? []).filter((c) => !known.includes(c));
   if (unknown.length) throw new UsageError(`no CRDs known for ${unknown.join(', ')}`, `components with CRDs: ${known.join(', ')}`);
   const sources = CRD_SOURCES.filter((s) => !options.components?.length || options.components.includes(componentOf(s)));
-  const dir = join(options.out, 'crds');
+  return pullFiles(sources, join(options.out, 'crds'), options, { noun: 'CRD file', groupOf: componentOf, serves: '<component>/<file>', each: 'CRD' });
+}
+
+/**
+ * Downloads the default values.yaml and values.schema.json of the pinned charts into the schemas directory's values/
+ * and schemas/, checked like the CRDs. A mirror serves them as `<from>/values/<file>` and `<from>/schemas/<file>`,
+ * beside the CRDs' `<from>/<component>/<file>`. `components` picks charts by their upstream entry's name.
+ */
+export async function pullValues(options: PullOptions): Promise<PullResult> {
+  const { VALUES_SOURCES } = await import('../values-sources.ts');
+  const picked = VALUES_SOURCES.filter((s) => !options.components?.length || options.components.includes(s.component));
+  const sources: (PinnedFile & { component: string })[] = picked.flatMap((s) => [
+    ...(s.values.url ? [{ file: `values/${s.values.file}`, url: s.values.url, sha256: s.values.sha256, component: s.component }] : []),
+    ...(s.schema ? [{ file: `schemas/${s.schema.file}`, url: s.schema.url, sha256: s.schema.sha256, component: s.component }] : []),
+  ]);
+  const component = new Map(sources.map((s) => [s.file, s.component]));
+  return pullFiles(sources, options.out, options, {
+    noun: 'values file',
+    groupOf: (s) => component.get(s.file) ?? s.file,
+    serves: 'values/<file> and schemas/<file>',
+    each: 'chart',
+  });
+}
+
+async function pullFiles(sources: PinnedFile[], dir: string, options: PullOptions, batch: Batch): Promise<PullResult> {
+  const componentOf = batch.groupOf;
+  const plural = (n: number) => `${batch.noun}${n === 1 ? '' : 's'}`;
   const firstAnswerMs = options.firstAnswerMs ?? 5_000;
   const timeoutMs = options.timeoutMs ?? 60_000;
   const files: PulledFile[] = [];
@@ -87,7 +131,7 @@ export async function pullSchemas(options: PullOptions): Promise<PullResult> {
   const left = new Map<string, number>();
   for (const source of sources) left.set(componentOf(source), (left.get(componentOf(source)) ?? 0) + 1);
   let finished = 0;
-  const done = (source: CrdSource) => {
+  const done = (source: PinnedFile) => {
     options.counted?.(++finished, sources.length);
     const component = componentOf(source);
     const remaining = left.get(component)! - 1;
@@ -97,7 +141,7 @@ export async function pullSchemas(options: PullOptions): Promise<PullResult> {
     const downloaded = own.filter((f) => f.status === 'downloaded');
     const failed = sources.filter((s) => componentOf(s) === component).length - own.length;
     options.progress(
-      `${component}: ${own.length} CRD file${own.length === 1 ? '' : 's'}${downloaded.length ? `, ${downloaded.length} downloaded (${Math.round(downloaded.reduce((n, f) => n + f.bytes, 0) / 1024)} KiB)` : ', up to date'}${failed ? `, ${failed} failed` : ''}`,
+      `${component}: ${own.length} ${plural(own.length)}${downloaded.length ? `, ${downloaded.length} downloaded (${Math.round(downloaded.reduce((n, f) => n + f.bytes, 0) / 1024)} KiB)` : ', up to date'}${failed ? `, ${failed} failed` : ''}`,
     );
   };
   const download = async (url: string): Promise<Uint8Array | string> => {
@@ -120,7 +164,7 @@ export async function pullSchemas(options: PullOptions): Promise<PullResult> {
       clearTimeout(timer);
     }
   };
-  const pull = async (source: CrdSource) => {
+  const pull = async (source: PinnedFile) => {
     if (stop.signal.aborted) return;
     const target = join(dir, source.file);
     const existing = await readFile(target).catch(() => undefined);
@@ -156,16 +200,16 @@ export async function pullSchemas(options: PullOptions): Promise<PullResult> {
   if (unreachable) {
     const host = new URL(unreachable.url).host;
     throw new PlinthError(
-      `cannot reach ${host}: ${unreachable.why} (${unreachable.url}); stopped before trying the other ${sources.length - 1} CRD file${sources.length === 2 ? '' : 's'}`,
+      `cannot reach ${host}: ${unreachable.why} (${unreachable.url}); stopped before trying the other ${sources.length - 1} ${plural(sources.length - 1)}`,
       options.from
         ? `check that the mirror ${options.from} is up and reachable from here, or set PLINTH_SCHEMAS_DIR to a folder that already holds crds/`
-        : 'offline or behind a firewall? pass --from <mirror> serving <component>/<file>, or set PLINTH_SCHEMAS_DIR to a folder that already holds crds/',
+        : `offline or behind a firewall? pass --from <mirror> serving ${batch.serves}, or set PLINTH_SCHEMAS_DIR to a folder that already holds crds/`,
     );
   }
   if (failures.length)
     throw new PlinthError(
-      `could not download ${failures.length} of ${sources.length} CRD files:\n  ${failures.slice(0, 5).join('\n  ')}${failures.length > 5 ? `\n  ... and ${failures.length - 5} more` : ''}`,
-      options.from ? `check that ${options.from} serves <component>/<file> for each CRD` : 'check the network and proxy settings, or pass --from with a mirror of the files',
+      `could not download ${failures.length} of ${sources.length} ${plural(2)}:\n  ${failures.slice(0, 5).join('\n  ')}${failures.length > 5 ? `\n  ... and ${failures.length - 5} more` : ''}`,
+      options.from ? `check that ${options.from} serves ${batch.serves} for each ${batch.each}` : 'check the network and proxy settings, or pass --from with a mirror of the files',
     );
   files.sort((a, b) => (a.file < b.file ? -1 : 1));
   return { dir, files };
