@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,13 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
     });
     child.stdin.on('error', () => {}); // EPIPE when the command exits without reading its input
     child.stdin.end(options.input ?? '');
+    collectOutput(child).then(resolvePromise, reject);
+  });
+}
+
+/** A child process's exit code and everything it wrote, once it has closed. */
+export function collectOutput(child: ChildProcessByStdio<Writable | null, Readable, Readable> | ChildProcessWithoutNullStreams): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO, tempDir, UPSTREAM, type CliResult } from './helpers.ts';
+import { collectOutput, REPO, tempDir, UPSTREAM, type CliResult } from './helpers.ts';
 
 const PACKAGE = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { name: string; version: string };
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -20,12 +20,7 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    collectOutput(child).then(resolve, reject);
   });
 }
 

@@ -10,7 +10,7 @@ import { registry } from '../../src/components/index.ts';
 import { loadCluster } from '../../src/config/load.ts';
 import { renderTree } from '../../src/core/render.ts';
 import type { K8sObject } from '../../src/core/types.ts';
-import { BIN, minimalCluster, runCli, tempDir, UPSTREAM, type CliResult } from '../helpers.ts';
+import { BIN, type CliResult, collectOutput, minimalCluster, runCli, tempDir, UPSTREAM } from '../helpers.ts';
 import { controlPlaneBinary } from './control-plane.ts';
 import { until, useControlPlane } from './live.ts';
 /** This file's patience: the shared poll with its own timeout. */
@@ -57,12 +57,7 @@ function startCli(args: string[]): Promise<CliResult> {
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    collectOutput(child).then(resolve, reject);
   });
 }
 
