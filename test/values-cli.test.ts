@@ -1,0 +1,71 @@
+// plinth validate on the Helm values a config sets: through the real CLI, in the table, --json and SARIF.
+import { symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { minimalCluster, runCli, tempDir, UPSTREAM } from './helpers.ts';
+
+async function configDir(components: Record<string, unknown>): Promise<string> {
+  const dir = await tempDir();
+  const config = minimalCluster();
+  Object.assign(config.components, components);
+  await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
+  return dir;
+}
+
+const TYPOS = {
+  'cert-manager': { acmeEmail: 'ops@example.org', values: { crds: { enabld: true } } },
+  eraser: { values: { runtimeConfig: { manager: { scanner: { enabled: false } } } } },
+  istio: { values: { defaultRevision: 'default', profile: 'ambient' } },
+};
+
+describe('plinth validate on Helm values', () => {
+  it('fails on a values.schema.json violation, warns on a key values.yaml does not list, and passes valid Istio keys', async () => {
+    const dir = await configDir(TYPOS);
+    const env = { PLINTH_SCHEMAS_DIR: UPSTREAM };
+    const table = await runCli(['validate', '-c', 'plinth.config.json'], { cwd: dir, env });
+    expect(table.code).toBe(1);
+    const lines = table.stdout.split('\n');
+    const at = lines.indexOf('plinth.config.json');
+    expect(lines.slice(at, at + 5)).toEqual([
+      'plinth.config.json',
+      `    ✗ components["cert-manager"].values.crds.enabld: is not a key the chart accepts (cert-manager v1.21.1's values.schema.json): Helm refuses to install the chart [values/schema]`,
+      '      hint: did you mean "crds.enabled"?',
+      "    ! components.eraser.values.runtimeConfig.manager.scanner: runtimeConfig.manager.scanner.enabled is not a key of chart eraser 1.4.1's default values.yaml: Helm ignores keys a chart does not read, so this setting may do nothing [values/unknown-key]",
+      '      hint: did you mean "runtimeConfig.components.scanner.enabled"? (components.eraser.values.runtimeConfig.components.scanner.enabled)',
+    ]);
+    expect(table.stdout).not.toContain('components.istio');
+
+    const json = JSON.parse((await runCli(['validate', '-c', 'plinth.config.json', '--json'], { cwd: dir, env })).stdout);
+    const values = json.findings.filter((f: { rule: string }) => f.rule.startsWith('values/'));
+    expect(values.map((f: { path: string; severity: string }) => [f.path, f.severity])).toEqual([
+      ['components["cert-manager"].values.crds.enabld', 'error'],
+      ['components.eraser.values.runtimeConfig.manager.scanner', 'warning'],
+    ]);
+
+    const sarif = JSON.parse((await runCli(['validate', '-c', 'plinth.config.json', '--output', 'sarif'], { cwd: dir, env })).stdout);
+    const result = sarif.runs[0].results.find((r: { ruleId: string }) => r.ruleId === 'values/schema');
+    expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe('plinth.config.json');
+    expect(sarif.runs[0].tool.driver.rules.find((r: { id: string }) => r.id === 'values/schema').shortDescription.text).toBe("A Helm values override the pinned chart's values.schema.json refuses");
+  });
+
+  it('the fixed values pass', async () => {
+    const dir = await configDir({
+      'cert-manager': { acmeEmail: 'ops@example.org', values: { crds: { enabled: true } } },
+      eraser: { values: { runtimeConfig: { components: { scanner: { enabled: false } } } } },
+    });
+    const json = JSON.parse((await runCli(['validate', '-c', 'plinth.config.json', '--json'], { cwd: dir, env: { PLINTH_SCHEMAS_DIR: UPSTREAM } })).stdout);
+    expect(json.findings.filter((f: { rule: string }) => f.rule.startsWith('values/'))).toEqual([]);
+  });
+
+  it('a schemas directory with CRDs but no values files (pulled before values were) checks no values and says so, without failing', async () => {
+    const dir = await configDir(TYPOS);
+    const schemas = await tempDir();
+    await symlink(join(UPSTREAM, 'crds'), join(schemas, 'crds'));
+    const result = await runCli(['validate', '-c', 'plinth.config.json', '--json'], { cwd: dir, env: { PLINTH_SCHEMAS_DIR: schemas } });
+    const json = JSON.parse(result.stdout);
+    expect(json.findings.filter((f: { rule: string }) => f.rule.startsWith('values/')).map((f: { rule: string; severity: string; hint: string }) => [f.rule, f.severity, f.hint])).toEqual([
+      ['values/unchecked', 'info', "run `plinth schemas pull` to fetch the pinned charts' values files, or set PLINTH_SCHEMAS_DIR to a folder holding values/ and schemas/"],
+    ]);
+    expect(json.errors).toBe(0);
+  });
+});
