@@ -27,6 +27,7 @@ const config = {
     'argo-cd': { ingress: false },
     'external-secrets': {},
     'secret-generator': {},
+    clustersecret: {},
     monitoring: { grafana: { ingress: false }, prometheus: { storage: { storageClass: 'kwok-volume' } } },
     grafana: {},
   },
@@ -110,6 +111,7 @@ describe('monitoring on a real API server', () => {
     ]);
     expect(check(result, 'monitoring', 'node-exporter on every node').message).toBe('1/1 nodes ready');
     expect(check(result, 'grafana', 'Grafana instance reachable by the operator').status).toBe('pass');
+    expect(check(result, 'grafana', "the monitoring stack's Grafana admin login, copied here").status).toBe('pass');
   });
 
   it("fails the kubelet's ServiceMonitor when it is gone, naming the volume rules it leaves blind", async () => {

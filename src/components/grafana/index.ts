@@ -5,7 +5,7 @@ import { defineComponent, type K8sObject } from '../../core/types.ts';
 import { ConfigError } from '../../errors.ts';
 import type { ClusterConfig } from '../../config/schema.ts';
 import { formatPath } from '../../config/paths.ts';
-import { DATASOURCE_UID, monitoringOf, stackNames } from '../monitoring/index.ts';
+import { DATASOURCE_UID, GRAFANA_ADMIN_SECRET, monitoringOf, stackNames } from '../monitoring/index.ts';
 import { clusterAlerts, ruleGroups, stackTargets } from './alerts.ts';
 
 /** OpenStack Magnum installs its monitoring stack as Helm release `magnum` in kube-system. */
@@ -99,6 +99,12 @@ function stackOf(cluster: ClusterConfig, options: Options) {
     url: options.url ?? (names && stack.options.grafana.enabled ? names.grafanaUrl : MAGNUM_GRAFANA_URL),
     prometheusUrl: options.prometheusUrl ?? names?.prometheusUrl ?? MAGNUM_PROMETHEUS_URL,
     scrapeLabels: options.scrapeLabels ?? names?.scrapeLabels ?? { release: 'magnum' },
+    /**
+     * The namespace of the stack Grafana's generated admin login, when the operator logs in with it: a copy of that
+     * Secret in this namespace, by ClusterSecret, replaces the service account token a person would have to create.
+     */
+    adminFrom:
+      !options.install && options.url === undefined && stack?.options.grafana.enabled && 'clustersecret' in cluster.components ? stack.namespace : undefined,
     /** The public host of the stack's Grafana, which a Grafana deployed here must not share. */
     grafanaHost: stack?.options.grafana.enabled && stack.options.grafana.ingress ? (stack.options.grafana.host ?? `grafana.${cluster.domain}`) : undefined,
   };
@@ -106,8 +112,8 @@ function stackOf(cluster: ClusterConfig, options: Options) {
 
 const instanceSelector = { matchLabels: { ...INSTANCE_LABEL } };
 
-function grafanaInstance(ctx: { namespace: string; host: string; url: string; options: Options }): K8sObject {
-  const { namespace, host, url, options } = ctx;
+function grafanaInstance(ctx: { namespace: string; host: string; url: string; adminLogin: boolean; options: Options }): K8sObject {
+  const { namespace, host, url, adminLogin, options } = ctx;
   const metadata = { name: GRAFANA_NAME, namespace, labels: { ...INSTANCE_LABEL } };
   if (!options.install) {
     return {
@@ -115,7 +121,9 @@ function grafanaInstance(ctx: { namespace: string; host: string; url: string; op
       kind: 'Grafana',
       metadata,
       spec: {
-        external: { url, apiKey: { name: API_TOKEN_INPUT, key: 'token' } },
+        external: adminLogin
+          ? { url, adminUser: { name: GRAFANA_ADMIN_SECRET, key: 'admin-user' }, adminPassword: { name: GRAFANA_ADMIN_SECRET, key: 'admin-password' } }
+          : { url, apiKey: { name: API_TOKEN_INPUT, key: 'token' } },
       },
     };
   }
@@ -156,6 +164,21 @@ function grafanaInstance(ctx: { namespace: string; host: string; url: string; op
   };
 }
 
+/**
+ * The stack Grafana's admin login, copied by the ClusterSecret operator into this namespace, where the Grafana
+ * resource can read it (its secret references are namespace-local). As the clustersecret component copies database
+ * credentials: the source Secret's keys, into the namespaces matching `^<name>$`.
+ */
+function adminCopy(from: string, to: string): K8sObject {
+  return {
+    apiVersion: 'clustersecret.io/v1',
+    kind: 'ClusterSecret',
+    metadata: { name: GRAFANA_ADMIN_SECRET },
+    matchNamespace: [`^${to}$`],
+    data: { valueFrom: { secretKeyRef: { name: GRAFANA_ADMIN_SECRET, namespace: from, keys: ['admin-user', 'admin-password'] } } },
+  };
+}
+
 export const grafana = defineComponent({
   id: 'grafana',
   description: 'Grafana alerting as code (grafana-operator): node, workload, certificate and database rules sent to Discord',
@@ -181,7 +204,7 @@ export const grafana = defineComponent({
         },
       ]);
     const objects: K8sObject[] = [
-      grafanaInstance({ namespace, host, url: stack.url, options }),
+      grafanaInstance({ namespace, host, url: stack.url, adminLogin: stack.adminFrom !== undefined, options }),
       externalSecret({
         name: DISCORD_WEBHOOK_INPUT,
         namespace,
@@ -190,7 +213,9 @@ export const grafana = defineComponent({
     ];
     if (!options.install) {
       objects.push(
-        externalSecret({ name: API_TOKEN_INPUT, namespace, keys: [{ secretKey: 'token', input: API_TOKEN_INPUT, key: 'token' }] }),
+        stack.adminFrom
+          ? adminCopy(stack.adminFrom, namespace)
+          : externalSecret({ name: API_TOKEN_INPUT, namespace, keys: [{ secretKey: 'token', input: API_TOKEN_INPUT, key: 'token' }] }),
       );
     } else {
       objects.push({
@@ -267,14 +292,14 @@ export const grafana = defineComponent({
       spec: { instanceSelector, folderRef: FOLDER, name: group.title, interval: '1m', rules: group.rules },
     })),
   ],
-  secrets: ({ options }) => [
+  secrets: ({ cluster, options }) => [
     {
       name: DISCORD_WEBHOOK_INPUT,
       keys: [{ key: 'url', description: 'Discord webhook URL, https://discord.com/api/webhooks/<id>/<token>' }],
       purpose: 'where Grafana sends alert notifications',
       howToGet: 'Discord: channel settings > Integrations > Webhooks > New Webhook > Copy Webhook URL',
     },
-    ...(options.install
+    ...(options.install || stackOf(cluster, options).adminFrom
       ? []
       : [
           {
@@ -286,8 +311,19 @@ export const grafana = defineComponent({
           },
         ]),
   ],
-  health: ({ namespace, options }) => [
+  health: ({ cluster, namespace, options }) => [
     { description: 'operator', apiVersion: 'apps/v1', kind: 'Deployment', name: 'grafana-operator', namespace },
+    ...(stackOf(cluster, options).adminFrom
+      ? [
+          {
+            description: "the monitoring stack's Grafana admin login, copied here",
+            apiVersion: 'clustersecret.io/v1',
+            kind: 'ClusterSecret',
+            name: GRAFANA_ADMIN_SECRET,
+            blame: 'clustersecret',
+          },
+        ]
+      : []),
     ...(options.install
       ? [{ description: 'Grafana deployed by the operator', apiVersion: 'apps/v1', kind: 'Deployment', name: `${GRAFANA_NAME}-deployment`, namespace }]
       : []),

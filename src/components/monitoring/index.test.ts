@@ -145,7 +145,8 @@ describe('monitoring', () => {
   });
 
   it('renders custom resources the pinned CRDs accept', async () => {
-    const tree = render({ alertmanager: { enabled: true } }, { grafana: {} });
+    const tree = render({ alertmanager: { enabled: true } }, { grafana: {}, clustersecret: {} });
+    expect(tree.objects.map((o) => o.object.kind)).toEqual(expect.arrayContaining(['StringSecret', 'ClusterSecret', 'Grafana']));
     expect(await customResourceProblems(tree.objects)).toEqual([]);
   }, CRD_TIMEOUT);
 
@@ -183,6 +184,27 @@ describe('monitoring with grafana', () => {
       'monitoring/kube-prometheus-stack-kube-state-metrics',
     ]);
     expect(checks[0]!.hint).toContain('plinth-node-disk');
+  });
+
+  it("with clustersecret, the operator logs in with the stack's generated admin login, so no token is asked for", () => {
+    const tree = render({}, { grafana: {}, clustersecret: {} });
+    expect(find(tree, 'Grafana', 'grafana').spec.external).toEqual({
+      url: 'http://kube-prometheus-stack-grafana.monitoring.svc',
+      adminUser: { name: 'grafana-admin', key: 'admin-user' },
+      adminPassword: { name: 'grafana-admin', key: 'admin-password' },
+    });
+    const copy = find(tree, 'ClusterSecret', 'grafana-admin');
+    expect(copy.matchNamespace).toEqual(['^grafana$']);
+    expect(copy.data.valueFrom.secretKeyRef).toEqual({ name: 'grafana-admin', namespace: 'monitoring', keys: ['admin-user', 'admin-password'] });
+    expect(tree.objects.filter((o) => o.object.kind === 'ExternalSecret').map((o) => o.object.metadata.name)).not.toContain('grafana-api-token');
+    expect(component(tree, 'grafana').secrets.map((s) => s.name)).toEqual(['grafana-discord-webhook']);
+    expect(component(tree, 'grafana').health.map((h) => `${h.kind}/${h.name}`)).toContain('ClusterSecret/grafana-admin');
+    // Without clustersecret, or with a url of its own, the operator keeps the service account token.
+    for (const other of [render({}, { grafana: {} }), render({}, { grafana: { url: 'http://grafana.elsewhere.svc' }, clustersecret: {} })]) {
+      expect(find(other, 'Grafana', 'grafana').spec.external.apiKey).toEqual({ name: 'grafana-api-token', key: 'token' });
+      expect(component(other, 'grafana').secrets.map((s) => s.name)).toEqual(['grafana-discord-webhook', 'grafana-api-token']);
+      expect(other.objects.some((o) => o.object.kind === 'ClusterSecret')).toBe(false);
+    }
   });
 
   it("labels what other components expose with the stack's release label", () => {
