@@ -3,7 +3,8 @@
  * `plinth schemas pull` downloads them into the schemas directory's values/ and schemas/, each with its SHA-256.
  * Files are read at the commit the chart version was released from (the upstream sources list: repository, commit,
  * chart folder). Kiali's values come only from its packaged chart (its git copy holds placeholders), so they have no URL.
- * `subcharts` are the chart's dependencies (their Chart.yaml `dependencies`): keys under them belong to the subchart.
+ * `subcharts` are the chart's dependencies (their Chart.yaml `dependencies` at the pinned commit; SOURCES.md caveat 15):
+ * keys under them belong to the subchart.
  */
 export interface ValuesSource {
   chart: string;

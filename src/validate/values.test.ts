@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { minimalCluster, REPO, tempDir, UPSTREAM } from '../../test/helpers.ts';
@@ -76,6 +76,11 @@ describe('chart values against values.yaml (no schema: warnings)', () => {
       expect(findings.map((f) => [f.path, f.hint])).toEqual([
         ['components.istio.istiodValues.pilot', 'did you mean "autoscaleEnabled"? (components.istio.istiodValues.autoscaleEnabled)'],
       ]);
+    });
+
+    it('Istio base reads base.validationFailurePolicy, which its values.yaml does not list', async () => {
+      expect(await checkConfig({ istio: { values: { base: { validationFailurePolicy: 'Fail' } } } })).toEqual([]);
+      expect(await check([target('base', '1.30.3', { base: { validationFailurePolicyy: 'Fail' } })])).toMatchObject([{ hint: expect.stringMatching(/^did you mean "base\.validationFailurePolicy"\?/) }]);
     });
 
     it('Istio: setting _internal_defaults_do_not_set itself is flagged', async () => {
@@ -162,9 +167,15 @@ describe('what the check reads', () => {
     expect(await check([target('eraser', '0.0.1', { zzz: 1 })])).toMatchObject([{ rule: 'values/unchecked' }]);
   });
 
-  it("Plinth's own values for the seed config and the real-team example pass, every chart's full rendered values checked", async () => {
-    for (const file of ['plinth.config.ts', 'examples/real-team.config.ts']) {
-      const resolved = await loadCluster(REPO, file, registry);
+  it("Plinth's own values pass, every chart's full rendered values checked: the seed config, the real-team example, and every component on", async () => {
+    const everything = minimalCluster();
+    for (const [id, component] of Object.entries(registry))
+      // Components with a required option are on in the configs their own tests render.
+      if (!(id in everything.components) && component.options.safeParse({}).success) everything.components[id] = {};
+    const all = await tempDir();
+    await writeFile(join(all, 'plinth.config.json'), JSON.stringify(everything));
+    for (const [dir, file] of [[REPO, 'plinth.config.ts'], [REPO, 'examples/real-team.config.ts'], [all, 'plinth.config.json']] as const) {
+      const resolved = await loadCluster(dir, file, registry);
       const tree = renderTree(resolved, registry);
       const targets = tree.objects
         .filter((o) => o.object.kind === 'Application')
@@ -175,6 +186,7 @@ describe('what the check reads', () => {
         .filter((s) => s.chart && s.helm?.valuesObject)
         .map((s) => ({ ...target(s.chart, s.targetRevision, s.helm.valuesObject), path: ['rendered', s.chart] }));
       expect(targets.length).toBeGreaterThan(10);
+      if (dir === all) expect(targets.map((t) => t.chart)).toEqual(expect.arrayContaining(['base', 'istiod', 'eraser', 'grafana-operator']));
       expect(await check(targets)).toEqual([]);
     }
   });

@@ -99,16 +99,27 @@ export function commentedKeys(text: string): PathSegment[][] {
 const ISTIO_DEFAULTS = '_internal_defaults_do_not_set';
 /**
  * Top-level keys Istio's templates/zzz_profile.yaml reads besides the defaults (istio/istio
- * manifests/charts/<chart>/templates/zzz_profile.yaml at 1.30.3: `.Values.profile`, `.Values.platform`, `.Values.compatibilityVersion`).
+ * manifests/charts/base/templates/zzz_profile.yaml at 1.30.3, lines 18-41: `.Values.defaults`, `.Values.profile`,
+ * `.Values.compatibilityVersion`, `.Values.platform`; every Istio chart has the same file).
  */
-const ISTIO_PROFILE_KEYS = ['profile', 'platform', 'compatibilityVersion'];
+const ISTIO_PROFILE_KEYS = ['defaults', 'profile', 'platform', 'compatibilityVersion'];
+
+/**
+ * Keys a chart's templates read that its values.yaml does not list, not even in a comment: istio base reads
+ * `base.validationFailurePolicy` (istio/istio manifests/charts/base/templates/defaultrevision-validatingwebhookconfiguration.yaml:49
+ * at 1.30.3), which istiod's values.yaml lists only as a comment.
+ */
+const READ_BUT_UNLISTED: Record<string, string[][]> = {
+  base: [['base', 'validationFailurePolicy']],
+};
 
 /**
  * Maps a chart's templates pass whole into a configuration of their own, so their keys are that program's, not
- * the chart's: istiod's `meshConfig` becomes the mesh config (istio/istio
- * manifests/charts/istio-control/istio-discovery/templates/configmap.yaml at 1.30.3, `.Values.meshConfig`), Argo CD's
- * `configs.cm`, `configs.params` and `configs.rbac` become the argocd-cm, argocd-cmd-params-cm and argocd-rbac-cm
- * ConfigMaps (argoproj/argo-helm charts/argo-cd/templates/argocd-configs/*.yaml at argo-cd-10.1.1).
+ * the chart's: istiod merges `meshConfig` into the mesh config (istio/istio
+ * manifests/charts/istio-control/istio-discovery/templates/configmap.yaml:79 at 1.30.3); Argo CD's chart writes
+ * `configs.cm`, `configs.params` and `configs.rbac`, less `create` and `annotations`, into the argocd-cm,
+ * argocd-cmd-params-cm and argocd-rbac-cm ConfigMaps (argoproj/argo-helm charts/argo-cd/templates/_helpers.tpl
+ * `argo-cd.config.cm` and line 257, templates/argocd-configs/argocd-rbac-cm.yaml:15, at argo-cd-10.1.1).
  */
 const PASSED_WHOLE: Record<string, string[][]> = {
   istiod: [['meshConfig']],
@@ -132,7 +143,7 @@ export function chartKeys(text: string, source: Pick<ValuesSource, 'chart' | 'su
     const parent = path.slice(0, -1).reduce<KeyNode | undefined>((node, key) => (node && !node.open ? node.children.get(key) : undefined), root);
     if (parent && !parent.open) parent.children.set(path[path.length - 1]!, OPEN);
   }
-  for (const path of commented) {
+  for (const path of [...commented, ...(READ_BUT_UNLISTED[source.chart] ?? [])]) {
     let node: KeyNode = root;
     for (const segment of path) {
       if (node.open) break;
