@@ -159,6 +159,17 @@ describe('monitoring', () => {
     );
   });
 
+  it('rejects a retention size the volume cannot hold, reading GB as Prometheus does (2^30 bytes)', () => {
+    const tooBig = rejectionOf(clusterWith({ ...base, monitoring: { prometheus: { retentionSize: '50GB' } } }), registry);
+    expect(tooBig).toEqual([
+      expect.objectContaining({ path: 'components.monitoring.prometheus.retentionSize', message: '"50GB" does not fit the 50Gi volume: Prometheus would fill it before dropping old data', hint: expect.stringContaining('20% below') }),
+    ]);
+    expect(rejectionOf(clusterWith({ ...base, monitoring: { prometheus: { retentionSize: '0.1TB', storage: { size: '100Gi' } } } }), registry)[0]!.path).toBe(
+      'components.monitoring.prometheus.retentionSize',
+    );
+    expect(values(render({ prometheus: { retentionSize: '40GiB' } })).prometheus.prometheusSpec.retentionSize).toBe('40GiB');
+  });
+
   it('without Grafana or its Ingress, needs neither secret-generator nor Traefik', () => {
     const tree = renderWith(registry, { 'argo-cd': {}, monitoring: { grafana: { enabled: false } } });
     expect(values(tree).grafana).toEqual({ enabled: false });
@@ -205,6 +216,14 @@ describe('monitoring with grafana', () => {
       expect(component(other, 'grafana').secrets.map((s) => s.name)).toEqual(['grafana-discord-webhook', 'grafana-api-token']);
       expect(other.objects.some((o) => o.object.kind === 'ClusterSecret')).toBe(false);
     }
+  });
+
+  it('follows the stack into the namespace the config gives it', () => {
+    const tree = render({ namespace: 'observability' }, { grafana: {}, clustersecret: {} });
+    expect(find(tree, 'Grafana', 'grafana').spec.external.url).toBe('http://kube-prometheus-stack-grafana.observability.svc');
+    expect(find(tree, 'ClusterSecret', 'grafana-admin').data.valueFrom.secretKeyRef.namespace).toBe('observability');
+    expect(find(tree, 'StringSecret', 'grafana-admin').metadata.namespace).toBe('observability');
+    expect(component(tree, 'monitoring').health.filter((h) => h.kind === 'ServiceMonitor').map((h) => h.namespace)).toEqual(['observability', 'observability', 'observability']);
   });
 
   it("labels what other components expose with the stack's release label", () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostname, quantity, type ClusterConfig } from '../../config/schema.ts';
+import { hostname, quantity, quantityValue, type ClusterConfig } from '../../config/schema.ts';
 import { chartServiceMonitor, type ScrapeTarget } from '../../core/alerts.ts';
 import { DEFAULT_CLUSTER_ISSUER, DEFAULT_INGRESS_CLASS, generatedSecret, publicIngressAnnotations } from '../../core/conventions.ts';
 import { defineComponent, type HealthCheck } from '../../core/types.ts';
@@ -26,6 +26,16 @@ const DURATION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m
 // The CRD's size pattern anchors only its end; anchored at both here, so "x45GB" is refused before Prometheus refuses it.
 const BYTE_SIZE = /^(0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$/;
 
+/**
+ * Bytes of a retention size. Prometheus reads --storage.tsdb.retention.size as units.Base2Bytes
+ * (prometheus cmd/prometheus/main.go, kingpin BytesVar; alecthomas/units bytes.go), where "GB" and "GiB" are both 2^30.
+ */
+function retentionBytes(size: string): number {
+  const match = /^([0-9]*\.?[0-9]+)([KMGTPE]?)i?B$/.exec(size);
+  if (!match) return 0;
+  return Number(match[1]) * 1024 ** ' KMGTPE'.indexOf(match[2] || ' ');
+}
+
 const compute = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
 const resources = z.strictObject({ requests: compute.optional(), limits: compute.optional() });
 
@@ -48,6 +58,15 @@ const options = z.strictObject({
       retentionSize: z.string().regex(BYTE_SIZE, { error: 'must be a Prometheus byte size such as "45GB" or "512MiB"' }).optional(),
       storage: storage('50Gi'),
       resources: resources.optional(),
+    })
+    .superRefine((prometheus, ctx) => {
+      if (prometheus.retentionSize && retentionBytes(prometheus.retentionSize) >= quantityValue(prometheus.storage.size))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retentionSize'],
+          message: `does not fit the ${prometheus.storage.size} volume: Prometheus would fill it before dropping old data`,
+          params: { hint: 'keep retentionSize about 20% below storage.size: the write-ahead log and compaction need room beside the blocks' },
+        });
     })
     .prefault({}),
   alertmanager: z
