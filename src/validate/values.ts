@@ -238,7 +238,10 @@ function helmMerge(base: Plain, override: Plain): Plain {
 type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 const validators = new Map<string, Promise<Validator>>();
 
-/** Helm validates with the draft the schema names; ajv has one class per draft. Formats are not asserted, as in Helm. */
+/**
+ * Helm validates with the draft the schema names; ajv has one class per draft. Formats are not asserted, as in Helm.
+ * Shared subschemas stay functions of their own (inlineRefs: false), which compiles Redpanda's 1.6 MB schema faster.
+ */
 function compile(file: string, text: string): Promise<Validator> {
   let compiled = validators.get(file);
   if (!compiled) {
@@ -247,7 +250,7 @@ function compile(file: string, text: string): Promise<Validator> {
       const draft2020 = String(schema.$schema ?? '').includes('2020-12');
       const { default: AjvClass } = draft2020 ? await import('ajv/dist/2020.js') : await import('ajv');
       const Ctor = AjvClass as unknown as new (options: object) => { compile: (schema: object) => Validator };
-      return new Ctor({ strict: false, allErrors: true, verbose: true, validateFormats: false, validateSchema: false }).compile(schema);
+      return new Ctor({ strict: false, allErrors: true, verbose: true, inlineRefs: false, logger: false, validateFormats: false, validateSchema: false }).compile(schema);
     })();
     validators.set(file, compiled);
   }
