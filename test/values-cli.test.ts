@@ -1,5 +1,6 @@
 // plinth validate on the Helm values a config sets: through the real CLI, in the table, --json and SARIF.
-import { symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { minimalCluster, runCli, tempDir, UPSTREAM } from './helpers.ts';
@@ -67,5 +68,35 @@ describe('plinth validate on Helm values', () => {
       ['values/unchecked', 'info', "run `plinth schemas pull` to fetch the pinned charts' values files, or set PLINTH_SCHEMAS_DIR to a folder holding values/ and schemas/"],
     ]);
     expect(json.errors).toBe(0);
+  });
+});
+
+describe('plinth schemas pull and chart values', () => {
+  it('offline, with the CRDs already up to date, the values files fail fast and clearly, once', async () => {
+    const out = await tempDir();
+    for (const component of ['keda', 'eraser']) {
+      await mkdir(join(out, 'crds', component), { recursive: true });
+      for (const file of await readdir(join(UPSTREAM, 'crds', component))) await copyFile(join(UPSTREAM, 'crds', component, file), join(out, 'crds', component, file));
+    }
+    // A port that was just free: nothing listens there.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const mirror = `http://127.0.0.1:${port}/crds`;
+    const started = Date.now();
+    const result = await runCli(['schemas', 'pull', '--from', mirror, '--out', out, '--component', 'keda', 'eraser'], { env: { PLINTH_CACHE_DIR: await tempDir() } });
+    expect(result.code).toBe(1);
+    expect((Date.now() - started) / 1000).toBeLessThan(3);
+    expect(result.stderr).toContain('  keda: 6 CRD files, up to date');
+    expect(result.stderr).toMatch(new RegExp(`error: cannot reach 127\\.0\\.0\\.1:${port}: ECONNREFUSED \\(${mirror}/(values|schemas)/[^)]+\\); stopped before trying the other 1 values file$`, 'm'));
+    expect(result.stderr.match(/ECONNREFUSED/g)).toHaveLength(1);
+  });
+
+  it('a name with neither CRDs nor chart values is a usage error naming both lists', async () => {
+    const result = await runCli(['schemas', 'pull', '--out', await tempDir(), '--component', 'kerta'], { env: { PLINTH_CACHE_DIR: await tempDir() } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error: no CRDs or chart values known for kerta');
+    expect(result.stderr).toMatch(/hint: components with CRDs: .*keda.*; charts with values: .*istiod/);
   });
 });
