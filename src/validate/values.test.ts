@@ -144,6 +144,11 @@ describe('chart values against values.schema.json (errors)', () => {
     expect(findings).toMatchObject([{ path: 'components.traefik.values.ports.web.redirections', severity: 'error', rule: 'values/schema' }]);
   });
 
+  it('a required key removed with null is an error at its path', async () => {
+    const findings = await check([target('operator', '26.2.2', { image: { pullPolicy: null } }, 'redpanda')]);
+    expect(findings).toMatchObject([{ path: 'components.redpanda.values.image.pullPolicy', severity: 'error', message: expect.stringMatching(/^is required by the chart/) }]);
+  });
+
   it('an enum violation names the allowed values', async () => {
     const findings = await check([target('external-dns', '1.21.1', { policy: 'delete-everything' })]);
     expect(findings).toMatchObject([{ path: 'components["external-dns"].values.policy', severity: 'error', message: expect.stringMatching(/^must be one of "create-only", "sync", "upsert-only"/) }]);

@@ -285,6 +285,9 @@ function schemaFindings(target: ValuesTarget, validate: Validator, defaults: Pla
       const known = Object.keys(((error.parentSchema as Plain | undefined)?.properties ?? {}) as Plain);
       const match = closest(extra, known);
       hint = match ? `did you mean "${[...path.slice(0, -1), match].join('.')}"?` : known.length ? `keys here: ${known.sort().join(', ')}` : undefined;
+    } else if (error.keyword === 'required') {
+      path.push(String((error.params as { missingProperty: string }).missingProperty));
+      message = 'is required by the chart';
     } else if (error.keyword === 'enum') message = `must be one of ${((error.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
     const key = path.join('\u0000');
     const entry = byPath.get(key) ?? { path, messages: [] };
