@@ -157,6 +157,8 @@ describe('monitoring', () => {
     expect(rejectionOf(clusterWith({ ...base, monitoring: { prometheus: { storage: { size: 'big' } } } }), registry)[0]!.path).toBe(
       'components.monitoring.prometheus.storage.size',
     );
+    const overLimit = rejectionOf(clusterWith({ ...base, monitoring: { grafana: { resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } } } }), registry);
+    expect(overLimit).toEqual([expect.objectContaining({ path: 'components.monitoring.grafana.resources.requests.memory', hint: 'lower requests.memory or raise limits.memory' })]);
   });
 
   it('rejects a retention size the volume cannot hold, reading GB as Prometheus does (2^30 bytes)', () => {

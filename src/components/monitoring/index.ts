@@ -37,7 +37,19 @@ function retentionBytes(size: string): number {
 }
 
 const compute = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
-const resources = z.strictObject({ requests: compute.optional(), limits: compute.optional() });
+const resources = z.strictObject({ requests: compute.optional(), limits: compute.optional() }).superRefine((value, ctx) => {
+  for (const key of ['cpu', 'memory'] as const) {
+    const request = value.requests?.[key];
+    const limit = value.limits?.[key];
+    if (request && limit && quantityValue(request) > quantityValue(limit))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requests', key],
+        message: `is more than its limit ${limit}: Kubernetes would refuse the pods`,
+        params: { hint: `lower requests.${key} or raise limits.${key}` },
+      });
+  }
+});
 
 const storage = (size: string) =>
   z
