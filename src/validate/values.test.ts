@@ -59,6 +59,18 @@ describe('chart values against values.yaml (no schema: warnings)', () => {
     expect(finding).toMatchObject({ path: 'components.keda.values.resorces', severity: 'warning', hint: expect.stringMatching(/^did you mean "resources\.operator"\?/) });
   });
 
+  it('a dotted key, as --set would read it, is one key in values: the hint nests it', async () => {
+    const [finding] = await check([target('keda', '2.20.2', { 'resources.operator': { limits: { cpu: 1 } } })]);
+    expect(finding).toMatchObject({ path: 'components.keda.values["resources.operator"]', hint: 'a dotted key is one key in Helm values, not a path as in --set: nest it, components.keda.values.resources.operator' });
+    const [schema] = await check([target('cert-manager', 'v1.21.1', { 'crds.enabled': true })]);
+    expect(schema).toMatchObject({ path: 'components["cert-manager"].values["crds.enabled"]', severity: 'error', hint: 'a dotted key is one key in Helm values, not a path as in --set: nest it, components["cert-manager"].values.crds.enabled' });
+  });
+
+  it('a typo of a subchart key is still caught, though what lies under the subchart is not checked', async () => {
+    const findings = await check([target('kube-prometheus-stack', '88.5.3', { grafana: { anything: true }, grafanna: { enabled: false } })]);
+    expect(findings).toMatchObject([{ path: 'components["kube-prometheus-stack"].values.grafanna', hint: 'did you mean "grafana.enabled"? (components["kube-prometheus-stack"].values.grafana.enabled)' }]);
+  });
+
   it('gives no suggestion when nothing is close, and says the chart may read it anyway', async () => {
     const [finding] = await check([target('keda', '2.20.2', { zzz: 1 })]);
     expect(finding!.hint).toMatch(/^check the key against the chart's values.yaml; if the chart reads it anyway/);

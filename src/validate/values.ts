@@ -180,11 +180,25 @@ const sharedPrefix = (a: string[], b: string[]) => {
   return i;
 };
 
+/** Whether the chart lists a path, or a map it leaves open holds it. */
+function listed(root: KeyNode, path: string[]): boolean {
+  let node = root;
+  for (const segment of path) {
+    if (node.open) return true;
+    const child = node.children.get(segment);
+    if (!child) return false;
+    node = child;
+  }
+  return true;
+}
+
 /**
- * Where a key the chart does not list was probably meant to go: the same key with the same keys beneath it
- * elsewhere in the chart (`manager.scanner.enabled` for `components.scanner.enabled`), else a sibling it is a typo of.
+ * Where a key the chart does not list was probably meant to go: a dotted key written as the path it names
+ * (`crds.enabled`, as `--set` reads it, is one key in values), the same key with the same keys beneath it elsewhere
+ * in the chart (`manager.scanner.enabled` for `components.scanner.enabled`), else a sibling it is a typo of.
  */
-function suggest(root: KeyNode, parent: string[], key: string, value: unknown, siblings: Iterable<string>): string | undefined {
+function suggest(root: KeyNode, parent: string[], key: string, value: unknown, siblings: Iterable<string>): Suggestion | undefined {
+  if (key.includes('.') && listed(root, [...parent, ...key.split('.')])) return { path: [...parent, ...key.split('.')], dotted: true };
   const tail = [key, ...firstLeaf(value)];
   const paths = allPaths(root);
   const ends = (path: string[], suffix: string[]) => path.length >= suffix.length && suffix.every((s, i) => path[path.length - suffix.length + i] === s);
@@ -192,19 +206,25 @@ function suggest(root: KeyNode, parent: string[], key: string, value: unknown, s
     const moved = paths
       .filter((p) => ends(p, suffix))
       .sort((a, b) => sharedPrefix(b, parent) - sharedPrefix(a, parent) || a.length - b.length || a.join('.').localeCompare(b.join('.')));
-    if (moved.length) return moved[0]!.join('.');
+    if (moved.length) return { path: moved[0]! };
     if (suffix === tail) {
       const typo = closest(key, siblings);
-      if (typo) return [...parent, typo, ...tail.slice(1)].join('.');
+      if (typo) return { path: [...parent, typo, ...tail.slice(1)] };
     }
   }
   return undefined;
 }
 
+interface Suggestion {
+  path: string[];
+  /** The key was a dotted path written as one key. */
+  dotted?: true;
+}
+
 interface Unknown {
   at: string[];
   value: unknown;
-  suggestion?: string;
+  suggestion?: Suggestion;
 }
 
 function unknownKeys(root: KeyNode, values: Plain): Unknown[] {
@@ -222,6 +242,9 @@ function unknownKeys(root: KeyNode, values: Plain): Unknown[] {
   walk(root, values, []);
   return out;
 }
+
+/** A dotted key is one key in Helm values; only `--set` reads dots as a path. */
+const DOTTED = 'a dotted key is one key in Helm values, not a path as in --set: nest it';
 
 const leafPath = (u: Unknown) => [...u.at, ...firstLeaf(u.value)].join('.');
 
@@ -284,7 +307,10 @@ function schemaFindings(target: ValuesTarget, validate: Validator, defaults: Pla
       message = 'is not a key the chart accepts';
       const known = Object.keys(((error.parentSchema as Plain | undefined)?.properties ?? {}) as Plain);
       const match = closest(extra, known);
-      hint = match ? `did you mean "${[...path.slice(0, -1), match].join('.')}"?` : known.length ? `keys here: ${known.sort().join(', ')}` : undefined;
+      const dotted = extra.includes('.') && known.includes(extra.split('.')[0]!);
+      hint = dotted
+        ? `${DOTTED}, ${formatPath([...target.path, ...path.slice(0, -1), ...extra.split('.')])}`
+        : match ? `did you mean "${[...path.slice(0, -1), match].join('.')}"?` : known.length ? `keys here: ${known.sort().join(', ')}` : undefined;
     } else if (error.keyword === 'required') {
       path.push(String((error.params as { missingProperty: string }).missingProperty));
       message = 'is required by the chart';
@@ -353,7 +379,9 @@ export async function checkValues(targets: ValuesTarget[], options: ValuesCheckO
         severity: 'warning',
         message: `${leafPath(unknown)} is not a key of chart ${chart}'s default values.yaml: Helm ignores keys a chart does not read, so this setting may do nothing`,
         hint: unknown.suggestion
-          ? `did you mean "${unknown.suggestion}"? (${formatPath([...target.path, ...unknown.suggestion.split('.')])})`
+          ? unknown.suggestion.dotted
+            ? `${DOTTED}, ${formatPath([...target.path, ...unknown.suggestion.path])}`
+            : `did you mean "${unknown.suggestion.path.join('.')}"? (${formatPath([...target.path, ...unknown.suggestion.path])})`
           : `check the key against the chart's values.yaml; if the chart reads it anyway (a key its templates use but its values.yaml does not list), the warning can stay`,
       });
   }
