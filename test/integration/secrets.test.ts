@@ -42,6 +42,7 @@ const config = minimalCluster();
 for (const id of Object.keys(registry)) config.components[id] ??= {};
 config.components['cloudnative-pg'] = { backup: { destinationPath: 's3://pg-backups/test', endpointURL: 'https://s3.example.org' } };
 config.components.devpod = { members: ['alice'] };
+config.components.logging = { bucket: 'cluster-logs' };
 // App inputs beside the components': web's API key; the api's JWT key in both stages, its SMTP login per stage.
 config.apps[0].secrets = [{ name: 'maps', purpose: 'the maps API key', keys: { MAPS_API_KEY: 'the key' } }];
 config.apps[1].stages = ['staging', 'production'];
