@@ -71,6 +71,44 @@ describe('plinth validate on Helm values', () => {
   });
 });
 
+describe('plinth validate on the Helm values of hand-written Argo CD Applications', () => {
+  const application = (name: string, source: Record<string, unknown>) => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name, namespace: 'argocd' },
+    spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc', namespace: name }, source },
+  });
+  const eraser = application('eraser', {
+    repoURL: 'https://eraser-dev.github.io/eraser/charts', chart: 'eraser', targetRevision: '1.4.1',
+    helm: { valuesObject: { runtimeConfig: { manager: { scanner: { enabled: false } } } } },
+  });
+
+  it("in a config's extraObjects, at their config path", async () => {
+    const dir = await configDir({ 'argo-cd': { extraObjects: [eraser] } });
+    const json = JSON.parse((await runCli(['validate', '-c', 'plinth.config.json', '--json'], { cwd: dir, env: { PLINTH_SCHEMAS_DIR: UPSTREAM } })).stdout);
+    expect(json.findings.filter((f: { rule: string }) => f.rule.startsWith('values/')).map((f: { path: string; hint: string }) => [f.path, f.hint])).toEqual([
+      [
+        'components["argo-cd"].extraObjects[0].spec.source.helm.valuesObject.runtimeConfig.manager.scanner',
+        'did you mean "runtimeConfig.components.scanner.enabled"? (components["argo-cd"].extraObjects[0].spec.source.helm.valuesObject.runtimeConfig.components.scanner.enabled)',
+      ],
+    ]);
+  });
+
+  it('in manifests, at a JSON Pointer into the object; a values string is read too, and charts Plinth does not pin are left alone', async () => {
+    const dir = await tempDir();
+    const certManager = application('cm', { repoURL: 'https://charts.jetstack.io', chart: 'cert-manager', targetRevision: 'v1.21.1', helm: { values: 'crds:\n  enabld: true\n' } });
+    const other = application('other', { repoURL: 'https://example.org/charts', chart: 'other', targetRevision: '1.0.0', helm: { valuesObject: { anything: 1 } } });
+    await writeFile(join(dir, 'apps.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [eraser, certManager, other] }));
+    const result = await runCli(['validate', 'apps.json', '--json'], { cwd: dir, env: { PLINTH_SCHEMAS_DIR: UPSTREAM } });
+    expect(result.code).toBe(1);
+    const json = JSON.parse(result.stdout);
+    expect(json.findings.filter((f: { rule: string }) => f.rule.startsWith('values/')).map((f: { object: string; path: string; severity: string }) => [f.object, f.path, f.severity])).toEqual([
+      ['Application/argocd/cm', '/spec/source/helm/values/crds/enabld', 'error'],
+      ['Application/argocd/eraser', '/spec/source/helm/valuesObject/runtimeConfig/manager/scanner', 'warning'],
+    ]);
+  });
+});
+
 describe('plinth schemas pull and chart values', () => {
   it('offline, with the CRDs already up to date, the values files fail fast and clearly, once', async () => {
     const out = await tempDir();

@@ -71,8 +71,17 @@ export async function validate(options: ValidateOptions, ctx: ValidateContext): 
     source = relative(ctx.cwd, resolved.file) || resolved.file;
     files = tree.files.size;
     cluster = resolved.config;
-    const { checkValues, valuesTargets } = await import('../validate/values.ts');
-    findings.push(...(await checkValues(valuesTargets(resolved.config, tree), { dir, file: source })));
+    const { applicationTargets, checkValues, valuesTargets } = await import('../validate/values.ts');
+    const extraApplications = Object.entries(resolved.config.components).flatMap(([id, enabled]) =>
+      (enabled.common.extraObjects ?? []).map((object, i) => ({ object, path: ['components', id, 'extraObjects', i] })),
+    );
+    findings.push(...(await checkValues([...valuesTargets(resolved.config, tree), ...applicationTargets(extraApplications)], { dir, file: source })));
+  }
+  if (paths.length) {
+    const { applicationTargets, checkValues } = await import('../validate/values.ts');
+    const applications = subjects.filter((s) => s.object.kind === 'Application' && typeof s.object.metadata?.name === 'string');
+    const targets = applicationTargets(applications.map((s) => ({ object: s.object, at: { file: s.file, document: s.document, name: describeObject(s.object) } })));
+    if (targets.length) findings.push(...(await checkValues(targets, { dir, file: source })));
   }
   ctx.progress(`validating ${subjects.length} objects`);
   findings.push(...(await validateSubjects(subjects, { schemas, ...(cluster ? { cluster } : {}) })));

@@ -20,7 +20,20 @@ export interface ValuesTarget {
   user: Plain;
   /** The values of the rendered Application: the component's typed values with the user's merged last. */
   rendered: Plain;
+  /** Values inside a manifest's Argo CD Application rather than a config: `path` is then a JSON Pointer into it. */
+  object?: { file: string; document: number; name: string };
 }
+
+/** Where a target's findings point, and how a path under it is written: a config path, or a JSON Pointer. */
+interface Where {
+  file: string;
+  document: number;
+  object: string;
+  chart: string;
+  show: (path: PathSegment[]) => string;
+}
+
+const pointer = (path: PathSegment[]) => path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 
 /**
  * Options of a component that pass values to a second chart it renders itself, by option name and chart:
@@ -56,6 +69,52 @@ export function valuesTargets(cluster: ClusterConfig, tree: RenderedTree): Value
     };
     if (component.chart) add(enabled.common.values, ['components', component.id, 'values'], component.chart.chart);
     for (const { option, chart } of OPTION_VALUES[component.id] ?? []) add(enabled.options[option], ['components', component.id, option], chart);
+  }
+  return targets;
+}
+
+/** Helm values an Argo CD Application sets: `valuesObject` over the YAML of `values`, as Argo CD merges them. */
+function applicationValues(source: HelmSource & { helm?: { values?: unknown } }): Plain | undefined {
+  let values: Plain = {};
+  if (typeof source.helm?.values === 'string')
+    try {
+      const parsed = readYaml(source.helm.values);
+      if (isPlain(parsed)) values = parsed;
+    } catch {
+      // a values string that is not YAML fails in Argo CD itself; nothing to check here
+    }
+  if (isPlain(source.helm?.valuesObject)) values = helmMerge(values, source.helm.valuesObject);
+  return Object.keys(values).length ? values : undefined;
+}
+
+/**
+ * The Helm values of Argo CD Applications written by hand: in a config's extraObjects (at their config path), or in
+ * manifests being validated (at a JSON Pointer into the object). Only the charts whose values Plinth knows are checked.
+ */
+export function applicationTargets(applications: { object: Plain; path?: PathSegment[]; at?: { file: string; document: number; name: string } }[]): ValuesTarget[] {
+  const targets: ValuesTarget[] = [];
+  for (const { object, path, at } of applications) {
+    if (object.kind !== 'Application' || !String(object.apiVersion ?? '').startsWith('argoproj.io/')) continue;
+    const spec = (isPlain(object.spec) ? object.spec : {}) as { source?: HelmSource; sources?: HelmSource[] };
+    const sources: [HelmSource, PathSegment[]][] = [
+      ...(isPlain(spec.source) ? [[spec.source, ['spec', 'source']] as [HelmSource, PathSegment[]]] : []),
+      ...(Array.isArray(spec.sources) ? spec.sources.map((s, i) => [s, ['spec', 'sources', i]] as [HelmSource, PathSegment[]]) : []),
+    ];
+    for (const [source, under] of sources) {
+      if (!isPlain(source)) continue;
+      const { chart, targetRevision, helm } = source as HelmSource;
+      if (typeof chart !== 'string' || typeof targetRevision !== 'string') continue;
+      const values = applicationValues(source as HelmSource);
+      if (!values) continue;
+      targets.push({
+        path: [...(path ?? []), ...under, 'helm', isPlain(helm?.valuesObject) ? 'valuesObject' : 'values'],
+        chart,
+        version: targetRevision,
+        user: values,
+        rendered: values,
+        ...(at ? { object: at } : {}),
+      });
+    }
   }
   return targets;
 }
@@ -292,7 +351,7 @@ function has(values: unknown, path: string[]): boolean {
   return true;
 }
 
-function schemaFindings(target: ValuesTarget, validate: Validator, defaults: Plain, where: { file: string; chart: string }): Finding[] {
+function schemaFindings(target: ValuesTarget, validate: Validator, defaults: Plain, where: Where): Finding[] {
   if (validate(helmMerge(defaults, target.rendered))) return [];
   const byPath = new Map<string, { path: string[]; messages: string[]; hint?: string }>();
   for (const error of validate.errors ?? []) {
@@ -309,7 +368,7 @@ function schemaFindings(target: ValuesTarget, validate: Validator, defaults: Pla
       const match = closest(extra, known);
       const dotted = extra.includes('.') && known.includes(extra.split('.')[0]!);
       hint = dotted
-        ? `${DOTTED}, ${formatPath([...target.path, ...path.slice(0, -1), ...extra.split('.')])}`
+        ? `${DOTTED}, ${where.show([...target.path, ...path.slice(0, -1), ...extra.split('.')])}`
         : match ? `did you mean "${[...path.slice(0, -1), match].join('.')}"?` : known.length ? `keys here: ${known.sort().join(', ')}` : undefined;
     } else if (error.keyword === 'required') {
       path.push(String((error.params as { missingProperty: string }).missingProperty));
@@ -326,13 +385,13 @@ function schemaFindings(target: ValuesTarget, validate: Validator, defaults: Pla
     const shown = path.join('.') || '(the values)';
     return {
       file: where.file,
-      document: 1,
-      object: '',
-      path: formatPath(mine ? [...target.path, ...path] : target.path),
+      document: where.document,
+      object: where.object,
+      path: where.show(mine ? [...target.path, ...path] : target.path),
       rule: 'values/schema',
       severity: 'error',
       message: `${mine ? '' : `${shown}, in the values merged from the chart's defaults, Plinth's and yours: `}${messages.slice(0, 3).join('; ')} (${where.chart}'s values.schema.json): Helm refuses to install the chart`,
-      hint: hint ?? (mine ? `change or remove ${formatPath([...target.path, ...path])}` : `check what ${formatPath(target.path)} changes under ${shown}`),
+      hint: hint ?? (mine ? `change or remove ${where.show([...target.path, ...path])}` : `check what ${where.show(target.path)} changes under ${shown}`),
     } satisfies Finding;
   });
 }
@@ -355,33 +414,38 @@ export async function checkValues(targets: ValuesTarget[], options: ValuesCheckO
   for (const target of targets) {
     const source = VALUES_SOURCES.find((s) => s.chart === target.chart && s.version === target.version);
     const chart = `${target.chart} ${target.version}`;
+    const where: Where = target.object
+      ? { file: target.object.file, document: target.object.document, object: target.object.name, chart, show: pointer }
+      : { file: options.file, document: 1, object: '', chart, show: formatPath };
     const read = (file: string) => readFile(file, 'utf8').catch(() => undefined);
     const valuesText = source && (await read(join(options.dir, 'values', source.values.file)));
     const schemaText = source?.schema && (await read(join(options.dir, 'schemas', source.schema.file)));
+    // An Application of a chart Plinth does not pin is someone else's to check.
+    if (!source && (target.object || target.path.includes('extraObjects'))) continue;
     if (!source || (valuesText === undefined && schemaText === undefined)) {
-      missing.add(`${formatPath(target.path)} (${chart})`);
+      missing.add(`${target.object ? `${target.object.name} ${pointer(target.path)}` : formatPath(target.path)} (${chart})`);
       continue;
     }
     if (schemaText !== undefined) {
       const defaults = valuesText === undefined ? {} : ((readYaml(valuesText) as Plain | null) ?? {});
       const validate = await compile(join(options.dir, 'schemas', source.schema!.file), schemaText);
-      findings.push(...schemaFindings(target, validate, defaults, { file: options.file, chart }));
+      findings.push(...schemaFindings(target, validate, defaults, where));
       continue;
     }
     const root = chartKeys(valuesText!, source);
     for (const unknown of unknownKeys(root, target.user))
       findings.push({
-        file: options.file,
-        document: 1,
-        object: '',
-        path: formatPath([...target.path, ...unknown.at]),
+        file: where.file,
+        document: where.document,
+        object: where.object,
+        path: where.show([...target.path, ...unknown.at]),
         rule: 'values/unknown-key',
         severity: 'warning',
         message: `${leafPath(unknown)} is not a key of chart ${chart}'s default values.yaml: Helm ignores keys a chart does not read, so this setting may do nothing`,
         hint: unknown.suggestion
           ? unknown.suggestion.dotted
-            ? `${DOTTED}, ${formatPath([...target.path, ...unknown.suggestion.path])}`
-            : `did you mean "${unknown.suggestion.path.join('.')}"? (${formatPath([...target.path, ...unknown.suggestion.path])})`
+            ? `${DOTTED}, ${where.show([...target.path, ...unknown.suggestion.path])}`
+            : `did you mean "${unknown.suggestion.path.join('.')}"? (${where.show([...target.path, ...unknown.suggestion.path])})`
           : `check the key against the chart's values.yaml; if the chart reads it anyway (a key its templates use but its values.yaml does not list), the warning can stay`,
       });
   }
