@@ -161,6 +161,11 @@ describe('chart values against values.schema.json (errors)', () => {
     expect(findings).toMatchObject([{ path: 'components.redpanda.values.image.pullPolicy', severity: 'error', message: expect.stringMatching(/^is required by the chart/) }]);
   });
 
+  it('the Istio gateway schema takes its top-level keys, though values.yaml nests the defaults under _internal_defaults_do_not_set', async () => {
+    expect(await check([target('gateway', '1.30.3', { replicaCount: 2, service: { type: 'ClusterIP' } })])).toEqual([]);
+    expect(await check([target('gateway', '1.30.3', { servce: {} })])).toMatchObject([{ path: 'components.gateway.values.servce', severity: 'error', hint: 'did you mean "service"?' }]);
+  });
+
   it('an enum violation names the allowed values', async () => {
     const findings = await check([target('external-dns', '1.21.1', { policy: 'delete-everything' })]);
     expect(findings).toMatchObject([{ path: 'components["external-dns"].values.policy', severity: 'error', message: expect.stringMatching(/^must be one of "create-only", "sync", "upsert-only"/) }]);
