@@ -385,7 +385,7 @@ jobs:
           path: .plinth-cache
           key: plinth-\${{ runner.os }}-\${{ hashFiles('package-lock.json') }}
           restore-keys: plinth-\${{ runner.os }}-
-      - name: CRDs of the pinned charts (checked against their SHA-256; kept in the cache)
+      - name: CRDs and chart values of the pinned charts (checked against their SHA-256; kept in the cache)
         run: npx --no-install plinth schemas pull
       - name: validate
         run: npx --no-install plinth validate --output sarif > plinth.sarif
