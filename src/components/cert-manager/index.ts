@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
 import { certManagerAlerts, certManagerTargets } from './alerts.ts';
-import { externalSecret } from '../../core/conventions.ts';
-import { CLOUDFLARE_TOKEN, providerInput, ROUTE53_CREDENTIALS } from '../external-dns/providers.ts';
+import { awsRegion, CLOUDFLARE_TOKEN, providerInput, providerSecret, ROUTE53_CREDENTIALS } from '../external-dns/providers.ts';
 
 export const ACME_SERVERS = {
   'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
@@ -20,8 +19,7 @@ const options = z.strictObject({
    * Route 53, or HTTP01 through the ingress.
    */
   solver: z.enum(['designate', 'cloudflare', 'route53', 'http01']).default('designate'),
-  /** Route 53 only: the region the AWS SDK signs requests for. */
-  awsRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]$/, { error: 'must be an AWS region such as "us-east-1"' }).default('us-east-1'),
+  awsRegion,
   ingressClassName: z.string().default('traefik'),
   /** Resolvers cert-manager asks when checking DNS01 propagation; the cluster's own DNS may not see the public zone. */
   recursiveNameservers: z.array(z.string().regex(/^[0-9a-f.:[\]]+:[0-9]+$/, { error: 'must be host:port, e.g. "1.1.1.1:53"' })).default([]),
@@ -56,7 +54,8 @@ function acmeSolver(options: Options): Record<string, unknown> {
   }
 }
 
-const usesStoreCredential = (options: Options) => options.solver === 'cloudflare' || options.solver === 'route53';
+/** The DNS provider whose credential the solver reads from the store, if any. */
+const storeProvider = (options: Options) => (options.solver === 'cloudflare' || options.solver === 'route53' ? options.solver : undefined);
 
 function clusterIssuer(name: keyof typeof ACME_SERVERS, options: Options): K8sObject {
   const solver = acmeSolver(options);
@@ -79,7 +78,7 @@ export const certManager = defineComponent({
   id: 'cert-manager',
   description: "cert-manager: Let's Encrypt certificates for public ingresses",
   namespace: 'cert-manager',
-  needs: (options) => (usesStoreCredential(options) ? ['external-secrets'] : []),
+  needs: (options) => (storeProvider(options) ? ['external-secrets'] : []),
   uses: (options) => (options.solver === 'designate' ? ['designate-webhook'] : []),
   options,
   chart: ({ options }) => ({
@@ -95,18 +94,13 @@ export const certManager = defineComponent({
       }),
     },
   }),
-  resources: ({ namespace, options }) => [
-    clusterIssuer('letsencrypt-staging', options),
-    clusterIssuer('letsencrypt-prod', options),
-    ...(options.solver === 'cloudflare'
-      ? [externalSecret({ name: CLOUDFLARE_TOKEN, namespace, keys: [{ secretKey: 'token', input: CLOUDFLARE_TOKEN, key: 'token' }] })]
-      : options.solver === 'route53'
-        ? [externalSecret({ name: ROUTE53_CREDENTIALS, namespace, keys: ['accessKeyId', 'secretAccessKey'].map((key) => ({ secretKey: key, input: ROUTE53_CREDENTIALS, key })) })]
-        : []),
-  ],
+  resources: ({ namespace, options }) => {
+    const provider = storeProvider(options);
+    return [clusterIssuer('letsencrypt-staging', options), clusterIssuer('letsencrypt-prod', options), ...(provider ? [providerSecret(provider, namespace)] : [])];
+  },
   secrets: ({ cluster, options }) => {
-    const input = options.solver === 'cloudflare' || options.solver === 'route53' ? providerInput(options.solver, cluster) : undefined;
-    return input ? [input] : [];
+    const provider = storeProvider(options);
+    return provider ? [providerInput(provider, cluster)] : [];
   },
   health: ({ namespace }) => [
     { description: 'controller', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cert-manager', namespace },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { hostname, type ClusterConfig } from '../../config/schema.ts';
 import { externalSecret } from '../../core/conventions.ts';
 import { defineComponent, type SecretInput } from '../../core/types.ts';
-import { CLOUDFLARE_TOKEN, DNS_PROVIDERS, providerInput, ROUTE53_CREDENTIALS, type DnsProvider } from './providers.ts';
+import { awsRegion, CLOUDFLARE_TOKEN, DNS_PROVIDERS, providerInput, providerSecret, ROUTE53_CREDENTIALS, type DnsProvider } from './providers.ts';
 
 /**
  * One OpenStack application credential for the cluster's Designate zone, shared by external-dns (records)
@@ -52,8 +52,7 @@ export const CLOUDS_YAML_TEMPLATE = `clouds:
 const options = z.strictObject({
   /** The DNS API holding the zone: OpenStack Designate (the seed's), Cloudflare or AWS Route 53. */
   provider: z.enum(DNS_PROVIDERS).default('designate'),
-  /** Route 53 only: the AWS region the SDK signs requests for (Route 53 itself is global). */
-  awsRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]$/, { error: 'must be an AWS region such as "us-east-1"' }).default('us-east-1'),
+  awsRegion,
   /**
    * `sync` also deletes the records of removed Ingresses and Services (only records this cluster's TXT
    * ownership records claim); `upsert-only` never deletes anything.
@@ -77,10 +76,7 @@ type Options = z.output<typeof options>;
 
 /** The Secret a provider reads its credential from, copied from the store into external-dns's namespace. */
 function credentialsSecret(provider: DnsProvider, namespace: string) {
-  if (provider === 'cloudflare')
-    return externalSecret({ name: CLOUDFLARE_TOKEN, namespace, keys: [{ secretKey: 'token', input: CLOUDFLARE_TOKEN, key: 'token' }] });
-  if (provider === 'route53')
-    return externalSecret({ name: ROUTE53_CREDENTIALS, namespace, keys: ['accessKeyId', 'secretAccessKey'].map((key) => ({ secretKey: key, input: ROUTE53_CREDENTIALS, key })) });
+  if (provider !== 'designate') return providerSecret(provider, namespace);
   return externalSecret({
     name: CLOUDS_YAML_SECRET,
     namespace,
@@ -142,7 +138,7 @@ export const externalDns = defineComponent({
     },
   }),
   resources: ({ namespace, options }) => [credentialsSecret(options.provider, namespace)],
-  secrets: ({ cluster, options }) => [providerInput(options.provider, cluster) ?? designateCredentialsInput(cluster)],
+  secrets: ({ cluster, options }) => [options.provider === 'designate' ? designateCredentialsInput(cluster) : providerInput(options.provider, cluster)],
   health: ({ namespace, options }) => [
     {
       description: options.provider === 'designate' ? 'controller with the Designate webhook sidecar' : 'controller',

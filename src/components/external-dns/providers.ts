@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { ClusterConfig } from '../../config/schema.ts';
-import type { SecretInput } from '../../core/types.ts';
+import { externalSecret } from '../../core/conventions.ts';
+import type { K8sObject, SecretInput } from '../../core/types.ts';
 
 // The DNS APIs beyond the seed's OpenStack Designate that both external-dns (records) and cert-manager (DNS01
 // challenges) write to, each with one declared credential shared by the two.
@@ -9,6 +11,15 @@ export type DnsProvider = (typeof DNS_PROVIDERS)[number];
 
 export const CLOUDFLARE_TOKEN = 'cloudflare-api-token';
 export const ROUTE53_CREDENTIALS = 'route53-credentials';
+
+/** Route 53 only: the region the AWS SDK signs requests for (Route 53 itself is global). */
+export const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]$/, { error: 'must be an AWS region such as "us-east-1"' }).default('us-east-1');
+
+/** The ExternalSecret copying a provider's credential from the store into a namespace, under the input's own keys. */
+export function providerSecret(provider: Exclude<DnsProvider, 'designate'>, namespace: string): K8sObject {
+  const [name, keys] = provider === 'cloudflare' ? [CLOUDFLARE_TOKEN, ['token']] : [ROUTE53_CREDENTIALS, ['accessKeyId', 'secretAccessKey']];
+  return externalSecret({ name, namespace, keys: keys.map((key) => ({ secretKey: key, input: name, key })) });
+}
 
 export function cloudflareTokenInput(cluster: ClusterConfig): SecretInput {
   return {
@@ -32,8 +43,6 @@ export function route53CredentialsInput(cluster: ClusterConfig): SecretInput {
 }
 
 /** The credential input of a provider other than Designate (whose input external-dns declares itself). */
-export function providerInput(provider: DnsProvider, cluster: ClusterConfig): SecretInput | undefined {
-  if (provider === 'cloudflare') return cloudflareTokenInput(cluster);
-  if (provider === 'route53') return route53CredentialsInput(cluster);
-  return undefined;
+export function providerInput(provider: Exclude<DnsProvider, 'designate'>, cluster: ClusterConfig): SecretInput {
+  return provider === 'cloudflare' ? cloudflareTokenInput(cluster) : route53CredentialsInput(cluster);
 }
