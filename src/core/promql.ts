@@ -23,8 +23,15 @@ export function promqlProblems(expr: string): PromqlProblem[] {
   return problems;
 }
 
-/** The metric names an expression selects: each vector selector's name, or its `__name__="..."` matcher. */
+const metricNamesOf = new Map<string, string[]>();
+
+/**
+ * The metric names an expression selects: each vector selector's name, or its `__name__="..."` matcher. Kept per
+ * expression: a render asks about each rule once per scrape target.
+ */
 export function metricNames(expr: string): string[] {
+  const known = metricNamesOf.get(expr);
+  if (known) return known;
   const names = new Set<string>();
   const tree = parser.parse(expr);
   tree.iterate({
@@ -42,5 +49,7 @@ export function metricNames(expr: string): string[] {
       }
     },
   });
-  return [...names].sort();
+  const sorted = [...names].sort();
+  metricNamesOf.set(expr, sorted);
+  return sorted;
 }
