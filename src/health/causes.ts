@@ -90,6 +90,15 @@ export function podSecrets(template: Record<string, any> | undefined): string[] 
   return [...names];
 }
 
+/** Secrets named by `valueFrom.secretKeyRef` anywhere under a value. */
+function secretKeyRefNames(value: unknown, into = new Set<string>(), depth = 0): Set<string> {
+  if (typeof value !== 'object' || value === null || depth > 32) return into;
+  const ref = (value as { valueFrom?: { secretKeyRef?: { name?: unknown } } }).valueFrom?.secretKeyRef?.name;
+  if (typeof ref === 'string') into.add(ref);
+  for (const child of Object.values(value)) secretKeyRefNames(child, into, depth + 1);
+  return into;
+}
+
 /** Deployments whose pods a Service selects. */
 function backends(snapshot: Snapshot, namespace: string, serviceName: string): K8sObject[] {
   const service = snapshot.get('v1', 'Service', serviceName, namespace);
@@ -222,6 +231,13 @@ export function dependencies(n: Node, snapshot: Snapshot, knowledge: Knowledge):
       controller();
       break;
     }
+    case 'logging.banzaicloud.io/ClusterOutput':
+    case 'logging.banzaicloud.io/Output':
+      // The operator loads every Secret the output's spec names from the output's namespace (the control namespace for a
+      // ClusterOutput) and lists each it cannot read in status.problems: pkg/resources/model/reconciler.go checkSecrets.
+      for (const secret of secretKeyRefNames(spec)) deps.push(node(snapshot, 'v1', 'Secret', secret, ns, 'fluentd reads its credentials from it'));
+      controller();
+      break;
     case 'postgresql.cnpg.io/Database':
       if (spec.cluster?.name) deps.push(node(snapshot, 'postgresql.cnpg.io/v1', 'Cluster', spec.cluster.name, ns, 'the server it lives on'));
       controller();
