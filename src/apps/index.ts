@@ -1,4 +1,5 @@
 import type { ClusterConfig } from '../config/schema.ts';
+import { stageRuns } from '../config/stages.ts';
 import { IN_CLUSTER, MANAGED_BY, SYNC_WAVE, syncPolicy } from '../core/argo.ts';
 import type { K8sObject } from '../core/types.ts';
 import { AUTHORIZED_STAGE, pipelineObjects, projectName, stageApplicationName, stageBranch, stageImages } from './pipeline.ts';
@@ -48,7 +49,10 @@ export function renderApps(ctx: AppsContext): RenderedApps {
     const owner = `app:${app.name}`;
     const dir = workloadsDir(app.name);
     const labels = { ...MANAGED_BY, [APP_LABEL]: app.name };
-    for (const stage of app.stages) {
+    // An environment runs the stages it lists; an app with none of them is not in its cluster.
+    const stages = app.stages.filter((stage) => stageRuns(cluster, stage));
+    if (stages.length === 0) continue;
+    for (const stage of stages) {
       const stageContext = { cluster, app, stage, namespace: stage, namespaceOf: ctx.namespaceOf };
       const workloadObjects = stageObjects(stageContext);
       const stageLabels = { ...podLabels(app.name), 'app.kubernetes.io/part-of': cluster.name, [APP_LABEL]: app.name, [STAGE_LABEL]: stage };
@@ -91,7 +95,7 @@ export function renderApps(ctx: AppsContext): RenderedApps {
         },
       });
     }
-    const storeAccess = app.stages.flatMap((stage) => storeAccessObjects({ app, stage, namespace: stage }));
+    const storeAccess = stages.flatMap((stage) => storeAccessObjects({ app, stage, namespace: stage }));
     for (const object of [...pipelineObjects({ cluster, app, argoNamespace, stagesPath: `${cluster.git.path}/${dir}/stages` }), ...storeAccess]) {
       const scope = object.metadata.namespace ? '' : 'cluster-';
       objects.push({ file: `${dir}/pipeline/${scope}${object.kind.toLowerCase()}-${object.metadata.name}.yaml`, owner, object });

@@ -1,4 +1,5 @@
 import type { AppConfig, ClusterConfig } from '../config/schema.ts';
+import { stageRuns } from '../config/stages.ts';
 import { externalSecret } from '../core/conventions.ts';
 import type { K8sObject } from '../core/types.ts';
 import { GIT_CREDENTIALS_INPUT, WEBHOOK_INPUT, WEBHOOK_SECRET } from '../components/kargo/index.ts';
@@ -167,7 +168,9 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
   const project = projectName(app.name);
   const namespace = project;
   const receiver = receiverKind(cluster, app);
-  const stages: K8sObject[] = app.stages.map((stage, i) => ({
+  // In an environment, the first of its stages takes Freight from the Warehouse; promotion modes stay the app's.
+  const here = app.stages.filter((stage) => stageRuns(cluster, stage));
+  const stages: K8sObject[] = here.map((stage, i) => ({
     apiVersion: 'kargo.akuity.io/v1alpha1',
     kind: 'Stage',
     metadata: { name: stage, namespace },
@@ -175,7 +178,7 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
       requestedFreight: [
         {
           origin: { kind: 'Warehouse', name: app.name },
-          sources: i === 0 ? { direct: true } : { stages: [app.stages[i - 1]!] },
+          sources: i === 0 ? { direct: true } : { stages: [here[i - 1]!] },
         },
       ],
       promotionTemplate: { spec: { steps: [{ task: { name: PROMOTION_TASK, kind: 'PromotionTask' } }] } },
@@ -196,7 +199,7 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
       // A stage left out of promotionPolicies waits for `kargo promote` (akuity/kargo api/v1alpha1/projectconfig_types.go).
       spec: {
         promotionPolicies: [...promotionModes(app)]
-          .filter(([, mode]) => mode === 'auto')
+          .filter(([stage, mode]) => mode === 'auto' && stageRuns(cluster, stage))
           .map(([stage]) => ({ stageSelector: { name: stage }, autoPromotionEnabled: true })),
         ...(receiver && { webhookReceivers: [webhookReceiver(app, receiver)] }),
       },

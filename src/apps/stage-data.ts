@@ -1,5 +1,6 @@
 import type { AppConfig, CacheConfig, ClusterConfig, DatabaseConfig, PostgresServerConfig, TopicConfig } from '../config/schema.ts';
 import { formatPath } from '../config/paths.ts';
+import { stageRuns } from '../config/stages.ts';
 import { DATABASES_NAMESPACE, databaseSecretName, stageNamespace } from '../core/conventions.ts';
 import type { ConfigIssue } from '../errors.ts';
 
@@ -113,10 +114,13 @@ function instances<T extends { name: string; stages: Record<string, { share?: st
   for (const item of declared) {
     const u = usage(cluster, kind, item.name);
     const byCopy = new Map<string | undefined, Set<string>>([[undefined, new Set()]]);
-    for (const stage of stagesOf(u)) {
+    const used = stagesOf(u);
+    for (const stage of used.filter((s) => stageRuns(cluster, s))) {
       const copy = copyFor(item, stage, u);
       byCopy.set(copy, (byCopy.get(copy) ?? new Set()).add(stageNamespace(stage)));
     }
+    // In an environment, the declared copy exists where a stage using it runs (or where nothing uses it).
+    if (used.length > 0 && byCopy.get(undefined)!.size === 0 && used.some((s) => !stageRuns(cluster, s))) byCopy.delete(undefined);
     for (const [stage, namespaces] of byCopy) {
       const instance = { name: copyName(item.name, stage), declared: item, ...(stage !== undefined && { stage }), namespaces: [...namespaces].sort() };
       (stage === undefined ? declaredCopies : stageCopies).push(instance);

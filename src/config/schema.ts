@@ -486,15 +486,49 @@ export interface EnabledComponent {
   common: CommonComponentOptions;
 }
 
+/** Where a resolved cluster runs: one entry of `environments` (src/config/environments.ts), without its overrides. */
+export interface EnvironmentInfo {
+  name: string;
+  /** The kubeconfig context its commands use unless --context says otherwise. */
+  context: string;
+  preset?: 'local';
+  /** The environment whose Argo CD manages this one (hub mode). */
+  managedBy?: string;
+  /** The API server URL the hub reaches this environment at. */
+  server?: string;
+  /** The app stages that run here; every stage when absent. */
+  stages?: string[];
+}
+
 /** The validated, defaulted cluster definition every command works from. */
 export interface ClusterConfig extends Base {
   components: Record<string, EnabledComponent>;
+  /** Set when the config declares environments: the one this cluster is. */
+  environment?: EnvironmentInfo;
 }
 
 type ComponentsInput<R extends Registry> = {
   [K in keyof R]?: true | (z.input<R[K]['options']> & CommonComponentOptions);
 };
 
-export type ClusterInput<R extends Registry> = z.input<z.ZodObject<typeof baseShape>> & {
+type BaseInput = z.input<z.ZodObject<typeof baseShape>>;
+
+/** An override: any part of the base, lists of named things by name (src/config/environments.ts mergeOverrides). */
+type Override<T> = T extends readonly (infer U)[] ? Override<U>[] : T extends object ? { [K in keyof T]?: Override<T[K]> } : T;
+
+/** One environment: its cluster (kubeconfig context, hub, stages) and its overrides of the base declaration. */
+export type EnvironmentInput<R extends Registry> = Override<BaseInput> & {
+  context: string;
+  preset?: 'local';
+  managedBy?: string;
+  server?: string;
+  stages?: string[];
+  /** `false` turns a component of the base off here; `true` keeps the base's options. */
+  components?: { [K in keyof R]?: boolean | Override<z.input<R[K]['options']> & CommonComponentOptions> };
+};
+
+export type ClusterInput<R extends Registry> = BaseInput & {
   components: ComponentsInput<R>;
+  /** Several clusters from one config, each with its own tree (docs/environments.md). */
+  environments?: Record<string, EnvironmentInput<R>>;
 };
