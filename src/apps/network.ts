@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/schema.ts';
 import { EVERYWHERE, parseCidr, PRIVATE_RANGES } from './cidr.ts';
 import { podLabels, SERVICE_PORT, stageHost, type StageContext } from './context.ts';
 import { exposeIngress } from './expose.ts';
+import { defaultClusterIssuer } from '../core/conventions.ts';
 
 const inNamespace = (name: string, pods?: Record<string, string>) => ({
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
@@ -153,6 +154,7 @@ function routeIngress(ctx: StageContext, labels: Record<string, string>, host: s
     host,
     namespace: ctx.namespace,
     port: SERVICE_PORT,
+    clusterIssuer: defaultClusterIssuer(ctx.cluster),
     paths: group.paths,
     middlewares: group.middlewares,
   });

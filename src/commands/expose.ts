@@ -5,6 +5,7 @@ import { dnsLabel, hostname } from '../config/schema.ts';
 import { appHosts, componentHosts } from '../config/hosts.ts';
 import { loadCluster } from '../config/load.ts';
 import { toYaml } from '../core/yaml.ts';
+import { defaultClusterIssuer } from '../core/conventions.ts';
 import type { K8sObject } from '../core/types.ts';
 import { UsageError } from '../errors.ts';
 import type { Context } from './context.ts';
@@ -74,6 +75,7 @@ export async function expose(options: ExposeOptions, ctx: Context): Promise<Expo
     host: options.host,
     namespace,
     port,
+    clusterIssuer: defaultClusterIssuer(config),
     ...(paths.length > 0 && { paths }),
     ...(middlewares.length > 0 && { middlewares: middlewares.map((m) => middlewareAnnotationValue(m, namespace)) }),
   });

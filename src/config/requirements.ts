@@ -1,6 +1,7 @@
 import type { ConfigIssue } from '../errors.ts';
 import type { ClusterConfig } from './schema.ts';
 import { formatPath } from './paths.ts';
+import { usesLocalCa } from '../core/conventions.ts';
 
 interface Requirement {
   component: string;
@@ -28,7 +29,8 @@ export function declarationRequirements(config: ClusterConfig): Requirement[] {
     if (app.host) {
       requirements.push({ component: 'traefik', path: ['apps', i, 'host'], role: 'routes the public host to the app' });
       requirements.push({ component: 'cert-manager', path: ['apps', i, 'host'], role: "issues the host's TLS certificate" });
-      requirements.push({ component: 'external-dns', path: ['apps', i, 'host'], role: "publishes the host's DNS record" });
+      // With the local CA the hosts are local names (*.localtest.me) that no public DNS holds: nothing to publish.
+      if (!usesLocalCa(config)) requirements.push({ component: 'external-dns', path: ['apps', i, 'host'], role: "publishes the host's DNS record" });
     }
     if (app.database)
       requirements.push({ component: 'clustersecret', path: ['apps', i, 'database'], role: "copies the database credentials into the app's namespaces" });

@@ -310,6 +310,19 @@ const cache = z.strictObject({
   stages: dataStages({}),
 });
 
+/**
+ * A GitHub team slug of the sso component's organisation (oauth2-proxy reads a user's teams as "<org>:<slug>",
+ * oauth2-proxy v7.15.3 providers/github.go getTeams).
+ */
+export const githubTeam = z.string().regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, {
+  error: 'must be a GitHub team slug such as "platform-team" (lowercase, as in the team\'s URL)',
+});
+
+/** `sso: true` puts a host behind the sso component's GitHub login; a list of teams admits only their members (src/core/sso.ts). */
+export const ssoOption = z.union([z.literal(true), z.array(githubTeam).min(1, { error: 'lists no team: use true to admit every member of the organisation' })], {
+  error: 'must be true (every member of the GitHub organisation) or a list of GitHub team slugs such as ["platform"]',
+});
+
 const app = z.strictObject({
   name: dnsLabel.max(40, { error: 'must be at most 40 characters: it also names the app\'s Kargo project and Argo CD Applications' }),
   image: imageRepository,
@@ -394,6 +407,8 @@ const app = z.strictObject({
     })
     .optional(),
   volumes: z.array(appVolume).default([]),
+  /** The app's host behind the sso component's login (every route of it). */
+  sso: ssoOption.optional(),
   // Network: egress, routes; migrations (src/apps/network.ts, src/apps/migrate.ts).
   ...networkShape,
   // Environment contract: renames, connection URLs, consumer group (src/apps/env.ts).
@@ -411,6 +426,8 @@ export const commonComponentOptions = {
   needs: z.array(z.string()).optional(),
   values: z.record(z.string(), z.unknown()).optional(),
   extraObjects: z.array(k8sObject).optional(),
+  /** Every public host the component publishes, behind the sso component's login (src/core/sso.ts). */
+  sso: ssoOption.optional(),
 };
 
 export interface CommonComponentOptions {
@@ -418,6 +435,7 @@ export interface CommonComponentOptions {
   needs?: string[];
   values?: Record<string, unknown>;
   extraObjects?: K8sObject[];
+  sso?: true | string[];
 }
 
 const httpsURL = z.url({ protocol: /^https$/ });
@@ -432,6 +450,56 @@ const gitRepoURL = z.string().superRefine((value, ctx) => {
     });
   else if (!httpsURL.safeParse(value).success)
     ctx.addIssue({ code: 'custom', message: 'must be an https URL of the git repository Argo CD pulls from' });
+});
+
+const chartRepoURL = z.string().superRefine((value, ctx) => {
+  if (/^http:\/\//i.test(value))
+    ctx.addIssue({
+      code: 'custom',
+      message: 'is a plain http URL: Argo CD would fetch the chart unencrypted, and anyone on the way could change what it installs',
+      params: { hint: `use https: "${value.replace(/^http:/i, 'https:')}"` },
+    });
+  else if (!/^(https|oci):\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[^\s?#]*)?$/.test(value))
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be the URL of a Helm repository: https://... (a chart repository) or oci://... (an OCI registry)',
+      params: { hint: 'e.g. "https://stefanprodan.github.io/podinfo" or "oci://ghcr.io/stefanprodan/charts"' },
+    });
+});
+
+/** Helm's semver, without ranges: Argo CD reads a range in targetRevision and would install new releases unreviewed. */
+const exactChartVersion = z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, {
+  error: 'must be an exact chart version such as "6.9.2": a range or "latest" would let Argo CD install a new upstream release nobody reviewed',
+});
+
+/** A DNS-1123 subdomain, as Kubernetes names Deployments, StatefulSets and DaemonSets. */
+const objectName = z
+  .string()
+  .regex(HOSTNAME, { error: 'must be a Kubernetes object name: lowercase letters, digits, "-" and ".", at most 253 characters' });
+
+/** Any other Helm chart, rendered as a component of its own (src/config/charts.ts). */
+const userChart = z.strictObject({
+  /** Names its Argo CD Application, Helm release, default namespace and manifests folder, like a component id. */
+  name: dnsLabel,
+  repo: chartRepoURL,
+  chart: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'must be a chart name such as "podinfo" (no repository, no "/")' }),
+  version: exactChartVersion,
+  namespace: dnsLabel.optional(),
+  /** Shown in the catalogue and by doctor. */
+  description: z.string().min(1).optional(),
+  values: z.record(z.string(), z.unknown()).optional(),
+  /** Components or other charts installed first: their sync wave comes before this chart's. */
+  needs: z.array(z.string()).default([]),
+  /** A folder under the schemas directory's crds/ holding the chart's CRDs, so validate knows the kinds it serves. */
+  crds: z
+    .string()
+    .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/, { error: 'must be a folder name under the schemas directory\'s crds/, such as "podinfo"' })
+    .optional(),
+  /** The workloads the chart runs, for doctor to check. */
+  health: z
+    .array(z.strictObject({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']), name: objectName, namespace: dnsLabel.optional() }))
+    .default([]),
+  extraObjects: z.array(k8sObject).optional(),
 });
 
 export const baseShape = {
@@ -456,6 +524,7 @@ export const baseShape = {
   topics: z.array(topic).default([]),
   caches: z.array(cache).default([]),
   apps: z.array(app).default([]),
+  charts: z.array(userChart).default([]),
   ...deliveryShape,
   ...secretInputsShape,
 };
@@ -480,6 +549,7 @@ export type DatabaseConfig = Base['postgres']['databases'][number];
 export type PostgresServerConfig = Base['postgres']['servers'][number];
 export type TopicConfig = Base['topics'][number];
 export type CacheConfig = Base['caches'][number];
+export type UserChartConfig = Base['charts'][number];
 
 export interface EnabledComponent {
   options: Record<string, unknown>;

@@ -17,7 +17,7 @@ describe('resolveCluster', () => {
     expect(config.git).toEqual({ repoURL: 'https://git.example.org/infra.git', revision: 'main', path: 'rendered' });
     expect(config.apps[0]).toMatchObject({ port: 8080, replicas: 1, stages: ['production'], env: {} });
     expect(config.components['cert-manager']).toEqual({
-      options: { acmeEmail: 'ops@example.org', solver: 'designate', awsRegion: 'us-east-1', ingressClassName: 'traefik', recursiveNameservers: [], expiryAlertDays: 14 },
+      options: { acmeEmail: 'ops@example.org', issuer: 'letsencrypt', solver: 'designate', awsRegion: 'us-east-1', ingressClassName: 'traefik', recursiveNameservers: [], expiryAlertDays: 14 },
       common: { namespace: undefined, needs: undefined, values: undefined, extraObjects: undefined },
     });
     expect(graph.order).toEqual([

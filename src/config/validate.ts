@@ -81,7 +81,7 @@ export function resolveCluster(raw: unknown, registry: Registry, file?: string):
         Object.keys(components).map((id) => ({
           id,
           needs: componentNeeds(registry[id]!, components[id]!.options),
-          uses: (registry[id]!.uses?.(components[id]!.options) ?? []).map((used) => ({
+          uses: (registry[id]!.uses?.(components[id]!.options, { components }) ?? []).map((used) => ({
             id: used,
             path: formatPath(['components', id]),
             hint: `enable it with components: { "${used}": {} }, or change components[${JSON.stringify(id)}]'s options so it does not need it`,

@@ -1,4 +1,5 @@
 /** Names every component agrees on, so cross-references line up without configuration. */
+import type { ClusterConfig } from '../config/schema.ts';
 
 /** The ClusterSecretStore that serves the secret inputs `plinth secrets` puts in the store namespace. */
 export const SECRET_STORE = 'plinth-secrets';
@@ -6,6 +7,20 @@ export const SECRETS_NAMESPACE = 'plinth-secrets';
 
 export const DEFAULT_INGRESS_CLASS = 'traefik';
 export const DEFAULT_CLUSTER_ISSUER = 'letsencrypt-prod';
+/** The ClusterIssuer of cert-manager's `issuer: 'local-ca'`: a CA made in the cluster, for clusters no public CA can reach. */
+export const LOCAL_CA_ISSUER = 'plinth-local-ca';
+
+/**
+ * Whether the cluster's certificates come from its own CA (cert-manager `issuer: 'local-ca'`): a laptop or lab cluster,
+ * whose hosts no public DNS publishes (names such as *.localtest.me resolve to 127.0.0.1 by themselves).
+ */
+export const usesLocalCa = (cluster: Pick<ClusterConfig, 'components'>): boolean =>
+  (cluster.components['cert-manager']?.options as { issuer?: string } | undefined)?.issuer === 'local-ca';
+
+/** The ClusterIssuer a public Ingress names unless its component says otherwise: the one cert-manager's `issuer` renders. */
+export function defaultClusterIssuer(cluster: Pick<ClusterConfig, 'components'>): string {
+  return usesLocalCa(cluster) ? LOCAL_CA_ISSUER : DEFAULT_CLUSTER_ISSUER;
+}
 
 /** The annotations of the seed's example Ingress: DNS record, HTTPS entrypoint and certificate. */
 export function publicIngressAnnotations(host: string, clusterIssuer = DEFAULT_CLUSTER_ISSUER): Record<string, string> {

@@ -83,7 +83,7 @@ export interface Component<S extends AnyZodObject = AnyZodObject, O = z.output<S
    * Components that must be enabled for this one to work, without ordering it after them: for a pair
    * that refer to each other (cert-manager's issuers use the Designate webhook, which needs cert-manager).
    */
-  uses?: (options: O) => ComponentId[];
+  uses?: (options: O, cluster?: Pick<ClusterConfig, 'components'>) => ComponentId[];
   conflicts?: readonly ComponentId[];
   /** Typed knobs: a zod object whose fields all have defaults or are optional. */
   options: S;

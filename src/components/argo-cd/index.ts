@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { hostname } from '../../config/schema.ts';
 import {
-  DEFAULT_CLUSTER_ISSUER,
   DEFAULT_INGRESS_CLASS,
+  defaultClusterIssuer,
   externalSecret,
   publicIngressAnnotations,
+  usesLocalCa,
 } from '../../core/conventions.ts';
 import { IGNORE_HEALTHCHECK } from '../../core/argo.ts';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
@@ -62,7 +63,8 @@ const options = z.strictObject({
   host: hostname.optional(),
   ingress: z.boolean().default(true),
   ingressClassName: z.string().default(DEFAULT_INGRESS_CLASS),
-  clusterIssuer: z.string().default(DEFAULT_CLUSTER_ISSUER),
+  /** Default: the issuer components["cert-manager"].issuer renders (letsencrypt-prod, or plinth-local-ca). */
+  clusterIssuer: z.string().optional(),
   /** How often Argo CD polls git; the seed's team was rate-limited by GitHub. */
   reconciliation: z
     .string()
@@ -75,8 +77,10 @@ export const argoCd = defineComponent({
   description: 'Argo CD: syncs the rendered tree (app of apps) into the cluster',
   namespace: 'argocd',
   needs: [],
-  // Argo CD comes first (it syncs everything else), so its Ingress only requires these, not an order.
-  uses: (options) => (options.ingress ? ['traefik', 'cert-manager', 'external-dns'] : []),
+  // Argo CD comes first (it syncs everything else), so its Ingress only requires these, not an order. With the local
+  // CA no public DNS publishes the host, so external-dns is not one of them.
+  uses: (options, cluster) =>
+    options.ingress ? ['traefik', 'cert-manager', ...(cluster && usesLocalCa(cluster) ? [] : ['external-dns'])] : [],
   options,
   chart: ({ cluster, options }) => {
     const host = options.host ?? `argocd.${cluster.domain}`;
@@ -106,7 +110,7 @@ export const argoCd = defineComponent({
                 hostname: host,
                 // Served only once traefik (same wave) has a load balancer: not a part of Argo CD's own health,
                 // which gates every later wave. doctor checks the route with traefik and external-dns.
-                annotations: { ...publicIngressAnnotations(host, options.clusterIssuer), [IGNORE_HEALTHCHECK]: 'true' },
+                annotations: { ...publicIngressAnnotations(host, options.clusterIssuer ?? defaultClusterIssuer(cluster)), [IGNORE_HEALTHCHECK]: 'true' },
                 extraTls: [{ hosts: [host], secretName: 'argocd-tls' }],
               }
             : { enabled: false },

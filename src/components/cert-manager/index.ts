@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
 import { certManagerAlerts, certManagerTargets } from './alerts.ts';
 import { awsRegion, CLOUDFLARE_TOKEN, providerInput, providerSecret, ROUTE53_CREDENTIALS } from '../external-dns/providers.ts';
+import { LOCAL_CA_ISSUER } from '../../core/conventions.ts';
 
 export const ACME_SERVERS = {
   'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
@@ -12,6 +13,11 @@ export const ACME_SERVERS = {
 export const DESIGNATE_SOLVER = { groupName: 'acme.syseleven.de', solverName: 'designatedns' } as const;
 
 const options = z.strictObject({
+  /**
+   * Where certificates come from: Let's Encrypt (ACME, through `solver`), or a CA cert-manager makes inside the cluster
+   * (a laptop or lab cluster no public CA can reach; browsers trust it only once its certificate is imported).
+   */
+  issuer: z.enum(['letsencrypt', 'local-ca']).default('letsencrypt'),
   /** Let's Encrypt account email: expiry notices and account recovery. */
   acmeEmail: z.email({ error: 'must be an email address for the Let\'s Encrypt account' }),
   /**
@@ -55,7 +61,37 @@ function acmeSolver(options: Options): Record<string, unknown> {
 }
 
 /** The DNS provider whose credential the solver reads from the store, if any. */
-const storeProvider = (options: Options) => (options.solver === 'cloudflare' || options.solver === 'route53' ? options.solver : undefined);
+const storeProvider = (options: Options) =>
+  options.issuer === 'letsencrypt' && (options.solver === 'cloudflare' || options.solver === 'route53') ? options.solver : undefined;
+
+const SELF_SIGNED_ISSUER = 'plinth-selfsigned';
+
+/**
+ * A CA of the cluster's own, as cert-manager documents bootstrapping one (cert-manager website
+ * content/docs/configuration/selfsigned.md, "Bootstrapping CA Issuers"): a self-signed ClusterIssuer signs the CA
+ * Certificate, whose Secret the CA ClusterIssuer signs every Ingress certificate with. A ClusterIssuer reads that Secret
+ * from cert-manager's own namespace (its --cluster-resource-namespace), where the Certificate puts it. Fields: the pinned
+ * CRDs cert-manager.io_clusterissuers.yaml (spec.selfSigned, spec.ca.secretName) and cert-manager.io_certificates.yaml.
+ */
+function localCa(namespace: string): K8sObject[] {
+  return [
+    { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: SELF_SIGNED_ISSUER }, spec: { selfSigned: {} } },
+    {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: LOCAL_CA_ISSUER, namespace },
+      spec: {
+        isCA: true,
+        commonName: LOCAL_CA_ISSUER,
+        secretName: LOCAL_CA_ISSUER,
+        duration: '87600h',
+        privateKey: { algorithm: 'ECDSA', size: 256 },
+        issuerRef: { name: SELF_SIGNED_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      },
+    },
+    { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: LOCAL_CA_ISSUER }, spec: { ca: { secretName: LOCAL_CA_ISSUER } } },
+  ];
+}
 
 function clusterIssuer(name: keyof typeof ACME_SERVERS, options: Options): K8sObject {
   const solver = acmeSolver(options);
@@ -79,7 +115,7 @@ export const certManager = defineComponent({
   description: "cert-manager: Let's Encrypt certificates for public ingresses",
   namespace: 'cert-manager',
   needs: (options) => (storeProvider(options) ? ['external-secrets'] : []),
-  uses: (options) => (options.solver === 'designate' ? ['designate-webhook'] : []),
+  uses: (options) => (options.issuer === 'letsencrypt' && options.solver === 'designate' ? ['designate-webhook'] : []),
   options,
   chart: ({ options }) => ({
     repoURL: 'https://charts.jetstack.io',
@@ -95,6 +131,7 @@ export const certManager = defineComponent({
     },
   }),
   resources: ({ namespace, options }) => {
+    if (options.issuer === 'local-ca') return localCa(namespace);
     const provider = storeProvider(options);
     return [clusterIssuer('letsencrypt-staging', options), clusterIssuer('letsencrypt-prod', options), ...(provider ? [providerSecret(provider, namespace)] : [])];
   },
@@ -102,12 +139,20 @@ export const certManager = defineComponent({
     const provider = storeProvider(options);
     return provider ? [providerInput(provider, cluster)] : [];
   },
-  health: ({ namespace }) => [
+  health: ({ namespace, options }) => [
     { description: 'controller', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cert-manager', namespace },
     { description: 'admission webhook', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cert-manager-webhook', namespace },
     { description: 'CA injector', apiVersion: 'apps/v1', kind: 'Deployment', name: 'cert-manager-cainjector', namespace },
-    { description: "Let's Encrypt staging issuer", apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: 'letsencrypt-staging' },
-    { description: "Let's Encrypt production issuer", apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: 'letsencrypt-prod' },
+    ...(options.issuer === 'local-ca'
+      ? [
+          { description: 'self-signed issuer of the local CA', apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: SELF_SIGNED_ISSUER },
+          { description: 'local CA certificate', apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: LOCAL_CA_ISSUER, namespace },
+          { description: 'local CA issuer', apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: LOCAL_CA_ISSUER },
+        ]
+      : [
+          { description: "Let's Encrypt staging issuer", apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: 'letsencrypt-staging' },
+          { description: "Let's Encrypt production issuer", apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: 'letsencrypt-prod' },
+        ]),
   ],
   alerts: ({ options }) => certManagerAlerts(options.expiryAlertDays),
   scrapeTargets: certManagerTargets,

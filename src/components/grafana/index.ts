@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { hostname } from '../../config/schema.ts';
-import { DEFAULT_INGRESS_CLASS, externalSecret, publicIngressAnnotations } from '../../core/conventions.ts';
+import { DEFAULT_INGRESS_CLASS, defaultClusterIssuer, externalSecret, publicIngressAnnotations } from '../../core/conventions.ts';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
 import { ConfigError } from '../../errors.ts';
 import type { ClusterConfig } from '../../config/schema.ts';
@@ -112,8 +112,8 @@ function stackOf(cluster: ClusterConfig, options: Options) {
 
 const instanceSelector = { matchLabels: { ...INSTANCE_LABEL } };
 
-function grafanaInstance(ctx: { namespace: string; host: string; url: string; adminLogin: boolean; options: Options }): K8sObject {
-  const { namespace, host, url, adminLogin, options } = ctx;
+function grafanaInstance(ctx: { namespace: string; host: string; url: string; adminLogin: boolean; clusterIssuer: string; options: Options }): K8sObject {
+  const { namespace, host, url, adminLogin, clusterIssuer, options } = ctx;
   const metadata = { name: GRAFANA_NAME, namespace, labels: { ...INSTANCE_LABEL } };
   if (!options.install) {
     return {
@@ -139,7 +139,7 @@ function grafanaInstance(ctx: { namespace: string; host: string; url: string; ad
         log: { mode: 'console' },
       },
       ingress: {
-        metadata: { annotations: publicIngressAnnotations(host) },
+        metadata: { annotations: publicIngressAnnotations(host, clusterIssuer) },
         spec: {
           ingressClassName: DEFAULT_INGRESS_CLASS,
           rules: [
@@ -204,7 +204,7 @@ export const grafana = defineComponent({
         },
       ]);
     const objects: K8sObject[] = [
-      grafanaInstance({ namespace, host, url: stack.url, adminLogin: stack.adminFrom !== undefined, options }),
+      grafanaInstance({ namespace, host, url: stack.url, adminLogin: stack.adminFrom !== undefined, clusterIssuer: defaultClusterIssuer(cluster), options }),
       externalSecret({
         name: DISCORD_WEBHOOK_INPUT,
         namespace,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { hostname } from '../../config/schema.ts';
 import {
-  DEFAULT_CLUSTER_ISSUER,
   DEFAULT_INGRESS_CLASS,
+  defaultClusterIssuer,
   externalSecret,
   generatedSecret,
   publicIngressAnnotations,
@@ -29,7 +29,8 @@ const options = z.strictObject({
   /** Expose the UI and API through Traefik with a Let's Encrypt certificate; off means `kubectl port-forward` only. */
   ingress: z.boolean().default(true),
   ingressClassName: z.string().default(DEFAULT_INGRESS_CLASS),
-  clusterIssuer: z.string().default(DEFAULT_CLUSTER_ISSUER),
+  /** Default: the issuer components["cert-manager"].issuer renders (letsencrypt-prod, or plinth-local-ca). */
+  clusterIssuer: z.string().optional(),
 });
 
 type Options = z.output<typeof options>;
@@ -73,7 +74,7 @@ export const kargo = defineComponent({
                 ingress: {
                   enabled: true,
                   ingressClassName: options.ingressClassName,
-                  annotations: publicIngressAnnotations(host, options.clusterIssuer),
+                  annotations: publicIngressAnnotations(host, options.clusterIssuer ?? defaultClusterIssuer(cluster)),
                   pathType: 'Prefix',
                   tls: { enabled: true, selfSignedCert: false, secretName: INGRESS_TLS_SECRET },
                 },

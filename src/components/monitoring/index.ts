@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { hostname, quantity, quantityValue, type ClusterConfig } from '../../config/schema.ts';
 import { chartServiceMonitor, type ScrapeTarget } from '../../core/alerts.ts';
-import { DEFAULT_CLUSTER_ISSUER, DEFAULT_INGRESS_CLASS, generatedSecret, publicIngressAnnotations } from '../../core/conventions.ts';
+import { DEFAULT_INGRESS_CLASS, defaultClusterIssuer, generatedSecret, publicIngressAnnotations } from '../../core/conventions.ts';
 import { defineComponent, type HealthCheck } from '../../core/types.ts';
 import { stackTargets as providerStackTargets } from '../grafana/alerts.ts';
 
@@ -97,7 +97,8 @@ const options = z.strictObject({
       /** Expose Grafana through Traefik with a Let's Encrypt certificate; off means `kubectl port-forward` only. */
       ingress: z.boolean().default(true),
       ingressClassName: z.string().default(DEFAULT_INGRESS_CLASS),
-      clusterIssuer: z.string().default(DEFAULT_CLUSTER_ISSUER),
+      /** Default: the issuer components["cert-manager"].issuer renders (letsencrypt-prod, or plinth-local-ca). */
+      clusterIssuer: z.string().optional(),
       resources: resources.optional(),
     })
     .prefault({}),
@@ -222,7 +223,7 @@ export const monitoring = defineComponent({
                 ? {
                     enabled: true,
                     ingressClassName: grafana.ingressClassName,
-                    annotations: publicIngressAnnotations(host, grafana.clusterIssuer),
+                    annotations: publicIngressAnnotations(host, grafana.clusterIssuer ?? defaultClusterIssuer(cluster)),
                     hosts: [host],
                     path: '/',
                     tls: [{ secretName: GRAFANA_TLS_SECRET, hosts: [host] }],

@@ -188,8 +188,8 @@ export function ingressIssuerRule(index: Index): Finding[] {
   for (const ingress of index.ofKind('networking.k8s.io', 'Ingress')) {
     const a = ingress.annotations;
     const where = configPath(ingress, index.cluster);
-    const prefix = where.app ? `the app's Ingress always uses letsencrypt-prod: enable components["cert-manager"], or ` : '';
     const cluster = a['cert-manager.io/cluster-issuer'];
+    const prefix = where.app ? `the app's Ingress uses ${cluster ?? 'letsencrypt-prod'}, which the cert-manager component renders: enable components["cert-manager"], or ` : '';
     if (cluster !== undefined) {
       const f = issuerFinding(index, ingress, pointer('metadata', 'annotations', 'cert-manager.io/cluster-issuer'), 'ref/ingress-issuer', { name: cluster, kind: 'ClusterIssuer', group: CERT_MANAGER }, prefix);
       if (f) out.push(f);
