@@ -76,6 +76,8 @@ export async function validate(options: ValidateOptions, ctx: ValidateContext): 
       (enabled.common.extraObjects ?? []).map((object, i) => ({ object, path: ['components', id, 'extraObjects', i] })),
     );
     findings.push(...(await checkValues([...valuesTargets(resolved.config, tree), ...applicationTargets(extraApplications)], { dir, file: source })));
+    const { chartCrdFindings } = await import('../config/charts.ts');
+    findings.push(...(await chartCrdFindings(resolved.config, dir, source)));
   }
   if (paths.length) {
     const { applicationTargets, checkValues } = await import('../validate/values.ts');

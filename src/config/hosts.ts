@@ -2,6 +2,7 @@ import { stageHost } from '../apps/workload.ts';
 import { deepMerge } from '../core/merge.ts';
 import type { K8sObject, RenderContext } from '../core/types.ts';
 import { formatPath } from './paths.ts';
+import { withUserCharts } from './charts.ts';
 import type { ClusterConfig, Registry } from './schema.ts';
 
 /** The annotation every public Ingress carries (core/conventions.ts publicIngressAnnotations): external-dns publishes it. */
@@ -25,6 +26,7 @@ export interface ClaimedHost {
  * component renders, so a new component with a public host is covered without a list to keep.
  */
 export function componentHosts(config: ClusterConfig, registry: Registry): ClaimedHost[] {
+  registry = withUserCharts(registry, config);
   const argoNamespace = config.components['argo-cd']?.common.namespace ?? registry['argo-cd']?.namespace ?? 'argocd';
   const claimed: ClaimedHost[] = [];
   for (const [id, enabled] of Object.entries(config.components)) {
@@ -44,7 +46,7 @@ export function componentHosts(config: ClusterConfig, registry: Registry): Claim
     const chart = component.chart?.(ctx);
     collectHosts(chart ? deepMerge(chart.values, enabled.common.values ?? {}) : enabled.common.values, own);
     for (const object of component.resources?.(ctx) ?? []) collectHosts(object, own);
-    const component_ = formatPath(['components', id]);
+    const component_ = formatPath(enabled.path ?? ['components', id]);
     for (const host of own)
       claimed.push({
         host,
@@ -56,7 +58,7 @@ export function componentHosts(config: ClusterConfig, registry: Registry): Claim
       const hosts = new Set<string>();
       collectHosts(object, hosts);
       for (const host of hosts)
-        if (!own.has(host)) claimed.push({ host, owner: `an Ingress in ${component_}.extraObjects`, path: formatPath(['components', id, 'extraObjects', i]) });
+        if (!own.has(host)) claimed.push({ host, owner: `an Ingress in ${component_}.extraObjects`, path: formatPath([...(enabled.path ?? ['components', id]), 'extraObjects', i]) });
     });
   }
   return claimed;

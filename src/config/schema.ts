@@ -554,6 +554,8 @@ export type UserChartConfig = Base['charts'][number];
 export interface EnabledComponent {
   options: Record<string, unknown>;
   common: CommonComponentOptions;
+  /** Where the config declares it, when not at components.<id>: `['charts', i]` for a chart. */
+  path?: (string | number)[];
 }
 
 /** Where a resolved cluster runs: one entry of `environments` (src/config/environments.ts), without its overrides. */

@@ -10,6 +10,7 @@ import { appHosts, componentHosts, hostCollisions } from './hosts.ts';
 import { formatPath, suggestion } from './paths.ts';
 import { toPlainData } from './plain.ts';
 import { requirementIssues } from './requirements.ts';
+import { chartIssues, enabledCharts, withUserCharts } from './charts.ts';
 import { workloadIssues } from '../apps/workload-checks.ts';
 import { imageIssues } from '../apps/images.ts';
 import { networkIssues } from '../apps/network-options.ts';
@@ -65,6 +66,15 @@ export function resolveCluster(raw: unknown, registry: Registry, file?: string):
     }
     issues.push(...componentIssues(components));
   }
+  // From here on each chart is a component of its own (src/config/charts.ts, docs/adr/0007-charts-as-components.md).
+  if (base.success) {
+    const declared = base.data as Pick<ClusterConfig, 'charts'>;
+    issues.push(...chartIssues(declared, registry));
+    const charts = enabledCharts(declared, registry);
+    issues.push(...componentIssues(charts));
+    Object.assign(components, charts);
+    registry = withUserCharts(registry, declared);
+  }
   const config = base.success ? ({ ...(base.data as Omit<ClusterConfig, 'components'>), components } as ClusterConfig) : undefined;
   if (config) issues.push(...semanticIssues(config));
   if (config) issues.push(...workloadIssues(config, input));
@@ -88,6 +98,7 @@ export function resolveCluster(raw: unknown, registry: Registry, file?: string):
           })),
           extraNeeds: components[id]!.common.needs,
           conflicts: registry[id]!.conflicts,
+          ...(components[id]!.path && { path: components[id]!.path }),
         })),
         Object.keys(registry),
       )
@@ -344,8 +355,8 @@ function semanticIssues(config: ClusterConfig): ConfigIssue[] {
 function componentIssues(components: Record<string, EnabledComponent>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const [id, component] of Object.entries(components)) {
-    issues.push(...extraObjectIssues(component.common.extraObjects ?? [], ['components', id, 'extraObjects']));
-    issues.push(...int32Issues(component.options, ['components', id]));
+    issues.push(...extraObjectIssues(component.common.extraObjects ?? [], [...(component.path ?? ['components', id]), 'extraObjects']));
+    issues.push(...int32Issues(component.options, component.path ?? ['components', id]));
   }
   return issues;
 }

@@ -12,6 +12,8 @@ export interface GraphNode {
   conflicts?: readonly ComponentId[];
   /** Components that must be enabled, with no ordering between them. */
   uses?: readonly { id: ComponentId; path: string; hint: string }[];
+  /** Where the config declares it, when not at components.<id> (a chart: `['charts', i]`). */
+  path?: readonly (string | number)[];
 }
 
 export interface ResolvedGraph {
@@ -25,7 +27,7 @@ export interface ResolvedGraph {
 
 export type GraphResult = { ok: true; graph: ResolvedGraph } | { ok: false; issues: ConfigIssue[] };
 
-const componentPath = (id: ComponentId, ...rest: (string | number)[]) => formatPath(['components', id, ...rest]);
+const nodePath = (node: GraphNode | undefined, id: ComponentId, ...rest: (string | number)[]) => formatPath([...(node?.path ?? ['components', id]), ...rest]);
 
 /**
  * Orders the enabled components by their dependencies. Reports every missing, unknown and conflicting
@@ -38,15 +40,15 @@ export function resolveGraph(nodes: readonly GraphNode[], known: readonly Compon
 
   for (const node of [...nodes].sort((a, b) => compareStrings(a.id, b.id))) {
     const direct: ComponentId[] = [];
-    const declared = node.needs.map((id) => ({ id, path: componentPath(node.id), declared: true }));
-    const added = (node.extraNeeds ?? []).map((id, i) => ({ id, path: componentPath(node.id, 'needs', i), declared: false }));
+    const declared = node.needs.map((id) => ({ id, path: nodePath(node, node.id), declared: true }));
+    const added = (node.extraNeeds ?? []).map((id, i) => ({ id, path: nodePath(node, node.id, 'needs', i), declared: false }));
     for (const need of [...declared, ...added]) {
       if (need.id === node.id) {
         issues.push({ path: need.path, message: `"${node.id}" cannot need itself`, hint: 'remove this entry' });
       } else if (!known.includes(need.id)) {
         issues.push({
           path: need.path,
-          message: `needs "${need.id}", which is not a Plinth component`,
+          message: `needs "${need.id}", which is not a Plinth component${node.path ? ' nor a chart in charts' : ''}`,
           hint: suggestion(need.id, known, 'component'),
         });
       } else if (!enabled.has(need.id)) {
@@ -66,7 +68,7 @@ export function resolveGraph(nodes: readonly GraphNode[], known: readonly Compon
     for (const other of node.conflicts ?? []) {
       if (enabled.has(other) && node.id < other) {
         issues.push({
-          path: componentPath(node.id),
+          path: nodePath(node, node.id),
           message: `"${node.id}" conflicts with "${other}", which is also enabled`,
           hint: `enable only one of "${node.id}" and "${other}"`,
         });
@@ -78,7 +80,7 @@ export function resolveGraph(nodes: readonly GraphNode[], known: readonly Compon
   for (const cycle of findCycles(needs)) {
     const [first] = cycle;
     issues.push({
-      path: componentPath(first!, 'needs'),
+      path: nodePath(enabled.get(first!), first!, 'needs'),
       message: `dependency cycle: ${[...cycle, first].join(' -> ')}`,
       hint: 'remove one of these needs so the components can be installed in order',
     });

@@ -12,6 +12,7 @@ import { APP_LABEL } from '../apps/workload.ts';
 import { describeObject, type ChartSource, type ComponentId, type HealthCheck, type K8sObject, type RenderContext, type SecretInput } from './types.ts';
 import { unscrapedMetrics, type AlertRule, type OwnedAlert, type OwnedTarget, type ScrapeTarget } from './alerts.ts';
 import { metricNames } from './promql.ts';
+import { withUserCharts } from '../config/charts.ts';
 
 export { describeObject };
 
@@ -81,6 +82,8 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
   // Commands that only read the objects (doctor) skip serialising them: most of a large render's time.
   const writeFiles = options.files !== false;
   const { config, graph } = resolved;
+  // The config's charts are components too (src/config/charts.ts), whichever registry the caller holds.
+  registry = withUserCharts(registry, config);
   const root = config.git.path;
   const argoNamespace = config.components['argo-cd']?.common.namespace ?? registry['argo-cd']?.namespace ?? 'argocd';
   const objects: RenderedObject[] = [];
@@ -127,11 +130,12 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
       ...(component.collectAlerts?.(ctx, monitoring.alerts) ?? []),
     ];
     const own = [...generated, ...(enabled.common.extraObjects ?? [])];
+    const declaredAt = enabled.path ?? ['components', id];
     own.forEach((object, i) => {
       const origin =
         i < generated.length
-          ? { path: formatPath(['components', id]), source: `component "${id}"` }
-          : { path: formatPath(['components', id, 'extraObjects', i - generated.length]), source: formatPath(['components', id, 'extraObjects', i - generated.length]) };
+          ? { path: formatPath(declaredAt), source: `component "${id}"` }
+          : { path: formatPath([...declaredAt, 'extraObjects', i - generated.length]), source: formatPath([...declaredAt, 'extraObjects', i - generated.length]) };
       add(`manifests/${id}/${objectFileName(object, namespace)}`, id, keepData(ownedObject(object, { [COMPONENT_LABEL]: id })), { ...origin, namespace });
     });
 

@@ -133,4 +133,5 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   'values/schema': "A Helm values override the pinned chart's values.schema.json refuses",
   'values/unknown-key': "A Helm values key the pinned chart's default values.yaml does not list: Helm ignores a key no template reads",
   'values/unchecked': 'Helm values not checked: no values files of the pinned chart in the schemas directory',
+  'charts/crds-missing': "A chart's crds folder is missing from the schemas directory, so the kinds it serves are unknown",
 };

@@ -67,7 +67,7 @@ export function valuesTargets(cluster: ClusterConfig, tree: RenderedTree): Value
       if (!isPlain(user) || Object.keys(user).length === 0 || !source?.targetRevision) return;
       targets.push({ path, chart, version: source.targetRevision, user, rendered: source.helm?.valuesObject ?? {} });
     };
-    if (component.chart) add(enabled.common.values, ['components', component.id, 'values'], component.chart.chart);
+    if (component.chart) add(enabled.common.values, [...(enabled.path ?? ['components', component.id]), 'values'], component.chart.chart);
     for (const { option, chart } of OPTION_VALUES[component.id] ?? []) add(enabled.options[option], ['components', component.id, option], chart);
   }
   return targets;
