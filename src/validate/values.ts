@@ -37,10 +37,14 @@ const pointer = (path: PathSegment[]) => path.map((s) => `/${String(s).replace(/
 
 /**
  * Options of a component that pass values to a second chart it renders itself, by option name and chart:
- * istio renders istiod's Application (src/components/istio/index.ts).
+ * istio renders istiod's Application, and istio-cni's and ztunnel's in ambient mode (src/components/istio/index.ts).
  */
 const OPTION_VALUES: Record<string, { option: string; chart: string }[]> = {
-  istio: [{ option: 'istiodValues', chart: 'istiod' }],
+  istio: [
+    { option: 'istiodValues', chart: 'istiod' },
+    { option: 'cniValues', chart: 'cni' },
+    { option: 'ztunnelValues', chart: 'ztunnel' },
+  ],
 };
 
 interface HelmSource {
