@@ -15,6 +15,7 @@ import { keda } from './keda/index.ts';
 import { logging } from './logging/index.ts';
 import { monitoring } from './monitoring/index.ts';
 import { redpanda } from './redpanda/index.ts';
+import { runners } from './runners/index.ts';
 import { secretGenerator } from './secret-generator/index.ts';
 import { traefik } from './traefik/index.ts';
 import { valkey } from './valkey/index.ts';
@@ -38,6 +39,7 @@ export const registry = {
   logging,
   monitoring,
   redpanda,
+  runners,
   'secret-generator': secretGenerator,
   traefik,
   valkey,

@@ -342,6 +342,18 @@ const valkeyCluster: Assessor = (object, status) => {
   return byReady(object);
 };
 
+/**
+ * ARC's AutoscalingRunnerSet (actions.github.com/v1alpha1, apis/actions.github.com/v1alpha1/autoscalingrunnerset_types.go
+ * at 0.14.2): Pending until the controller has registered the scale set with GitHub and started its listener, Running
+ * after, Outdated when its runners no longer match the scale set and the controller has cleaned them up.
+ */
+const autoscalingRunnerSet: Assessor = (_object, status) => {
+  const counts = `${status.currentRunners ?? 0} runners (${status.runningEphemeralRunners ?? 0} running, ${status.pendingEphemeralRunners ?? 0} pending, ${status.failedEphemeralRunners ?? 0} failed)`;
+  if (status.phase === 'Running') return ok(`running: ${counts}`);
+  if (status.phase === 'Outdated') return is('Degraded', 'outdated: the controller removed its runners; delete the AutoscalingRunnerSet so Argo CD re-creates it');
+  return is('Progressing', 'not registered with GitHub yet (the controller needs its GitHub credentials and GitHub to answer)');
+};
+
 /** Objects that have no status worth reading: their existence is their health. */
 const exists: Assessor = () => ok('exists');
 
@@ -388,6 +400,7 @@ const ASSESSORS: Record<string, Assessor> = {
   'valkey.io/ValkeyCluster': valkeyCluster,
   'eraser.sh/ImageJob': imageJob,
   'eraser.sh/ImageList': imageList,
+  'actions.github.com/AutoscalingRunnerSet': autoscalingRunnerSet,
   'logging.banzaicloud.io/ClusterOutput': loggingResource,
   'logging.banzaicloud.io/ClusterFlow': loggingResource,
   'grafana.integreatly.org/Grafana': grafana,

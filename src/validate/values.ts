@@ -182,11 +182,15 @@ const READ_BUT_UNLISTED: Record<string, string[][]> = {
  * manifests/charts/istio-control/istio-discovery/templates/configmap.yaml:79 at 1.30.3); Argo CD's chart writes
  * `configs.cm`, `configs.params` and `configs.rbac`, less `create` and `annotations`, into the argocd-cm,
  * argocd-cmd-params-cm and argocd-rbac-cm ConfigMaps (argoproj/argo-helm charts/argo-cd/templates/_helpers.tpl
- * `argo-cd.config.cm` and line 257, templates/argocd-configs/argocd-rbac-cm.yaml:15, at argo-cd-10.1.1).
+ * `argo-cd.config.cm` and line 257, templates/argocd-configs/argocd-rbac-cm.yaml:15, at argo-cd-10.1.1). ARC's
+ * gha-runner-scale-set renders every key of `template.spec` into the runner pods' spec (actions/actions-runner-controller
+ * charts/gha-runner-scale-set/templates/autoscalingrunnerset.yaml `range $key, $val := .Values.template.spec`, and
+ * `.Values.template.spec.volumes` in templates/_helpers.tpl, at gha-runner-scale-set-0.14.2): a PodTemplateSpec's keys.
  */
 const PASSED_WHOLE: Record<string, string[][]> = {
   istiod: [['meshConfig']],
   'argo-cd': [['configs', 'cm'], ['configs', 'params'], ['configs', 'rbac']],
+  'gha-runner-scale-set': [['template']],
 };
 
 /** The keys a chart accepts according to its default values.yaml, with the known gaps of that list left open. */
