@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/schema.ts';
 import { EVERYWHERE, parseCidr, PRIVATE_RANGES } from './cidr.ts';
 import { podLabels, SERVICE_PORT, stageHost, type StageContext } from './context.ts';
 import { exposeIngress } from './expose.ts';
+import { ssoMiddlewareReference } from '../core/sso.ts';
 import { defaultClusterIssuer } from '../core/conventions.ts';
 
 const inNamespace = (name: string, pods?: Record<string, string>) => ({
@@ -132,8 +133,11 @@ interface RouteGroup {
 function routeGroups(ctx: StageContext): RouteGroup[] {
   const { app, namespace } = ctx;
   const groups: RouteGroup[] = [];
+  // Sign-in first, on every route of the host: nothing reaches the app, or its other middlewares, before it.
+  const sso = app.sso ? [ssoMiddlewareReference(ctx.cluster, app.sso)] : [];
   (app.routes ?? [{ path: '/', stripPrefix: false, middlewares: [] }]).forEach((route, i) => {
     const chain = [
+      ...sso,
       ...(route.stripPrefix ? [`${namespace}-${stripMiddlewareName(app.name, i)}@kubernetescrd`] : []),
       ...route.middlewares.map((m) => middlewareAnnotationValue(m, namespace)),
     ];

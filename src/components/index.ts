@@ -17,6 +17,7 @@ import { monitoring } from './monitoring/index.ts';
 import { redpanda } from './redpanda/index.ts';
 import { runners } from './runners/index.ts';
 import { secretGenerator } from './secret-generator/index.ts';
+import { sso } from './sso/index.ts';
 import { traefik } from './traefik/index.ts';
 import { valkey } from './valkey/index.ts';
 
@@ -41,6 +42,7 @@ export const registry = {
   redpanda,
   runners,
   'secret-generator': secretGenerator,
+  sso,
   traefik,
   valkey,
 } as const;

@@ -319,7 +319,7 @@ export const githubTeam = z.string().regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, 
 });
 
 /** `sso: true` puts a host behind the sso component's GitHub login; a list of teams admits only their members (src/core/sso.ts). */
-export const ssoOption = z.union([z.literal(true), z.array(githubTeam).min(1, { error: 'lists no team: use true to admit every member of the organisation' })], {
+export const ssoOption = z.union([z.literal(true), z.array(githubTeam).refine((teams) => teams.length > 0, { error: 'lists no team', params: { hint: 'use true to admit every member of the organisation, or name the teams' } })], {
   error: 'must be true (every member of the GitHub organisation) or a list of GitHub team slugs such as ["platform"]',
 });
 

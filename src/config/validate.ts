@@ -10,6 +10,7 @@ import { appHosts, componentHosts, hostCollisions } from './hosts.ts';
 import { formatPath, suggestion } from './paths.ts';
 import { toPlainData } from './plain.ts';
 import { requirementIssues } from './requirements.ts';
+import { ssoIssues } from '../core/sso.ts';
 import { chartIssues, enabledCharts, withUserCharts } from './charts.ts';
 import { workloadIssues } from '../apps/workload-checks.ts';
 import { imageIssues } from '../apps/images.ts';
@@ -61,8 +62,8 @@ export function resolveCluster(raw: unknown, registry: Registry, file?: string):
   if (parsedComponents.success) {
     for (const [id, value] of Object.entries(parsedComponents.data)) {
       if (value === undefined) continue;
-      const { namespace, needs, values, extraObjects, ...options } = value as Record<string, never>;
-      components[id] = { options, common: { namespace, needs, values, extraObjects } };
+      const { namespace, needs, values, extraObjects, sso, ...options } = value as Record<string, never>;
+      components[id] = { options, common: { namespace, needs, values, extraObjects, ...(sso !== undefined && { sso }) } };
     }
     issues.push(...componentIssues(components));
   }
@@ -85,6 +86,8 @@ export function resolveCluster(raw: unknown, registry: Registry, file?: string):
   }
   // The components' hosts come from rendering their charts, which is only safe on an otherwise valid config.
   if (config) issues.push(...hostIssues(config, parsedComponents.success && issues.length === 0 ? registry : undefined));
+  // After the host checks: which hosts `sso` protects is found in the components' rendered charts too.
+  if (config) issues.push(...ssoIssues(config, parsedComponents.success && issues.length === 0 ? registry : undefined));
 
   const graphResult = parsedComponents.success
     ? resolveGraph(

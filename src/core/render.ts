@@ -12,6 +12,7 @@ import { APP_LABEL } from '../apps/workload.ts';
 import { describeObject, type ChartSource, type ComponentId, type HealthCheck, type K8sObject, type RenderContext, type SecretInput } from './types.ts';
 import { unscrapedMetrics, type AlertRule, type OwnedAlert, type OwnedTarget, type ScrapeTarget } from './alerts.ts';
 import { metricNames } from './promql.ts';
+import { withSso } from './sso.ts';
 import { withUserCharts } from '../config/charts.ts';
 
 export { describeObject };
@@ -129,7 +130,8 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
       ...targets.flatMap((t) => t.objects ?? []),
       ...(component.collectAlerts?.(ctx, monitoring.alerts) ?? []),
     ];
-    const own = [...generated, ...(enabled.common.extraObjects ?? [])];
+    // `sso` puts every host the component publishes behind the sign-in Middleware (src/core/sso.ts).
+    const own = withSso(config, enabled, [...generated, ...(enabled.common.extraObjects ?? [])]);
     const declaredAt = enabled.path ?? ['components', id];
     own.forEach((object, i) => {
       const origin =
@@ -145,7 +147,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
       argoNamespace,
       wave,
       git: config.git,
-      chart: chart && { ...chart, values: deepMerge(chart.values, enabled.common.values ?? {}) },
+      chart: chart && { ...chart, values: withSso(config, enabled, deepMerge(chart.values, enabled.common.values ?? {})) },
       hasManifests: own.length > 0,
     });
     if (application) add(`apps/${id}.yaml`, 'apps', application);

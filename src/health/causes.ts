@@ -139,6 +139,23 @@ export function dependencies(n: Node, snapshot: Snapshot, knowledge: Knowledge):
       }
       if (knowledge.ingressService && !((status.loadBalancer?.ingress ?? []) as unknown[]).length)
         deps.push(node(snapshot, 'v1', 'Service', knowledge.ingressService.name, knowledge.ingressService.namespace, 'the ingress controller publishes its address'));
+      for (const middleware of routerMiddlewares(o, snapshot))
+        if (forwardAuthOf(middleware)) deps.push(of(middleware, 'Traefik asks it before every request to the host (router.middlewares): sign-in'));
+      break;
+    }
+    case 'traefik.io/Middleware': {
+      const backend = o && forwardAuthOf(o);
+      if (!backend) break;
+      if (!snapshot.get('v1', 'Service', backend.service, backend.namespace)) {
+        deps.push(node(snapshot, 'v1', 'Service', backend.service, backend.namespace, 'its forwardAuth address'));
+        break;
+      }
+      // The proxy first, then what its pods read: a missing Secret stops new pods even while old ones still answer.
+      for (const d of backends(snapshot, backend.namespace, backend.service)) {
+        deps.push(of(d, 'answers its forwardAuth requests'));
+        for (const secret of podSecrets((d.spec as any)?.template))
+          deps.push(node(snapshot, 'v1', 'Secret', secret, d.metadata.namespace, `the pods of ${d.metadata.name} read it: they cannot start without it`));
+      }
       break;
     }
     case 'cert-manager.io/Certificate': {
@@ -340,11 +357,61 @@ export function dependencies(n: Node, snapshot: Snapshot, knowledge: Knowledge):
   return deps;
 }
 
+/**
+ * Where a Traefik forwardAuth Middleware sends its requests: the Service in `address`
+ * (traefik.io_middlewares.yaml spec.forwardAuth.address, e.g. http://oauth2-proxy.sso.svc.cluster.local:80/).
+ */
+function forwardAuthOf(middleware: K8sObject): { service: string; namespace: string } | undefined {
+  if (kindKey(middleware.apiVersion, middleware.kind) !== 'traefik.io/Middleware') return undefined;
+  const address = (middleware.spec as { forwardAuth?: { address?: string } } | undefined)?.forwardAuth?.address;
+  if (!address || !URL.canParse(address)) return undefined;
+  const [service, namespace] = new URL(address).hostname.split('.');
+  return service ? { service, namespace: namespace ?? middleware.metadata.namespace ?? 'default' } : undefined;
+}
+
+/**
+ * The Middleware objects an Ingress's router.middlewares annotation names, `<namespace>-<name>@kubernetescrd` as
+ * Traefik's CRD provider names them (apps/network.ts middlewareAnnotationValue), among those the snapshot holds.
+ */
+function routerMiddlewares(ingress: K8sObject | undefined, snapshot: Snapshot): K8sObject[] {
+  const names = (ingress?.metadata.annotations?.['traefik.ingress.kubernetes.io/router.middlewares'] ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+  if (names.length === 0) return [];
+  const middlewares = snapshot.list('traefik.io/v1alpha1', 'Middleware');
+  return names.flatMap((name) => middlewares.filter((m) => `${m.metadata.namespace}-${m.metadata.name}@kubernetescrd` === name));
+}
+
+/**
+ * Why a host behind sign-in (or the forwardAuth Middleware itself) cannot answer though its own status is fine:
+ * Traefik asks the sign-in proxy before every request, so a proxy that is gone, unavailable or cannot start (a
+ * Secret its pods read is missing) turns every request into an error.
+ */
+function signInProblem(object: K8sObject, snapshot: Snapshot): Assessment | undefined {
+  if (kindKey(object.apiVersion, object.kind) === 'networking.k8s.io/Ingress') {
+    for (const middleware of routerMiddlewares(object, snapshot)) {
+      const problem = signInProblem(middleware, snapshot);
+      if (problem) return { health: 'Degraded', message: `every request waits on the sign-in of Middleware ${middleware.metadata.namespace}/${middleware.metadata.name}, which cannot answer: ${problem.message}` };
+    }
+    return undefined;
+  }
+  const backend = forwardAuthOf(object);
+  if (!backend || snapshot.errors.has(kindKey('v1', 'Service'))) return undefined;
+  const where = `${backend.namespace}/${backend.service}`;
+  if (!snapshot.get('v1', 'Service', backend.service, backend.namespace)) return { health: 'Degraded', message: `its forwardAuth Service ${where} does not exist` };
+  for (const d of backends(snapshot, backend.namespace, backend.service)) {
+    const health = assess(d, { now: snapshot.now });
+    if (health.health !== 'Healthy') return { health: 'Degraded', message: `its forwardAuth Deployment ${d.metadata.namespace}/${d.metadata.name} is not available (${health.message})` };
+    const missing = snapshot.errors.has(kindKey('v1', 'Secret')) ? undefined : podSecrets((d.spec as any)?.template).find((secret) => !snapshot.get('v1', 'Secret', secret, d.metadata.namespace));
+    if (missing) return { health: 'Degraded', message: `the pods of its forwardAuth Deployment ${d.metadata.namespace}/${d.metadata.name} cannot start: Secret ${missing} does not exist` };
+  }
+  return undefined;
+}
+
 /** The health of a node in a chain: its own rule, Missing when absent, or what its manager reported. */
 export function assessNode(n: Node, snapshot: Snapshot): Assessment {
   if (n.object) {
     const own = assess(n.object, { now: snapshot.now, lookup: (v, k, name, ns) => snapshot.get(v, k, name, ns) });
     if (n.reported && own.health === 'Healthy' && n.reported.health !== 'Healthy') return n.reported;
+    if (own.health === 'Healthy') return signInProblem(n.object, snapshot) ?? own;
     return own;
   }
   if (n.reported && n.reported.health !== 'Missing') return n.reported;
