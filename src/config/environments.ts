@@ -6,6 +6,7 @@ export { stageRuns };
 import { formatPath, suggestion, type PathSegment } from './paths.ts';
 import { toPlainData } from './plain.ts';
 import { stageRuns } from './stages.ts';
+import { presets as PRESETS } from './presets.ts';
 import { resolveCluster, type ResolvedCluster } from './validate.ts';
 
 export type { EnvironmentInfo };
@@ -125,7 +126,7 @@ export function resolveEnvironments(
   raw: unknown,
   registry: Registry,
   file?: string,
-  presets: Readonly<Record<string, Preset>> = {},
+  presets: Readonly<Record<string, Preset>> = PRESETS,
 ): ResolvedCluster[] {
   const plain = toPlainData(raw);
   if (!plain.ok) throw new ConfigError(plain.issues, file);
