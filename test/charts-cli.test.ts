@@ -31,7 +31,7 @@ spec:
                 replicas: { type: integer, minimum: 1 }
 `;
 
-const greeting = (spec: Record<string, unknown>) => ({ apiVersion: 'demo.example.org/v1', kind: 'Greeting', metadata: { name: 'hello' }, spec });
+const greeting = (spec: Record<string, unknown>) => ({ apiVersion: 'demo.example.org/v1', kind: 'Greeting', metadata: { name: 'hello', namespace: 'greetings' }, spec });
 
 const config = (charts: Record<string, unknown>[]) => ({
   name: 'charted',
