@@ -12,6 +12,7 @@ import { grafana } from './grafana/index.ts';
 import { istio } from './istio/index.ts';
 import { kargo } from './kargo/index.ts';
 import { keda } from './keda/index.ts';
+import { kiali } from './kiali/index.ts';
 import { logging } from './logging/index.ts';
 import { monitoring } from './monitoring/index.ts';
 import { redpanda } from './redpanda/index.ts';
@@ -37,6 +38,7 @@ export const registry = {
   istio,
   kargo,
   keda,
+  kiali,
   logging,
   monitoring,
   redpanda,

@@ -174,6 +174,10 @@ const ISTIO_PROFILE_KEYS = ['defaults', 'profile', 'platform', 'compatibilityVer
  */
 const READ_BUT_UNLISTED: Record<string, string[][]> = {
   base: [['base', 'validationFailurePolicy']],
+  // kiali-server writes every value but kiali_route_url into Kiali's config.yaml (kiali/helm-charts
+  // kiali-server/templates/configmap.yaml `omit .Values "kiali_route_url"` at v2.29.0), so Kiali's own config keys
+  // its values.yaml leaves out are read too: the Prometheus URL and the Istio namespace the kiali component sets.
+  'kiali-server': [['external_services', 'prometheus', 'url'], ['istio_namespace']],
 };
 
 /**
@@ -191,6 +195,8 @@ const PASSED_WHOLE: Record<string, string[][]> = {
   istiod: [['meshConfig']],
   'argo-cd': [['configs', 'cm'], ['configs', 'params'], ['configs', 'rbac']],
   'gha-runner-scale-set': [['template']],
+  // kiali-server/templates/ingress.yaml at v2.29.0: `toYaml .Values.deployment.ingress.override_yaml.spec` is the Ingress's spec.
+  'kiali-server': [['deployment', 'ingress', 'override_yaml', 'spec']],
 };
 
 /** The keys a chart accepts according to its default values.yaml, with the known gaps of that list left open. */
