@@ -16,7 +16,7 @@ const someOf = (names: string[], shown = 3) =>
 export function describeDoctor(result: DoctorResult, c: Colors): string {
   const paint = { pass: c.green, warn: c.yellow, fail: c.red, skip: c.dim } as const;
   const mark = { pass: '✓', warn: '!', fail: '✗', skip: '-' } as const;
-  const lines: string[] = [`${c.bold(`plinth doctor: ${result.cluster}`)} ${c.dim(`${result.server}, ${result.generatedAt}`)}`];
+  const lines: string[] = [`${c.bold(`plinth doctor: ${result.cluster}${result.environment ? ` (environment ${result.environment})` : ''}`)} ${c.dim(`${result.server}, ${result.generatedAt}`)}`];
   const causes = result.rootCauses ?? [];
   const number = new Map(causes.map((cause, i) => [cause.id, i + 1]));
   for (const [i, cause] of causes.entries()) {

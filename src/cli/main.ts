@@ -133,12 +133,21 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts, .js, .json or .yaml)')
     .option('-o, --out <dir>', "output directory (default: the config's git.path beside the config file)")
     .option('--check', 'write nothing; exit 1 if the tree on disk is stale (for CI)')
+    .option('--env <name>', "with environments: only this environment's tree (default: every environment's, each in its folder)")
     .action(async (options) => {
       // The config is read (a .ts config in a worker) while the components load.
       (await import('../config/read.ts')).preloadConfig(io.cwd, options.config);
-      const result = await (await import('../commands/render.ts')).render(options, await context());
+      const result = await (await import('../commands/render.ts')).renderAll(options, await context());
       if (globals.json) json(result);
-      else out(describeRender(result, io.cwd, colorsFor(io.stdout)));
+      else if ('environments' in result) {
+        const c = colorsFor(io.stdout);
+        out(
+          [
+            ...result.environments.map((e) => `${c.bold(`environment ${e.environment}`)}\n${describeRender(e, io.cwd, c)}`),
+            ...result.warnings.map((w) => `${c.yellow('warning')}: ${w}`),
+          ].join('\n'),
+        );
+      } else out(describeRender(result, io.cwd, colorsFor(io.stdout)));
       if (result.check && result.stale) exitCode = 1;
     });
 
@@ -146,6 +155,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .command('graph')
     .description('show the components in install order: sync waves, dependencies, charts, secret inputs')
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+    .option('--env <name>', 'with environments: which one (required then)')
     .action(async (options) => {
       const result = await (await import('../commands/graph.ts')).graph(options, await context());
       if (globals.json) return void json(result);
@@ -170,6 +180,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
       .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
       .option('--context <name>', 'kubeconfig context to use')
+      .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
       .option('--crds <dir>', 'apply the CRD manifests in this directory first (for a cluster without the charts)')
       .option('--prune', 'delete objects labelled managed-by plinth that are no longer rendered')
       .option('--allow-data-loss', 'with --prune, also delete PVCs, database clusters and namespaces holding PVCs');
@@ -209,6 +220,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--timeout <seconds>', 'how long to wait for the Argo CD install', (v) => Number(v))
     .option('--secrets-from <file>', 'restore the secret inputs from this escrow (plinth secrets backup) before anything syncs')
     .option('--identity <file>', 'age secret key for --secrets-from (default: $PLINTH_AGE_IDENTITY)')
+    .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
+    .option('--from-env <name>', 'restore --secrets-from although it is a backup of this other environment')
     .action(async (options) => {
       const result = await (await import('../commands/bootstrap.ts')).bootstrap(options, { ...(await liveContext()), env: io.env });
       if (globals.json) return void json(result);
@@ -235,7 +248,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         .command(name)
         .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
         .option('--context <name>', 'kubeconfig context to use');
-    const withCluster = (name: string) => withKubeconfig(name).option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)');
+    const withCluster = (name: string) =>
+      withKubeconfig(name)
+        .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+        .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context');
     const secretsContext = async (): Promise<SecretsContext> => {
       const { readSecret } = await import('../secrets/prompt.ts');
       return { ...(await liveContext()), env: io.env, readSecret: (label) => readSecret(process.stdin, io.stderr, label) };
@@ -248,6 +264,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .command('list')
       .description('the secret inputs of the config: keys, purpose, how to get them, which ExternalSecrets read them (offline)')
       .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+      .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
       .action(async (options) => {
         const result = await (await secrets()).list(options, await context());
         if (globals.json) json(result);
@@ -290,6 +307,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     withKubeconfig('backup')
       .description('escrow: every input in the store, encrypted to age recipients, in a file of mode 0600')
       .requiredOption('--to <file>', 'the encrypted file to write')
+      .option('--env <name>', "with environments: back up this one's store (its context; the backup records it)")
+      .option('-c, --config <file>', 'with --env: the cluster definition naming it (default: ./plinth.config.ts)')
       .option('--recipient <age1...>', 'age public key to encrypt to (repeatable)', collect)
       .option('--recipients-file <file>', 'file of age public keys, one a line (repeatable)', collect)
       .action(async (options) => {
@@ -302,6 +321,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .description('put the inputs of an escrow file back, creating the store namespace if needed')
       .requiredOption('--from <file>', 'file written by plinth secrets backup')
       .option('--identity <file>', 'age secret key file (default: $PLINTH_AGE_IDENTITY)')
+      .option('--from-env <name>', 'restore a backup of this other environment all the same (a backup only restores into its own by default)')
       .action(async (options) => {
         const result = await (await secrets()).restore(options, await secretsContext());
         if (globals.json) json(result);
@@ -323,6 +343,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         .option(...CONFIG)
         .option(...KUBECONFIG)
         .option(...CONTEXT)
+        .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
     .action(async (name, options) => {
       const result = await (await import('../commands/access.ts')).onboard(name, options, await liveContext());
       // The token stays in the kubeconfig file: it is never printed, in text or JSON.
@@ -397,6 +418,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .command('docs')
     .description("print the cluster's catalogue page: components, pinned charts, waves (Mermaid), secret inputs")
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+    .option('--env <name>', 'with environments: which one (required then)')
     .action(async (options) => {
       const result = await (await import('../commands/docs.ts')).docs(options, await context());
       if (globals.json) json(result);
@@ -413,6 +435,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--info', 'table output: also list the CEL rules that could not be evaluated')
     .option('--schemas <dir>', 'schemas directory, CRDs under its crds/ (default: $PLINTH_SCHEMAS_DIR, else the cache of plinth schemas pull)')
     .option('--allow-empty', 'pass when the paths hold no objects (by default that is a usage error, exit 2)')
+    .option('--env <name>', "with environments: validate this one's render (required then; or validate the rendered/ folder, every tree)")
     .action(async (paths, options) => {
       const { validate } = await import('../commands/validate.ts');
       const { toJunit, toSarif } = await import('../validate/report.ts');
@@ -438,6 +461,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
+    .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
     .action(async (server, options) => {
       const result = await (await import('../commands/db.ts')).dbRestore(server, options, await liveContext());
       if (globals.json) return void json(result);
@@ -480,6 +504,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
+    .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
     .action(async (app, stage, options) => {
       const result = await (await import('../commands/promote.ts')).promote(app, stage, options, await liveContext());
       if (globals.json) json(result);
@@ -494,6 +519,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
+    .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
     .action(async (app, options) => {
       const result = await (await import('../commands/releases.ts')).releases(app, options, await liveContext());
       if (globals.json) json(result);
@@ -507,6 +533,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
+    .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
     .action(async (options) => {
       const result = await (await import('../commands/webhooks.ts')).webhooks(options, await liveContext());
       if (globals.json) json(result);
@@ -520,6 +547,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
+    .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
     .option('--watch [seconds]', 're-run every N seconds (default 10) and redraw, until interrupted')
     .option('--report <file>', 'also write a self-contained HTML report to this file')
     .option('--dns-server <ip[:port]>', "look the public hosts up at this name server (e.g. the zone's own) instead of the system's resolver")

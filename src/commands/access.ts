@@ -11,11 +11,12 @@ import {
   options as devpodOptionsSchema,
   type DevpodOptions,
 } from '../components/devpod/index.ts';
-import { dnsLabel } from '../config/schema.ts';
+import { dnsLabel, type ClusterConfig } from '../config/schema.ts';
 import { loadCluster } from '../config/load.ts';
 import { UsageError, PlinthError } from '../errors.ts';
 import type { ConnectOptions, LiveCluster } from '../kube/client.ts';
 import type { LiveContext } from './live.ts';
+import { connectEnvironment } from './environment.ts';
 
 export const ONBOARDED_AT = 'plinth.dev/onboarded-at';
 export const TOKEN_EXPIRES_AT = 'plinth.dev/token-expires-at';
@@ -28,6 +29,8 @@ interface AccessOptions extends ConnectOptions {
 }
 
 export interface OnboardOptions extends AccessOptions {
+  /** With environments: the one to work on (required then); its kubeconfig context unless --context is given. */
+  env?: string;
   ttl?: string;
   out?: string;
 }
@@ -55,12 +58,12 @@ function namespaceOf(member: string, namespace: string | undefined): string {
   return namespace;
 }
 
-async function devpodOptions(ctx: LiveContext, config: string | undefined): Promise<{ cluster: string; options: DevpodOptions }> {
-  const { config: cluster } = await loadCluster(ctx.cwd, config, ctx.registry);
+async function devpodOptions(ctx: LiveContext, config: string | undefined, env?: string): Promise<{ cluster: string; config: ClusterConfig; options: DevpodOptions }> {
+  const { config: cluster } = await loadCluster(ctx.cwd, config, ctx.registry, env);
   const devpod = cluster.components['devpod'];
   if (!devpod)
     throw new UsageError('the devpod component is not enabled in this cluster', 'enable it with components: { devpod: {} }, render and apply, then onboard');
-  return { cluster: cluster.name, options: devpodOptionsSchema.parse(devpod.options) };
+  return { cluster: cluster.name, config: cluster, options: devpodOptionsSchema.parse(devpod.options) };
 }
 
 const serviceAccountRef = (member: string, namespace: string) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: member, namespace } });
@@ -83,10 +86,10 @@ export async function onboard(name: string, options: OnboardOptions, ctx: LiveCo
   const ttl = durationSeconds(options.ttl ?? '720h');
   if (ttl === undefined) throw new UsageError(`--ttl "${options.ttl}" is not a duration`, 'write it like 720h, 8h or 90m');
   if (ttl < MIN_TTL_SECONDS) throw new UsageError(`--ttl ${options.ttl} is shorter than the 10 minutes Kubernetes allows for a token`);
-  const { cluster: clusterName, options: devpod } = await devpodOptions(ctx, options.config);
+  const { cluster: clusterName, config, options: devpod } = await devpodOptions(ctx, options.config, options.env);
   const out = resolve(ctx.cwd, options.out ?? `${member}.kubeconfig`);
 
-  const cluster = await ctx.connect(options);
+  const cluster = await connectEnvironment(ctx, options, config);
   ctx.progress(`onboarding ${member} in ${namespace} on ${cluster.server}`);
   // The role normally arrives with the devpod component; onboard also works before the first sync.
   const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: DEVPOD_CLUSTER_ROLE } };

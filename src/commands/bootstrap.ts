@@ -12,15 +12,18 @@ import { comparable } from '../kube/apply.ts';
 import type { LiveCluster } from '../kube/client.ts';
 import type { ConnectOptions } from '../kube/client.ts';
 import { readCrds, type LiveContext } from './live.ts';
-import { openBackup, restoreInto, type Written } from './secrets.ts';
+import { checkBackupEnvironment, openBackup, restoreInto, type Written } from './secrets.ts';
 import { declarations } from '../secrets/declarations.ts';
 import { storeStatus } from '../secrets/status.ts';
 import { readStore } from '../secrets/store.ts';
+import { connectEnvironment, IDENTITY, recordIdentity } from './environment.ts';
 
 export { DEFAULT_HELM_IMAGE };
 
 export interface BootstrapOptions extends ConnectOptions {
   config?: string;
+  /** With environments: the one to work on (required then); its kubeconfig context unless --context is given. */
+  env?: string;
   /**
    * CRD manifests to apply first (Argo CD's are needed before the root Application can exist): only Argo CD's are
    * applied, and only when they are the pinned chart's.
@@ -33,6 +36,8 @@ export interface BootstrapOptions extends ConnectOptions {
   secretsFrom?: string;
   /** The age secret key file for it; default: $PLINTH_AGE_IDENTITY. */
   identity?: string;
+  /** Restore --secrets-from although it is a backup of this other environment. */
+  fromEnv?: string;
 }
 
 export interface BootstrapStep {
@@ -64,7 +69,7 @@ const describe = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ? `${o.meta
  * after its inputs, and the temporary cluster-admin binding is removed once Argo CD is in.
  */
 export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { env?: Record<string, string | undefined> }): Promise<BootstrapResult> {
-  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
   const tree = renderTree(resolved, ctx.registry);
   const argo = tree.objects.find((o) => o.file === 'apps/argo-cd.yaml')?.object;
   const root = tree.objects.find((o) => o.owner === 'bootstrap')!.object;
@@ -78,8 +83,10 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { 
   if (!chart) throw new PlinthError('the argo-cd Application renders no Helm chart source', 'check components["argo-cd"] in the config');
   const crds = options.crds ? await chartCrds(resolve(ctx.cwd, options.crds), options.crds) : [];
   // Decrypted before anything is installed, so a wrong identity stops bootstrap on an untouched cluster.
-  const escrow = options.secretsFrom ? await openBackup(options.secretsFrom, options.identity, { cwd: ctx.cwd, env: ctx.env ?? {} }) : undefined;
-  const cluster = await ctx.connect(options);
+  const opened = options.secretsFrom ? await openBackup(options.secretsFrom, options.identity, { cwd: ctx.cwd, env: ctx.env ?? {} }) : undefined;
+  if (opened) checkBackupEnvironment(options.secretsFrom!, opened.environment, resolved.config.environment?.name, options.fromEnv);
+  const escrow = opened?.contents;
+  const cluster = await connectEnvironment(ctx, options, resolved.config);
   const steps: BootstrapStep[] = [];
   let restoredSecrets: Written[] | undefined;
   if (escrow) {
@@ -91,6 +98,9 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { 
     steps.push({ name: describe(object), status: await applyTracked(cluster, object) });
   };
 
+  // Which environment this cluster is, recorded first: every later --env command checks it (the wrong-cluster guard).
+  const identity = await recordIdentity(cluster, resolved.config);
+  if (identity) steps.push({ name: `ConfigMap/${IDENTITY.metadata.namespace}/${IDENTITY.metadata.name}`, status: identity });
   await step({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { ...MANAGED_BY } } });
   for (const crd of crds) await step(crd);
 

@@ -10,8 +10,11 @@ import type { K8sObject } from '../core/types.ts';
 import { PlinthError, UsageError } from '../errors.ts';
 import { KubeError, type ConnectOptions } from '../kube/client.ts';
 import type { LiveContext } from './live.ts';
+import { connectEnvironment } from './environment.ts';
 
 export interface DbRestoreOptions extends ConnectOptions {
+  /** With environments: the one to work on (required then); its kubeconfig context unless --context is given. */
+  env?: string;
   config?: string;
   /** Point in time to recover to, RFC 3339 with a zone; the end of the archive when absent. */
   toTime?: string;
@@ -49,7 +52,7 @@ const ref = (kind: string, apiVersion: string, name: string, namespace: string) 
  * server's own Cluster: a restore in place needs the broken one gone first, which stays a human decision.
  */
 export async function dbRestore(serverName: string, options: DbRestoreOptions, ctx: LiveContext): Promise<DbRestoreResult> {
-  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
   const servers = resolved.config.postgres.servers.map((s) => s.name);
   if (!servers.includes(serverName))
     throw new UsageError(
@@ -114,7 +117,7 @@ export async function dbRestore(serverName: string, options: DbRestoreOptions, c
     return result;
   }
 
-  const live = await ctx.connect(options);
+  const live = await connectEnvironment(ctx, options, resolved.config);
   for (const [apiVersion, kind, owner] of [['postgresql.cnpg.io/v1', 'Cluster', 'cloudnative-pg'], ['barmancloud.cnpg.io/v1', 'ObjectStore', 'barman-cloud']] as const)
     if (!(await live.serves(apiVersion, kind)))
       throw new PlinthError(`${live.server} serves no ${kind} (${apiVersion}): the ${owner} component is not installed there`, 'run plinth bootstrap (a fresh cluster) or plinth apply first: they install the operator, the plugin and the ObjectStore');

@@ -5,6 +5,8 @@ import type { Context } from './context.ts';
 
 export interface DocsOptions {
   config?: string;
+  /** With environments: which one (required then). */
+  env?: string;
 }
 
 export interface DocsResult {
@@ -14,6 +16,6 @@ export interface DocsResult {
 }
 
 export async function docs(options: DocsOptions, ctx: Context): Promise<DocsResult> {
-  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
   return { configFile: resolved.file, markdown: renderTree(resolved, ctx.registry).files.get(CATALOGUE_FILE)! };
 }

@@ -6,9 +6,12 @@ import { takeSnapshot } from '../health/snapshot.ts';
 import { worstStatus, type CheckStatus } from '../health/status.ts';
 import type { ConnectOptions } from '../kube/client.ts';
 import type { LiveContext } from './live.ts';
+import { connectEnvironment } from './environment.ts';
 
 export interface DoctorOptions extends ConnectOptions {
   config?: string;
+  /** With environments: the one to work on (required then); its kubeconfig context unless --context is given. */
+  env?: string;
   /** false: do not look the public hosts up in DNS (a machine without DNS, or an air gap). */
   dns?: boolean;
   /** Ask this name server (IP[:port]) instead of the system's resolver, e.g. the zone's authoritative one. */
@@ -24,6 +27,8 @@ export interface DoctorContext extends LiveContext {
 
 export interface DoctorResult {
   cluster: string;
+  /** The environment diagnosed, when the config declares environments. */
+  environment?: string;
   server: string;
   generatedAt: string;
   /** Worst check status: `fail` means exit code 1. */
@@ -44,14 +49,15 @@ export interface DoctorSession {
 /** Renders the config and connects once; each run then takes one snapshot of the cluster and diagnoses it. */
 export async function openDoctor(options: DoctorOptions, ctx: DoctorContext): Promise<DoctorSession> {
   // Connecting loads the Kubernetes client library, which takes a while: start it before the render.
-  const connecting = ctx.connect(options);
-  connecting.catch(() => {});
-  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  // An environment's context comes from the config: then the config is read first.
+  const connecting = options.env === undefined ? ctx.connect(options) : undefined;
+  connecting?.catch(() => {});
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
   const tree = renderTree(resolved, ctx.registry, { files: false });
   const argoNamespace = resolved.config.components['argo-cd']?.common.namespace ?? ctx.registry['argo-cd']?.namespace ?? 'argocd';
   const resolveHost = options.dns === false ? undefined : (ctx.resolveHost ?? dnsResolver(options.dnsServer ? { server: options.dnsServer } : {}));
   const hosts = resolveHost ? publicHosts(tree) : [];
-  const cluster = await connecting;
+  const cluster = connecting ? await connecting : await connectEnvironment(ctx, options, resolved.config);
   const kinds = kindsToRead(tree);
   return {
     async run() {
@@ -65,6 +71,7 @@ export async function openDoctor(options: DoctorOptions, ctx: DoctorContext): Pr
       const { features, rootCauses } = findRootCauses(tree, snapshot, diagnose(tree, snapshot, argoNamespace, lookups ? await lookups : undefined), argoNamespace);
       return {
         cluster: resolved.config.name,
+        ...(resolved.config.environment && { environment: resolved.config.environment.name }),
         server: cluster.server,
         generatedAt: now.toISOString(),
         status: worstStatus(features.map((f) => f.status)),

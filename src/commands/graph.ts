@@ -4,6 +4,8 @@ import type { Context } from './context.ts';
 
 export interface GraphOptions {
   config?: string;
+  /** With environments: which one (required then). */
+  env?: string;
 }
 
 export interface GraphResult {
@@ -13,6 +15,6 @@ export interface GraphResult {
 }
 
 export async function graph(options: GraphOptions, ctx: Context): Promise<GraphResult> {
-  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
   return { configFile: resolved.file, components: renderTree(resolved, ctx.registry).components };
 }

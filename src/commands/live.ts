@@ -17,9 +17,12 @@ import {
 } from '../kube/apply.ts';
 import type { ConnectOptions, LiveCluster } from '../kube/client.ts';
 import type { Context } from './context.ts';
+import { connectEnvironment, recordIdentity } from './environment.ts';
 
 export interface LiveOptions extends ConnectOptions {
   config?: string;
+  /** With environments: the one to work on (required then); its kubeconfig context unless --context is given. */
+  env?: string;
   /** A directory of CRD manifests to apply first, for clusters where no chart has installed them. */
   crds?: string;
   prune?: boolean;
@@ -63,10 +66,10 @@ export async function readCrds(dir: string): Promise<K8sObject[]> {
 }
 
 async function plan(options: LiveOptions, ctx: LiveContext, { forApply }: { forApply: boolean }) {
-  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
   const tree = renderTree(resolved, ctx.registry);
   const crds = options.crds ? await readCrds(resolve(ctx.cwd, options.crds)) : [];
-  const cluster = await ctx.connect(options);
+  const cluster = await connectEnvironment(ctx, options, resolved.config);
   const phases = namedPhases(tree, crds);
   const objects = phases.flatMap((phase) => phase.objects);
   ctx.progress(`checking that ${cluster.server} serves the ${new Set(objects.map((o) => `${o.apiVersion}/${o.kind}`)).size} kinds to apply`, { phase: true });
@@ -79,7 +82,7 @@ async function plan(options: LiveOptions, ctx: LiveContext, { forApply }: { forA
   if (forApply && missing.length > 0 && !argoCdInstalled) throw new MissingCrdsError(missing);
   ctx.progress(`dry-running ${objects.length} objects against ${cluster.server}`, { phase: true });
   const deliveredElsewhere = tree.objects.filter((o) => o.promoted).map((o) => o.object);
-  return { cluster, plan: await planLive(cluster, phases, { ...options, deliveredElsewhere, unserved, argoCdInstalled, progress: ctx.progress }) };
+  return { cluster, config: resolved.config, plan: await planLive(cluster, phases, { ...options, deliveredElsewhere, unserved, argoCdInstalled, progress: ctx.progress }) };
 }
 
 const report = ({ object: _object, ...change }: ObjectChange): ReportedChange => change;
@@ -97,8 +100,10 @@ export async function diff(options: LiveOptions, ctx: LiveContext): Promise<Diff
 export { BlockedError };
 
 export async function apply(options: LiveOptions, ctx: LiveContext): Promise<ApplyResult> {
-  const { cluster, plan: livePlan } = await plan(options, ctx, { forApply: true });
+  const { cluster, config, plan: livePlan } = await plan(options, ctx, { forApply: true });
   if (livePlan.blocked.length > 0) throw new BlockedError(livePlan.blocked.map(report));
+  // The first apply to an environment's cluster records which environment it is (the wrong-cluster guard).
+  await recordIdentity(cluster, config);
   const summary = await executePlan(cluster, livePlan, ctx.progress);
   return { server: cluster.server, ...summary };
 }

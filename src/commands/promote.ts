@@ -20,6 +20,7 @@ import {
 } from '../health/promotions.ts';
 import type { ConnectOptions, LiveCluster } from '../kube/client.ts';
 import type { LiveContext } from './live.ts';
+import { connectEnvironment } from './environment.ts';
 
 export const KARGO_API = 'kargo.akuity.io/v1alpha1';
 /** Label and annotation Kargo's Promotion webhook sets to the Stage's name (api/v1alpha1/labels.go, annotations.go). */
@@ -28,6 +29,8 @@ const SHARD_LABEL = 'kargo.akuity.io/shard';
 const ALIAS_LABEL = 'kargo.akuity.io/alias';
 
 export interface PromoteOptions extends ConnectOptions {
+  /** With environments: the one to work on (required then); its kubeconfig context unless --context is given. */
+  env?: string;
   config?: string;
   /** A Freight's name, a unique prefix of it, or its alias. */
   freight?: string;
@@ -322,11 +325,11 @@ export async function promote(appName: string, stageName: string, options: Promo
   const chosen = [options.freight !== undefined && '--freight', options.image !== undefined && '--image', options.previous && '--previous'].filter(Boolean);
   if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} each pick the Freight: give one`, 'e.g. plinth promote api production --previous');
   if (options.timeout !== undefined && !(options.timeout > 0)) throw new UsageError(`--timeout takes a number of seconds, not "${options.timeout}"`, 'e.g. --timeout 600');
-  const connecting = ctx.connect(options);
-  connecting.catch(() => {});
-  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  const connecting = options.env === undefined ? ctx.connect(options) : undefined;
+  connecting?.catch(() => {});
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
   const app = findAppStage(resolved.config.apps, appName, stageName);
-  const cluster = await connecting;
+  const cluster = connecting ? await connecting : await connectEnvironment(ctx, options, resolved.config);
   const namespace = projectName(app.name);
   const stage = await liveStage(cluster, app.name, stageName);
   const freightList = await cluster.list(KARGO_API, 'Freight', { namespace });

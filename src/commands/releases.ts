@@ -19,8 +19,11 @@ import {
 import type { ConnectOptions } from '../kube/client.ts';
 import type { LiveContext } from './live.ts';
 import { discoveredAt, KARGO_API, liveStage } from './promote.ts';
+import { connectEnvironment } from './environment.ts';
 
 export interface ReleasesOptions extends ConnectOptions {
+  /** With environments: the one to work on (required then); its kubeconfig context unless --context is given. */
+  env?: string;
   config?: string;
 }
 
@@ -131,16 +134,16 @@ export function stageReleases(app: AppConfig, stage: K8sObject, freight: K8sObje
 }
 
 export async function releases(appName: string, options: ReleasesOptions, ctx: LiveContext): Promise<ReleasesResult> {
-  const connecting = ctx.connect(options);
-  connecting.catch(() => {});
-  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  const connecting = options.env === undefined ? ctx.connect(options) : undefined;
+  connecting?.catch(() => {});
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
   const app = resolved.config.apps.find((a) => a.name === appName);
   if (!app)
     throw new UsageError(
       `no app "${appName}" in the config`,
       resolved.config.apps.length ? `the apps: ${resolved.config.apps.map((a) => a.name).join(', ')}` : 'the config declares no apps',
     );
-  const cluster = await connecting;
+  const cluster = connecting ? await connecting : await connectEnvironment(ctx, options, resolved.config);
   const namespace = projectName(app.name);
   const stages = await Promise.all(app.stages.map((stage) => liveStage(cluster, app.name, stage)));
   const [freight, promotions] = await Promise.all([cluster.list(KARGO_API, 'Freight', { namespace }), cluster.list(KARGO_API, 'Promotion', { namespace })]);

@@ -1,6 +1,8 @@
-import { stat } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
-import { loadCluster } from '../config/load.ts';
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { loadEnvironments } from '../config/load.ts';
+import { pickEnvironment } from '../config/environments.ts';
+import type { ResolvedCluster } from '../config/validate.ts';
 import { formatPath } from '../config/paths.ts';
 import type { ClusterConfig } from '../config/schema.ts';
 import { removalEffects } from '../core/argo.ts';
@@ -17,6 +19,8 @@ export interface RenderOptions {
   out?: string;
   /** Compare only: write nothing and report whether the tree on disk is stale. */
   check?: boolean;
+  /** With environments: only this one's tree (default: every environment's). */
+  env?: string;
 }
 
 export interface RenderResult {
@@ -33,11 +37,63 @@ export interface RenderResult {
   removals: string[];
   /** Each stage that uses the last stage's data instead of its own, with the config's reason (src/apps/stage-data.ts). */
   warnings: string[];
+  /** The environment this tree is, when the config declares environments. */
+  environment?: string;
 }
 
+/** A config with environments renders one tree per environment, each in its own folder. */
+export interface EnvironmentsRenderResult {
+  configFile: string;
+  check: boolean;
+  /** True when any environment's tree was stale. */
+  stale: boolean;
+  environments: RenderResult[];
+  /** Trees on disk that no environment renders any more (the one-cluster tree, a removed environment's). */
+  warnings: string[];
+}
+
+/** Every tree of the config: the one cluster's, or each environment's (only --env's with --env). */
+export async function renderAll(options: RenderOptions, ctx: Context): Promise<RenderResult | EnvironmentsRenderResult> {
+  const { file, clusters } = await loadEnvironments(ctx.cwd, options.config, ctx.registry);
+  if (!clusters[0]!.config.environment || options.env !== undefined) return renderCluster({ ...pickEnvironment(clusters, options.env), file }, options, ctx);
+  const environments: RenderResult[] = [];
+  for (const cluster of clusters) environments.push(await renderCluster({ ...cluster, file }, options, ctx));
+  return {
+    configFile: file,
+    check: options.check ?? false,
+    stale: environments.some((e) => e.stale),
+    environments,
+    warnings: await leftoverTrees(environments.map((e) => e.outDir)),
+  };
+}
+
+/** The one cluster's tree; with environments, --env names the one. */
 export async function render(options: RenderOptions, ctx: Context): Promise<RenderResult> {
-  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
-  ctx.progress(`rendering ${relative(ctx.cwd, resolved.file) || resolved.file}`);
+  const { file, clusters } = await loadEnvironments(ctx.cwd, options.config, ctx.registry);
+  return renderCluster({ ...pickEnvironment(clusters, options.env), file }, options, ctx);
+}
+
+/**
+ * Trees beside the environments' that none of them writes: the one-cluster tree a config had before it declared
+ * environments (bootstrap/root.yaml in the parent folder), or the folder of an environment since removed.
+ */
+async function leftoverTrees(outDirs: string[]): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const parent of [...new Set(outDirs.map((d) => dirname(d)))].sort()) {
+    const isTree = (dir: string) => stat(join(dir, 'bootstrap', 'root.yaml')).then(() => true, () => false);
+    if (await isTree(parent))
+      warnings.push(`${parent} still holds a one-cluster tree (bootstrap/, apps/, manifests/): once every cluster follows its environment's tree (plinth apply --env NAME moves its root Application), delete it (docs/environments.md, migration)`);
+    const entries = await readdir(parent, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries)
+      if (entry.isDirectory() && !outDirs.includes(join(parent, entry.name)) && (await isTree(join(parent, entry.name))))
+        warnings.push(`${join(parent, entry.name)} is the tree of no environment of the config: delete it once nothing syncs from it`);
+  }
+  return warnings;
+}
+
+async function renderCluster(resolved: ResolvedCluster & { file: string }, options: RenderOptions, ctx: Context): Promise<RenderResult> {
+  const environment = resolved.config.environment?.name;
+  ctx.progress(`rendering ${relative(ctx.cwd, resolved.file) || resolved.file}${environment ? ` (environment ${environment})` : ''}`);
   let tree: RenderedTree;
   try {
     tree = renderTree(resolved, ctx.registry);
@@ -47,7 +103,9 @@ export async function render(options: RenderOptions, ctx: Context): Promise<Rend
       throw new ConfigError([{ path: '(render)', message: error.message, ...(error.hint && { hint: error.hint }) }], resolved.file);
     throw error;
   }
-  const outDir = options.out ? resolve(ctx.cwd, options.out) : resolve(dirname(resolved.file), resolved.config.git.path);
+  const outDir = options.out
+    ? resolve(ctx.cwd, options.out, environment && options.env === undefined ? environment : '')
+    : resolve(dirname(resolved.file), resolved.config.git.path);
   const where = options.out ? `--out ${options.out}` : `git.path "${resolved.config.git.path}" beside ${resolved.file}`;
   await assertDirectory(outDir, where);
   let plan: TreePlan;
@@ -78,6 +136,7 @@ export async function render(options: RenderOptions, ctx: Context): Promise<Rend
     warnings: sharedData(resolved.config).map(
       (s) => `stage "${s.stage}" uses the ${s.kind} "${s.name}" of stage "${s.lastStage}" instead of its own (${s.path}: ${JSON.stringify(s.reason)})`,
     ),
+    ...(environment && { environment }),
   };
 }
 

@@ -8,15 +8,19 @@ import type { K8sObject } from '../core/types.ts';
 import { PlinthError, UsageError } from '../errors.ts';
 import type { ConnectOptions, LiveCluster } from '../kube/client.ts';
 import { declarations, renderProblems, type Declaration, type InputsConfig, type RenderProblem } from '../secrets/declarations.ts';
-import { decryptBackup, encryptBackup, parseIdentities, parseRecipients } from '../secrets/escrow.ts';
+import { decryptEscrow, encryptBackup, parseIdentities, parseRecipients } from '../secrets/escrow.ts';
 import { planEnvImport, resolveTarget, type Mapped, type Unknown } from '../secrets/match.ts';
 import { storeStatus, type StoreStatus } from '../secrets/status.ts';
 import { ensureStoreNamespace, readStore, writeInput, type StoreContents } from '../secrets/store.ts';
 import type { Context } from './context.ts';
 import type { LiveContext } from './live.ts';
+import { connectEnvironment, readIdentity } from './environment.ts';
+import type { ClusterConfig } from '../config/schema.ts';
 
 export interface SecretsOptions extends ConnectOptions {
   config?: string;
+  /** With environments: the one whose store to work on (required then); its kubeconfig context unless --context. */
+  env?: string;
 }
 
 export interface SecretsContext extends LiveContext {
@@ -35,11 +39,12 @@ export interface Written {
 /** The rendered tree and what the config declares besides the components (apps' inputs, secretInputs). */
 interface Rendered extends RenderedTree {
   inputsConfig: InputsConfig;
+  config: ClusterConfig;
 }
 
 async function renderConfig(options: SecretsOptions, ctx: Context): Promise<Rendered> {
-  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry);
-  return { ...renderTree(resolved, ctx.registry), inputsConfig: resolved.config };
+  const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
+  return { ...renderTree(resolved, ctx.registry), inputsConfig: resolved.config, config: resolved.config };
 }
 
 const storeNamespaceOf = (tree: RenderedTree): K8sObject | undefined =>
@@ -67,7 +72,7 @@ export interface CheckResult extends StoreStatus {
 /** Compares the declarations with the live store; values are read to tell empty from set, and never returned. */
 export async function check(options: SecretsOptions, ctx: LiveContext): Promise<CheckResult> {
   const tree = await renderConfig(options, ctx);
-  const cluster = await ctx.connect(options);
+  const cluster = await connectEnvironment(ctx, options, tree.config);
   const status = storeStatus(declarations(tree, tree.inputsConfig), await readStore(cluster));
   const problems = renderProblems(tree, tree.inputsConfig);
   return {
@@ -97,7 +102,7 @@ export async function set(name: string, key: string, options: SetOptions, ctx: S
   const target = resolveTarget(declarations(tree, tree.inputsConfig), name, key, options.force);
   const value = await ctx.readSecret(`${name} ${key}`);
   if (value.trim() === '') throw new UsageError(`the value for ${name} ${key} is empty; nothing was written`, 'type or pipe the value on stdin');
-  const cluster = await ctx.connect(options);
+  const cluster = await connectEnvironment(ctx, options, tree.config);
   await ensureStoreNamespace(cluster, storeNamespaceOf(tree));
   const action = await writeInput(cluster, name, new Map([[key, value]]));
   return { server: cluster.server, name: target.name, key: target.key, action, declared: target.declared };
@@ -135,7 +140,7 @@ export async function importEnv(file: string, options: ImportOptions, ctx: LiveC
   const plan = planEnvImport(text, declarations(tree, tree.inputsConfig), options.input);
   const result: ImportResult = { file, dryRun: options.dryRun === true, mapped: plan.known, written: [], unknown: plan.unknown, missing: plan.missing, empty: plan.empty };
   if (options.dryRun) return result;
-  const cluster = await ctx.connect(options);
+  const cluster = await connectEnvironment(ctx, options, tree.config);
   result.server = cluster.server;
   if (plan.values.size > 0) await ensureStoreNamespace(cluster, storeNamespaceOf(tree));
   for (const [name, values] of plan.values) {
@@ -147,6 +152,9 @@ export async function importEnv(file: string, options: ImportOptions, ctx: LiveC
 }
 
 export interface BackupOptions extends ConnectOptions {
+  /** With --env: the config naming the environment's context; the backup records the environment. */
+  config?: string;
+  env?: string;
   to: string;
   recipient?: string[];
   recipientsFile?: string[];
@@ -154,6 +162,8 @@ export interface BackupOptions extends ConnectOptions {
 
 export interface BackupResult {
   server: string;
+  /** The environment recorded in the backup. */
+  environment?: string;
   file: string;
   recipients: number;
   inputs: { name: string; keys: string[] }[];
@@ -174,11 +184,14 @@ export async function backup(options: BackupOptions, ctx: LiveContext): Promise<
     }),
   );
   const recipients = parseRecipients(options.recipient ?? [], files);
-  const cluster = await ctx.connect(options);
+  // The backup records the environment it is of: --env's (checked against the cluster), else what the cluster records.
+  const config = options.env !== undefined ? (await loadCluster(ctx.cwd, options.config, ctx.registry, options.env)).config : undefined;
+  const cluster = config ? await connectEnvironment(ctx, options, config) : await ctx.connect(options);
+  const environment = config?.environment?.name ?? (await readIdentity(cluster))?.environment;
   const contents = await readStore(cluster);
   if (contents.size === 0)
     throw new PlinthError(`the store namespace ${SECRETS_NAMESPACE} on ${cluster.server} holds no secret inputs; nothing was written`, 'set them first: plinth secrets set NAME KEY');
-  const encrypted = await encryptBackup(contents, SECRETS_NAMESPACE, recipients);
+  const encrypted = await encryptBackup(contents, SECRETS_NAMESPACE, recipients, environment);
   const target = resolve(ctx.cwd, options.to);
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -189,13 +202,15 @@ export async function backup(options: BackupOptions, ctx: LiveContext): Promise<
     await rm(temp, { force: true });
     throw new PlinthError(`cannot write ${options.to}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  return { server: cluster.server, file: options.to, recipients: recipients.length, inputs: summary(contents) };
+  return { server: cluster.server, file: options.to, recipients: recipients.length, inputs: summary(contents), ...(environment && { environment }) };
 }
 
 const summary = (contents: StoreContents) => [...contents].map(([name, keys]) => ({ name, keys: [...keys.keys()].sort() })).sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export interface RestoreOptions extends SecretsOptions {
   from: string;
+  /** Restore a backup of this (other) environment all the same: the explicit choice the guard asks for. */
+  fromEnv?: string;
   /** File holding the age secret key; else $PLINTH_AGE_IDENTITY. */
   identity?: string;
 }
@@ -208,7 +223,11 @@ export interface RestoreResult {
 }
 
 /** Decrypts an escrow file; the identity comes from a file or PLINTH_AGE_IDENTITY, never from an argument. */
-export async function openBackup(from: string, identity: string | undefined, ctx: { cwd: string; env: Record<string, string | undefined> }): Promise<StoreContents> {
+export async function openBackup(
+  from: string,
+  identity: string | undefined,
+  ctx: { cwd: string; env: Record<string, string | undefined> },
+): Promise<{ contents: StoreContents; environment?: string }> {
   let identities: string[];
   if (identity) {
     let text: string;
@@ -229,7 +248,25 @@ export async function openBackup(from: string, identity: string | undefined, ctx
   } catch (error) {
     throw new UsageError(`cannot read ${from}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, 'pass the file plinth secrets backup wrote');
   }
-  return decryptBackup(file, identities, from);
+  return decryptEscrow(file, identities, from);
+}
+
+/**
+ * A backup goes back into the environment it was made for. Into another only with --from-env naming the one it
+ * is of: production's inputs never land in local by a slip. A backup that records no environment (made before
+ * the config had environments) restores anywhere.
+ */
+export function checkBackupEnvironment(file: string, backup: string | undefined, target: string | undefined, fromEnv: string | undefined): void {
+  if (fromEnv !== undefined && fromEnv !== backup)
+    throw new UsageError(
+      `--from-env ${fromEnv}: ${file} is a backup of ${backup ? `environment "${backup}"` : 'no environment'}; nothing was restored`,
+      backup ? `pass --from-env ${backup} to restore it here all the same` : 'leave out --from-env: this backup records no environment',
+    );
+  if (backup === undefined || backup === target || fromEnv === backup) return;
+  throw new UsageError(
+    `${file} is a backup of environment "${backup}"; refusing to restore it into ${target ? `environment "${target}"` : 'a cluster of a config without environments'}; nothing was restored`,
+    `restore a backup of ${target ?? 'this cluster'}, or pass --from-env ${backup} to put ${backup}'s secret inputs here on purpose`,
+  );
 }
 
 /** Puts decrypted inputs into the store, creating the locked-down namespace first if needed. */
@@ -244,7 +281,8 @@ export async function restoreInto(cluster: LiveCluster, contents: StoreContents,
 
 export async function restore(options: RestoreOptions, ctx: SecretsContext): Promise<RestoreResult> {
   const tree = await renderConfig(options, ctx);
-  const contents = await openBackup(options.from, options.identity, ctx);
-  const cluster = await ctx.connect(options);
+  const { contents, environment } = await openBackup(options.from, options.identity, ctx);
+  checkBackupEnvironment(options.from, environment, tree.config.environment?.name, options.fromEnv);
+  const cluster = await connectEnvironment(ctx, options, tree.config);
   return { server: cluster.server, file: options.from, ...(await restoreInto(cluster, contents, tree)) };
 }

@@ -16,6 +16,8 @@ import type { Context } from './context.ts';
 
 export interface ValidateOptions {
   config?: string;
+  /** With environments: which one's tree (required then). */
+  env?: string;
   /** Manifest files or directories; without them, the render of the config is validated. */
   paths?: string[];
   /** Schemas directory (CRDs under its crds/); default $PLINTH_SCHEMAS_DIR or the pulled cache. */
@@ -58,7 +60,7 @@ export async function validate(options: ValidateOptions, ctx: ValidateContext): 
   } else {
     const [{ loadCluster }, { renderTree }] = await Promise.all([import('../config/load.ts'), import('../core/render.ts')]);
     const registry = ctx.registry ?? (await import('../components/index.ts')).registry;
-    const resolved = await loadCluster(ctx.cwd, options.config, registry);
+    const resolved = await loadCluster(ctx.cwd, options.config, registry, options.env);
     ctx.progress(`rendering ${relative(ctx.cwd, resolved.file) || resolved.file}`);
     const tree = renderTree(resolved, registry);
     const root = relative(ctx.cwd, join(dirname(resolved.file), resolved.config.git.path)) || '.';

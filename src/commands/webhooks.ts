@@ -4,8 +4,11 @@ import { loadCluster } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
 import type { ConnectOptions } from '../kube/client.ts';
 import type { LiveContext } from './live.ts';
+import { connectEnvironment } from './environment.ts';
 
 export interface WebhooksOptions extends ConnectOptions {
+  /** With environments: the one to work on (required then); its kubeconfig context unless --context is given. */
+  env?: string;
   config?: string;
   /** Only this app. */
   app?: string;
@@ -41,14 +44,14 @@ interface ProjectConfigStatus {
  * cluster knows it.
  */
 export async function webhooks(options: WebhooksOptions, ctx: LiveContext): Promise<WebhooksResult> {
-  const { config } = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  const { config } = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
   const apps = options.app === undefined ? config.apps : config.apps.filter((app) => app.name === options.app);
   if (options.app !== undefined && apps.length === 0)
     throw new UsageError(
       `no app "${options.app}" in the config`,
       config.apps.length > 0 ? `name one of: ${config.apps.map((a) => a.name).join(', ')}` : 'the config declares no apps',
     );
-  const cluster = await ctx.connect(options);
+  const cluster = await connectEnvironment(ctx, options, config);
   const kargoServed = await cluster.serves(PROJECT_CONFIG.apiVersion, PROJECT_CONFIG.kind);
   const entries: WebhookEntry[] = [];
   for (const app of apps) {

@@ -8,6 +8,8 @@ const FORMAT = 'plinth-secrets-backup/v1';
 interface Payload {
   format: typeof FORMAT;
   namespace: string;
+  /** The environment whose cluster the store was read from, when the config declares environments. */
+  environment?: string;
   /** Input name -> key -> value in base64, as in a Secret's `data`: binary values survive unchanged. */
   inputs: Record<string, Record<string, string>>;
 }
@@ -38,7 +40,7 @@ export function parseIdentities(text: string, from: string): string[] {
   return keys;
 }
 
-export async function encryptBackup(contents: StoreContents, namespace: string, recipients: string[]): Promise<Uint8Array> {
+export async function encryptBackup(contents: StoreContents, namespace: string, recipients: string[], environment?: string): Promise<Uint8Array> {
   const encrypter = new Encrypter();
   for (const recipient of recipients) {
     try {
@@ -50,6 +52,7 @@ export async function encryptBackup(contents: StoreContents, namespace: string, 
   const payload: Payload = {
     format: FORMAT,
     namespace,
+    ...(environment !== undefined && { environment }),
     inputs: Object.fromEntries(
       [...contents].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, keys]) => [name, Object.fromEntries([...keys].map(([k, v]) => [k, v.toString('base64')]))]),
     ),
@@ -58,6 +61,11 @@ export async function encryptBackup(contents: StoreContents, namespace: string, 
 }
 
 export async function decryptBackup(file: Uint8Array, identities: string[], from: string): Promise<StoreContents> {
+  return (await decryptEscrow(file, identities, from)).contents;
+}
+
+/** The inputs of an escrow file and the environment it was made for (none for a one-cluster config's backup). */
+export async function decryptEscrow(file: Uint8Array, identities: string[], from: string): Promise<{ contents: StoreContents; environment?: string }> {
   const decrypter = new Decrypter();
   for (const identity of identities) {
     try {
@@ -84,5 +92,6 @@ export async function decryptBackup(file: Uint8Array, identities: string[], from
   }
   if (payload.format !== FORMAT || typeof payload.inputs !== 'object' || payload.inputs === null)
     throw new PlinthError(`${from} is not a Plinth secrets backup (format ${String(payload.format)})`, 'restore a file written by plinth secrets backup');
-  return new Map(Object.entries(payload.inputs).map(([name, keys]) => [name, new Map(Object.entries(keys).map(([k, v]) => [k, Buffer.from(v, 'base64')]))]));
+  const contents: StoreContents = new Map(Object.entries(payload.inputs).map(([name, keys]) => [name, new Map(Object.entries(keys).map(([k, v]) => [k, Buffer.from(v, 'base64')]))]));
+  return { contents, ...(typeof payload.environment === 'string' && { environment: payload.environment }) };
 }
