@@ -150,11 +150,12 @@ export function dependencies(n: Node, snapshot: Snapshot, knowledge: Knowledge):
         deps.push(node(snapshot, 'v1', 'Service', backend.service, backend.namespace, 'its forwardAuth address'));
         break;
       }
-      // The proxy first, then what its pods read: a missing Secret stops new pods even while old ones still answer.
       for (const d of backends(snapshot, backend.namespace, backend.service)) {
         deps.push(of(d, 'answers its forwardAuth requests'));
-        for (const secret of podSecrets((d.spec as any)?.template))
-          deps.push(node(snapshot, 'v1', 'Secret', secret, d.metadata.namespace, `the pods of ${d.metadata.name} read it: they cannot start without it`));
+        // While its pods still run, what they read is checked here: a missing Secret stops the next pod from starting.
+        if (assess(d, { now: snapshot.now }).health === 'Healthy')
+          for (const secret of podSecrets((d.spec as any)?.template))
+            deps.push(node(snapshot, 'v1', 'Secret', secret, d.metadata.namespace, `the pods of ${d.metadata.name} read it: the next one cannot start without it`));
       }
       break;
     }
