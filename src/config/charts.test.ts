@@ -158,6 +158,24 @@ describe('charts: any other chart as a component', () => {
     expect(issues.find((i) => i.message.includes('argocd.example.org'))!.path).toBe('charts[0]');
   });
 
+  it('puts the hosts a chart publishes behind the sso sign-in, and refuses sso where it cannot work at charts[i].sso', () => {
+    const MIDDLEWARES = 'traefik.ingress.kubernetes.io/router.middlewares';
+    const ingress = { enabled: true, annotations: { 'external-dns.alpha.kubernetes.io/hostname': 'podinfo.example.org' } };
+    const behindSignIn = { ...podinfo, needs: [], sso: ['platform'], values: { ingress } };
+    const ssoOn = { 'external-secrets': {}, 'secret-generator': {}, sso: { github: { org: 'acme-corp', teams: ['platform'] } } };
+    const tree = render(cluster([behindSignIn], ssoOn));
+    expect(renderedFile(tree, 'apps/podinfo.yaml').spec.sources[0].helm.valuesObject.ingress.annotations[MIDDLEWARES]).toBe('sso-sso-team-platform@kubernetescrd');
+    // The sso component renders the Middleware of the chart's team list, as for a component's.
+    expect(tree.objects.some((o) => o.owner === 'sso' && o.object.kind === 'Middleware' && o.object.metadata.name === 'sso-team-platform')).toBe(true);
+
+    expect(rejectionOf(cluster([behindSignIn]), registry)).toContainEqual(
+      expect.objectContaining({ path: 'charts[0].sso', message: 'puts the component\'s hosts behind sign-in, but the "sso" component is not enabled' }),
+    );
+    expect(rejectionOf(cluster([{ ...podinfo, needs: [], sso: true }], ssoOn), registry)).toContainEqual(
+      expect.objectContaining({ path: 'charts[0].sso', message: expect.stringContaining('publishes no host') }),
+    );
+  });
+
   it('checks the values of a chart the schemas directory has values for, at the chart\'s path; another chart\'s are unchecked', async () => {
     const proxy = { name: 'proxy', repo: 'https://oauth2-proxy.github.io/manifests', chart: 'oauth2-proxy', version: '10.7.0', values: { replicaCont: 2 } };
     const config = cluster([proxy, podinfo]);

@@ -73,7 +73,12 @@ export function enabledCharts(config: Pick<ClusterConfig, 'charts'>, registry: R
     if ((chart.name in registry && !fromCharts(registry[chart.name])) || chart.name in enabled || RESERVED.has(chart.name)) return;
     enabled[chart.name] = {
       options: {},
-      common: { needs: chart.needs, ...(chart.values && { values: chart.values }), ...(chart.extraObjects && { extraObjects: chart.extraObjects }) },
+      common: {
+        needs: chart.needs,
+        ...(chart.values && { values: chart.values }),
+        ...(chart.extraObjects && { extraObjects: chart.extraObjects }),
+        ...(chart.sso && { sso: chart.sso }),
+      },
       path: ['charts', i],
     };
   });

@@ -500,6 +500,8 @@ const userChart = z.strictObject({
     .array(z.strictObject({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']), name: objectName, namespace: dnsLabel.optional() }))
     .default([]),
   extraObjects: z.array(k8sObject).optional(),
+  /** Every host the chart's values or objects publish, behind the sso component's login (src/core/sso.ts). */
+  sso: ssoOption.optional(),
 });
 
 export const baseShape = {

@@ -67,7 +67,7 @@ export function ssoIssues(config: ClusterConfig, registry: Registry | undefined)
   for (const [id, enabled] of Object.entries(config.components)) {
     const sso = enabled.common.sso;
     if (!sso) continue;
-    const path = ['components', id, 'sso'];
+    const path = [...(enabled.path ?? ['components', id]), 'sso'];
     if (!on) {
       issues.push({ path: formatPath(path), message: 'puts the component\'s hosts behind sign-in, but the "sso" component is not enabled', hint: ENABLE_HINT });
       continue;
