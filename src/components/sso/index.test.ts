@@ -9,6 +9,8 @@ import { checkValues } from '../../validate/values.ts';
 import { clusterWith, configIssues, rejectionOf, renderWith, testRegistry } from '../../../test/components.ts';
 import { chartFacts, customResourceProblems } from '../../../test/upstream.ts';
 import { UPSTREAM } from '../../../test/helpers.ts';
+import { DEFAULT_KNOWLEDGE, explain, nodeOf } from '../../health/causes.ts';
+import { snapshotOf } from '../../health/snapshot.ts';
 
 const MIDDLEWARES = 'traefik.ingress.kubernetes.io/router.middlewares';
 /** What a public host needs beside sso: the Ingress path of the seed (Traefik, cert-manager, external-dns with Designate). */
@@ -200,5 +202,36 @@ describe('sso', () => {
     ]);
     expect(configIssues(clusterWith({ ...base, sso: ssoOn, 'argo-cd': { sso: 'yes' } }))[0]!.message).toContain('must be true');
     expect(rejectionOf(clusterWith({ ...base, sso: {} }), registry)).toEqual([{ path: 'components.sso.github', message: 'is required (object)', hint: 'add components.sso.github' }]);
+  });
+
+  describe('doctor', () => {
+    const tree = render({ 'argo-cd': { sso: true } });
+    const org = middleware(tree, 'sso') as K8sObject;
+    const knowledge = { ...DEFAULT_KNOWLEDGE, controllers: new Map() };
+    const ingress = (middlewares: string): K8sObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web', namespace: 'production', annotations: { [MIDDLEWARES]: middlewares } },
+      spec: { rules: [{ host: 'web.example.org' }] },
+      status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } },
+    });
+    const strip: K8sObject = { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', metadata: { name: 'web-strip-1', namespace: 'production' }, spec: { stripPrefix: { prefixes: ['/api'] } } };
+
+    it('follows a host behind sign-in to the forwardAuth Service the chart has not made', () => {
+      const snapshot = snapshotOf([org, strip, ingress('sso-sso@kubernetescrd,production-web-strip-1@kubernetescrd')]);
+      const chain = explain(nodeOf(snapshot.get('networking.k8s.io/v1', 'Ingress', 'web', 'production')!), snapshot, knowledge);
+      expect(chain.map((s) => `${s.ref} ${s.health}: ${s.message}`)).toEqual([
+        'Ingress/production/web Degraded: every request waits on the sign-in of Middleware sso/sso, which cannot answer: its forwardAuth Service sso/oauth2-proxy does not exist',
+        'Middleware/sso/sso Degraded: its forwardAuth Service sso/oauth2-proxy does not exist',
+        'Service/sso/oauth2-proxy Missing: does not exist',
+      ]);
+    });
+
+    it('leaves a host whose middlewares ask no proxy, and a proxy it cannot read the Services of, as their own status says', () => {
+      const plain = snapshotOf([org, strip, ingress('production-web-strip-1@kubernetescrd')]);
+      expect(explain(nodeOf(plain.get('networking.k8s.io/v1', 'Ingress', 'web', 'production')!), plain, knowledge).map((s) => s.health)).toEqual(['Healthy']);
+      const blind = snapshotOf([org], { unreadable: new Map([['/Service', 'services is forbidden']]) });
+      expect(explain(nodeOf(org), blind, knowledge).map((s) => s.health)).toEqual(['Healthy']);
+    });
   });
 });
