@@ -238,11 +238,14 @@ export const istio = defineComponent({
       ...(ambient
         ? [
             application('istio-cni', 'istio-cni Application'),
-            daemonSet(CNI_DAEMONSET, 'CNI node agent on every node: moves ambient pods\' traffic to ztunnel'),
+            {
+              ...daemonSet(CNI_DAEMONSET, 'CNI node agent on every node: moves ambient pods\' traffic to ztunnel'),
+              hint: `the cni chart's Application installs it: kubectl -n ${argoNamespace} get application istio-cni`,
+            },
             application('ztunnel', 'ztunnel Application (synced after istiod)'),
             {
               ...daemonSet(ZTUNNEL_DAEMONSET, 'ztunnel on every node: mTLS between ambient pods'),
-              hint: 'ztunnel takes its certificates from istiod and its pods from istio-cni: check those first',
+              hint: `ztunnel takes its certificates from istiod and its pods from istio-cni: check those first; the ztunnel chart's Application installs it: kubectl -n ${argoNamespace} get application ztunnel`,
             },
             ...(options.gatewayApiCrds ? [application('gateway-api-crds', 'Gateway API CRDs (standard channel)')] : []),
           ]
