@@ -10,6 +10,8 @@ import { renderedFile, rejectionOf } from '../../test/components.ts';
 import { UPSTREAM } from '../../test/helpers.ts';
 import { chartCrdFindings, withUserCharts } from './charts.ts';
 import { resolveCluster } from './validate.ts';
+import { resolveEnvironments } from './environments.ts';
+import { ConfigError } from '../errors.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 
@@ -174,6 +176,31 @@ describe('charts: any other chart as a component', () => {
     expect(rejectionOf(cluster([{ ...podinfo, needs: [], sso: true }], ssoOn), registry)).toContainEqual(
       expect.objectContaining({ path: 'charts[0].sso', message: expect.stringContaining('publishes no host') }),
     );
+  });
+
+  it('takes an environment\'s override of a chart by its name, and reports a wrong one at environments.<env>.charts[i]', () => {
+    const input = {
+      ...cluster([podinfo]),
+      environments: { staging: { context: 'staging' }, production: { context: 'production', charts: [{ name: 'podinfo', values: { replicaCount: 3 } }] } },
+    };
+    const replicas = resolveEnvironments(input, registry).map((resolved) => [
+      resolved.config.environment?.name,
+      renderedFile(renderTree(resolved, registry), 'apps/podinfo.yaml').spec.sources[0].helm.valuesObject,
+    ]);
+    expect(replicas).toEqual([
+      ['staging', { replicaCount: 2, ui: { message: 'hello' } }],
+      ['production', { replicaCount: 3, ui: { message: 'hello' } }],
+    ]);
+    const broken = { ...input, environments: { production: { context: 'production', charts: [{ name: 'podinfo', version: 'latest' }] } } };
+    const error = (() => {
+      try {
+        resolveEnvironments(broken, registry);
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.issues.map((i) => i.path)).toEqual(['environments.production.charts[0].version']);
   });
 
   it('checks the values of a chart the schemas directory has values for, at the chart\'s path; another chart\'s are unchecked', async () => {

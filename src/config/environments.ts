@@ -36,7 +36,7 @@ const environmentShape = {
  * Lists of named things an override merges into item by item, as a strategic merge does: an item whose `name`
  * is in the base changes that item, a new name is added. Every other list is replaced (Helm merges values so).
  */
-const NAMED_LISTS = new Set(['apps', 'topics', 'caches', 'postgres.servers', 'postgres.databases']);
+const NAMED_LISTS = new Set(['apps', 'topics', 'caches', 'charts', 'postgres.servers', 'postgres.databases']);
 
 const isPlain = (value: unknown): value is Plain => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isNamed = (value: unknown): value is Plain & { name: string } => isPlain(value) && typeof value.name === 'string';
