@@ -111,6 +111,8 @@ export function healthyStatus(object: K8sObject, now: Date): Record<string, unkn
       return { conditions: [{ type: 'NotificationPolicySynchronized', status: 'True', reason: 'ApplySuccessful', message: 'applied', lastTransitionTime: '2026-05-01T00:00:00Z' }] };
     case 'valkey.io/ValkeyCluster':
       return { state: 'Ready', shards: 3, readyShards: 3, ...ready('All shards ready', 'ClusterReady') };
+    case 'actions.github.com/AutoscalingRunnerSet':
+      return { phase: 'Running', currentRunners: spec.minRunners ?? 0, pendingEphemeralRunners: 0, runningEphemeralRunners: spec.minRunners ?? 0, failedEphemeralRunners: 0 };
     case 'eraser.sh/ImageJob':
       return { phase: 'Completed', desired: 1, succeeded: 1, failed: 0, skipped: 0 };
     default:

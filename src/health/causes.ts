@@ -256,6 +256,13 @@ export function dependencies(n: Node, snapshot: Snapshot, knowledge: Knowledge):
       for (const secret of secretKeyRefNames(spec)) deps.push(node(snapshot, 'v1', 'Secret', secret, ns, 'fluentd reads its credentials from it'));
       controller();
       break;
+    case 'actions.github.com/AutoscalingRunnerSet':
+      // The controller registers the set with GitHub using the Secret githubConfigSecret names, in the set's namespace
+      // (actions/actions-runner-controller controllers/actions.github.com/autoscalingrunnerset_controller.go at 0.14.2).
+      if (typeof spec.githubConfigSecret === 'string')
+        deps.push(node(snapshot, 'v1', 'Secret', spec.githubConfigSecret, ns, 'the controller registers the set with GitHub using it'));
+      controller();
+      break;
     case 'postgresql.cnpg.io/Database':
       if (spec.cluster?.name) deps.push(node(snapshot, 'postgresql.cnpg.io/v1', 'Cluster', spec.cluster.name, ns, 'the server it lives on'));
       controller();

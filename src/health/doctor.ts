@@ -76,6 +76,7 @@ const CONTROLLER_OF_GROUP: Record<string, string> = {
   'argoproj.io': 'argo-cd',
   'grafana.integreatly.org': 'grafana',
   'logging.banzaicloud.io': 'logging',
+  'actions.github.com': 'runners',
   'valkey.io': 'valkey',
 };
 

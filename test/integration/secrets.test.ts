@@ -43,6 +43,7 @@ for (const id of Object.keys(registry)) config.components[id] ??= {};
 config.components['cloudnative-pg'] = { backup: { destinationPath: 's3://pg-backups/test', endpointURL: 'https://s3.example.org' } };
 config.components.devpod = { members: ['alice'] };
 config.components.logging = { bucket: 'cluster-logs' };
+config.components.runners = { sets: [{ name: 'linux', githubConfigUrl: 'https://github.com/acme' }] };
 config.components.sso = { github: { org: 'acme' } };
 // App inputs beside the components': web's API key; the api's JWT key in both stages, its SMTP login per stage.
 config.apps[0].secrets = [{ name: 'maps', purpose: 'the maps API key', keys: { MAPS_API_KEY: 'the key' } }];
@@ -83,7 +84,7 @@ describe('plinth secrets on a live cluster', () => {
     expect(result.code).toBe(0);
     const { inputs, problems } = parse(result);
     expect(problems).toEqual([]);
-    expect(inputs.map((i: { name: string }) => i.name)).toEqual(expect.arrayContaining(['argocd-repo-credentials', 'designate-credentials', 'grafana-discord-webhook', 'kargo-admin', 'postgres-backup-s3', 'sso-github-oauth']));
+    expect(inputs.map((i: { name: string }) => i.name)).toEqual(expect.arrayContaining(['argocd-repo-credentials', 'designate-credentials', 'grafana-discord-webhook', 'kargo-admin', 'postgres-backup-s3', 'sso-github-oauth', 'runners-github-app']));
     const designate = inputs.find((i: { name: string }) => i.name === 'designate-credentials');
     expect(designate.components).toEqual(['designate-webhook', 'external-dns']);
     expect(designate.consumers.map((c: { ref: string }) => c.ref)).toEqual([

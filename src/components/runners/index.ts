@@ -274,8 +274,8 @@ function isolation(namespace: string, sets: RunnerSet[], options: Options): K8sO
     metadata: { name: 'runners-isolation', namespace, annotations: { [EGRESS_INTERNET_OPT_OUT]: reasons } },
     spec: {
       podSelector: {},
+      // Ingress listed without rules: nothing may connect to a runner.
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [],
       egress: [
         { to: [selectNamespace('kube-system')], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
         { to: ([4, 6] as const).map((f) => ({ ipBlock: { cidr: EVERYWHERE[f], except: closed(f) } })) },
