@@ -13,6 +13,7 @@ import { clientVersion } from '../validate/schema/builtin.ts';
 import { cacheDir, openSchemaRegistry, schemasDir } from '../validate/schema/registry.ts';
 import type { PullResult } from '../validate/schema/pull.ts';
 import type { Context } from './context.ts';
+import type { ResolvedCluster } from '../config/validate.ts';
 
 export interface ValidateOptions {
   config?: string;
@@ -39,6 +40,38 @@ export interface ValidateResult {
 export type ValidateContext = Omit<Context, 'registry'> & { registry?: Registry; env?: Record<string, string | undefined> };
 
 export async function validate(options: ValidateOptions, ctx: ValidateContext): Promise<ValidateResult> {
+  const paths = options.paths ?? [];
+  if (!paths.length && options.env === undefined) {
+    // A config with environments: every environment's render, one report (each finding names its tree's file).
+    const [{ loadEnvironments }, registry] = await Promise.all([import('../config/load.ts'), ctx.registry ?? import('../components/index.ts').then((m) => m.registry)]);
+    const { file, clusters } = await loadEnvironments(ctx.cwd, options.config, registry);
+    const results: ValidateResult[] = [];
+    for (const cluster of clusters) results.push(await validateOne(options, { ...ctx, registry }, { ...cluster, file }));
+    return results.length === 1 ? results[0]! : mergeResults(results, options.strict ?? false);
+  }
+  return validateOne(options, ctx);
+}
+
+function mergeResults(results: ValidateResult[], strict: boolean): ValidateResult {
+  const findings = sortFindings(results.flatMap((r) => r.report.findings));
+  const first = results[0]!.report;
+  return {
+    report: {
+      source: [...new Set(results.map((r) => r.report.source))].join(' '),
+      files: results.reduce((n, r) => n + r.report.files, 0),
+      objects: results.reduce((n, r) => n + r.report.objects, 0),
+      ...summarize(findings, strict),
+      strict,
+      findings,
+      schemas: first.schemas,
+      optOuts: results.flatMap((r) => r.report.optOuts),
+    },
+    subjects: results.flatMap((r) => r.subjects),
+    lines: new Map(results.flatMap((r) => [...r.lines])),
+  };
+}
+
+async function validateOne(options: ValidateOptions, ctx: ValidateContext, loaded?: ResolvedCluster & { file: string }): Promise<ValidateResult> {
   const env = ctx.env ?? process.env;
   const paths = options.paths ?? [];
   if (options.config && paths.length) throw new UsageError('pass either --config or manifest paths, not both', 'plinth validate --config plinth.config.ts, or plinth validate rendered/');
@@ -60,7 +93,7 @@ export async function validate(options: ValidateOptions, ctx: ValidateContext): 
   } else {
     const [{ loadCluster }, { renderTree }] = await Promise.all([import('../config/load.ts'), import('../core/render.ts')]);
     const registry = ctx.registry ?? (await import('../components/index.ts')).registry;
-    const resolved = await loadCluster(ctx.cwd, options.config, registry, options.env);
+    const resolved = loaded ?? (await loadCluster(ctx.cwd, options.config, registry, options.env));
     ctx.progress(`rendering ${relative(ctx.cwd, resolved.file) || resolved.file}`);
     const tree = renderTree(resolved, registry);
     const root = relative(ctx.cwd, join(dirname(resolved.file), resolved.config.git.path)) || '.';

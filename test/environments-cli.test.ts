@@ -1,0 +1,82 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { minimalCluster, runCli, snapshotDir, tempDir } from './helpers.ts';
+
+function withEnvironments(): Record<string, any> {
+  const config = minimalCluster();
+  for (const app of config.apps) app.stages = ['staging', 'production'];
+  config.environments = {
+    staging: { context: 'staging', stages: ['staging'], apps: [{ name: 'web', replicas: 1 }] },
+    production: { context: 'production', stages: ['production'] },
+  };
+  return config;
+}
+
+async function configDir(config: unknown): Promise<string> {
+  const dir = await tempDir('plinth-environments-cli-');
+  await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
+  return dir;
+}
+
+describe('plinth render with environments', () => {
+  it('writes one tree per environment, byte-identical run to run, and --check compares them all', async () => {
+    const dir = await configDir(withEnvironments());
+    const first = await runCli(['render', '--json'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const result = JSON.parse(first.stdout);
+    expect(result.environments.map((e: { environment: string; outDir: string }) => [e.environment, e.outDir])).toEqual([
+      ['staging', join(dir, 'rendered', 'staging')],
+      ['production', join(dir, 'rendered', 'production')],
+    ]);
+    const tree = await snapshotDir(join(dir, 'rendered'));
+    expect(tree.get('staging/bootstrap/root.yaml')).toContain('path: rendered/staging/apps');
+    expect(tree.get('production/bootstrap/root.yaml')).toContain('path: rendered/production/apps');
+    expect(tree.has('staging/README.md') && tree.has('production/README.md')).toBe(true);
+    expect(tree.has('staging/apps/web-staging.yaml') && !tree.has('staging/apps/web-production.yaml')).toBe(true);
+
+    const again = await runCli(['render'], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('environment staging\n✓ rendered');
+    expect(await snapshotDir(join(dir, 'rendered'))).toEqual(tree);
+    expect((await runCli(['render', '--check'], { cwd: dir })).code).toBe(0);
+
+    await rm(join(dir, 'rendered', 'production', 'apps', 'web-production.yaml'));
+    const stale = await runCli(['render', '--check'], { cwd: dir });
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toContain('✓ rendered/staging is up to date');
+    expect(stale.stdout).toContain('✗ rendered/production is stale');
+    // --env renders (and checks) one environment only.
+    expect((await runCli(['render', '--check', '--env', 'staging'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('warns of the one-cluster tree left beside the environments\' trees, and of a removed environment\'s', async () => {
+    const dir = await configDir(minimalCluster());
+    expect((await runCli(['render'], { cwd: dir })).code).toBe(0);
+    await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(withEnvironments()));
+    await mkdir(join(dir, 'rendered', 'canary', 'bootstrap'), { recursive: true });
+    await writeFile(join(dir, 'rendered', 'canary', 'bootstrap', 'root.yaml'), 'kind: Application\n');
+    const cli = await runCli(['render', '--json'], { cwd: dir });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout).warnings).toEqual([
+      expect.stringMatching(/rendered still holds a one-cluster tree .* delete it \(docs\/environments\.md, migration\)$/),
+      expect.stringMatching(/rendered\/canary is the tree of no environment of the config/),
+    ]);
+  });
+
+  it('reports an override\'s mistake at its environment path and writes nothing; --env is refused without environments', async () => {
+    const config = withEnvironments();
+    config.environments.staging.components = { 'cert-manager': { acmeEmial: 'x@example.org' } };
+    const dir = await configDir(config);
+    const cli = await runCli(['render'], { cwd: dir });
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain('environments.staging.components["cert-manager"].acmeEmial: unknown key "acmeEmial"');
+    expect(cli.stderr).toContain('hint: did you mean "acmeEmail"?');
+    expect(await snapshotDir(join(dir, 'rendered'))).toEqual(new Map());
+
+    const single = await configDir(minimalCluster());
+    const refused = await runCli(['graph', '--env', 'staging'], { cwd: single });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('error: --env staging: the config declares no environments; it is one cluster');
+  });
+});
