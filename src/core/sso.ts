@@ -91,6 +91,15 @@ export function ssoIssues(config: ClusterConfig, registry: Registry | undefined)
     const reference = ssoMiddlewareReference(config, sso);
     protectHosts(chart ? deepMerge(chart.values, enabled.common.values ?? {}) : (enabled.common.values ?? {}), reference, hosts);
     for (const object of [...(component.resources?.(ctx) ?? []), ...(enabled.common.extraObjects ?? [])]) protectHosts(object, reference, hosts);
+    // Traefik reads router.middlewares on Ingresses only: an IngressRoute's host would stay open while looking protected.
+    (enabled.common.extraObjects ?? []).forEach((object, i) => {
+      if (object.kind === 'IngressRoute')
+        issues.push({
+          path: formatPath([...(enabled.path ?? ['components', id]), 'extraObjects', i]),
+          message: `IngressRoute "${object.metadata.name}" would not be behind sign-in: sso adds Traefik's router.middlewares annotation, which only Ingresses read`,
+          hint: 'publish the host with an Ingress instead, or add the sso Middleware to the IngressRoute\'s routes yourself and keep it out of this component',
+        });
+    });
     if (hosts.size === 0)
       issues.push({
         path: formatPath(path),
