@@ -80,6 +80,20 @@ describe('kiali', () => {
     ]);
   });
 
+  it('goes behind SSO like any host (`sso: true` on the component), and only then may drop its own login', () => {
+    const sso = { sso: { github: { org: 'acme-corp' } } };
+    const values = find(render({ sso: true, auth: 'anonymous', viewOnly: true }, sso), 'apps/kiali.yaml')!.spec.sources[0].helm.valuesObject;
+    const annotations = values.deployment.ingress.override_yaml.metadata.annotations;
+    expect(annotations['traefik.ingress.kubernetes.io/router.middlewares']).toMatch(/^sso-.+@kubernetescrd$/);
+    expect(annotations['external-dns.alpha.kubernetes.io/hostname']).toBe('kiali.example.org');
+    expect(values.auth).toEqual({ strategy: 'anonymous' });
+    expect(issues({ sso: true, auth: 'anonymous' }, sso)).toEqual([]);
+    // Without SSO the Ingress names no middleware.
+    expect(find(render(), 'apps/kiali.yaml')!.spec.sources[0].helm.valuesObject.deployment.ingress.override_yaml.metadata.annotations).not.toHaveProperty(
+      'traefik.ingress.kubernetes.io/router.middlewares',
+    );
+  });
+
   it('takes an explicit Prometheus, follows a moved Istio, and goes without an Ingress when told', () => {
     const values = find(render({ prometheusUrl: 'http://prometheus.observability.svc:9090', ingress: false, viewOnly: true }, { istio: { namespace: 'mesh' } }), 'apps/kiali.yaml')!
       .spec.sources[0].helm.valuesObject;

@@ -66,8 +66,7 @@ export const kiali = defineComponent({
   options,
   chart: ({ cluster, namespace, options }) => {
     const host = hostOf(options, cluster.domain);
-    const sso = (cluster.components['kiali']?.common as Record<string, unknown> | undefined)?.['sso'];
-    if (options.auth === 'anonymous' && sso === undefined)
+    if (options.auth === 'anonymous' && !cluster.components['kiali']?.common.sso)
       throw new ConfigError([
         {
           path: formatPath(['components', 'kiali', 'auth']),
