@@ -5,6 +5,7 @@ import type { K8sObject, SecretInput } from '../core/types.ts';
 import type { ConfigIssue } from '../errors.ts';
 import type { AppSecretInput } from '../secrets/options.ts';
 import { migrationInputAnnotations, type StageContext } from './context.ts';
+import { stageRuns } from '../config/stages.ts';
 
 const RBAC = 'rbac.authorization.k8s.io';
 
@@ -40,11 +41,13 @@ export interface ConfigSecretInput extends SecretInput {
 }
 
 /** Every input the config declares outside the components: each app's (per stage when stage-scoped) and `secretInputs`. */
-export function configSecretInputs(cluster: Pick<ClusterConfig, 'apps' | 'secretInputs'>): ConfigSecretInput[] {
+export function configSecretInputs(cluster: Pick<ClusterConfig, 'apps' | 'secretInputs' | 'environment'>): ConfigSecretInput[] {
   const inputs: ConfigSecretInput[] = [];
   for (const app of cluster.apps) {
+    // In an environment, only the inputs of the stages it runs: another cluster's store holds the others.
+    if (!app.stages.some((stage) => stageRuns(cluster, stage))) continue;
     for (const input of app.secrets) {
-      for (const stage of input.stages ?? [undefined]) {
+      for (const stage of (input.stages ?? [undefined]).filter((s) => s === undefined || stageRuns(cluster, s))) {
         inputs.push({
           name: storeInputName(app.name, input, stage ?? ''),
           keys: describeKeys(input.keys),

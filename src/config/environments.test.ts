@@ -5,6 +5,7 @@ import { ConfigError, type ConfigIssue } from '../errors.ts';
 import { minimalCluster } from '../../test/helpers.ts';
 import { environmentsOfStage, mergeOverrides, parsePath, pickEnvironment, resolveEnvironments } from './environments.ts';
 import { resolveCluster } from './validate.ts';
+import { configSecretInputs } from '../apps/secrets.ts';
 
 /** The minimal cluster with apps in two stages, a staging and a production environment. */
 function twoClusters(): Record<string, any> {
@@ -128,7 +129,9 @@ describe('resolveEnvironments', () => {
     expect(issues).toContainEqual(expect.objectContaining({ path: 'environments.production.managedBy', message: 'environment "hub" is not declared' }));
     expect(issues).toContainEqual(expect.objectContaining({ path: 'environments.production.server', message: expect.stringMatching(/required with managedBy/) }));
 
-    const hub = twoClusters();
+    // A spoke without its own Argo CD (nor Kargo, nor apps, which need both).
+    const hub = { ...minimalCluster(), apps: [], environments: { staging: { context: 'kind-staging', components: { 'argo-cd': false } }, production: { context: 'prod' } } } as Record<string, any>;
+    delete hub.components.kargo;
     hub.environments.staging.managedBy = 'production';
     hub.environments.staging.server = 'http://10.0.0.2:6443';
     expect(issuesOf(hub)).toEqual([expect.objectContaining({ path: 'environments.staging.server', message: expect.stringMatching(/https URL/) })]);
@@ -178,6 +181,20 @@ describe('resolveEnvironments', () => {
     expect(stages.map((s) => [s.object.metadata.name, (s.object.spec as any).requestedFreight[0].sources])).toEqual([['production', { direct: true }]]);
     const projectConfig = tree.objects.find((o) => o.object.kind === 'ProjectConfig' && o.object.metadata.namespace === 'kargo-web')!.object;
     expect((projectConfig.spec as any).promotionPolicies).toEqual([]);
+  });
+
+  it('declares in each environment the secret inputs of the stages it runs only', () => {
+    const config = twoClusters();
+    config.apps[0].secrets = [
+      { name: 'jwt', purpose: 'signs sessions', keys: { JWT_SECRET: 'a random string' }, stages: ['staging', 'production'] },
+      { name: 'smtp', purpose: 'sends mail', keys: { SMTP_URL: 'the relay' } },
+    ];
+    const clusters = resolveEnvironments(config, registry);
+    const names = (env: string) => configSecretInputs(byName(clusters, env).config).map((i) => i.name).sort();
+    expect(names('staging')).toEqual(['web-smtp', 'web-staging-jwt']);
+    expect(names('production')).toEqual(['web-production-jwt', 'web-smtp']);
+    const { environments: _environments, ...single } = config;
+    expect(configSecretInputs(resolveCluster(single, registry).config).map((i) => i.name).sort()).toEqual(['web-production-jwt', 'web-smtp', 'web-staging-jwt']);
   });
 
   it('renders each environment byte-identically run to run, and the trees differ where the overrides do', () => {
