@@ -101,3 +101,37 @@ describe('examples/real-team.config.ts', async () => {
     }
   });
 });
+
+describe('examples/platform-extras.config.ts', async () => {
+  const resolved = await loadCluster(EXAMPLES, 'platform-extras.config.ts', registry);
+  const tree = renderTree(resolved, registry);
+
+  it('turns every extra on, and `plinth secrets list` declares each of their inputs with 0 render problems', async () => {
+    for (const id of ['monitoring', 'sso', 'logging', 'runners', 'istio', 'kiali', 'podinfo']) expect(tree.components.map((c) => c.id)).toContain(id);
+    expect(renderProblems(tree, resolved.config)).toEqual([]);
+    const list = await runCli(['secrets', 'list', '-c', join(EXAMPLES, 'platform-extras.config.ts'), '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    const listed = JSON.parse(list.stdout) as { inputs: { name: string; components: string[] }[]; problems: unknown[] };
+    expect(listed.problems).toEqual([]);
+    expect(listed.inputs.filter((i) => i.components.some((c) => ['sso', 'logging', 'runners'].includes(c))).map((i) => i.name).sort()).toEqual([
+      'logging-s3',
+      'runners-github-app',
+      'sso-github-oauth',
+    ]);
+  });
+
+  it('puts every admin UI and the admin app behind the GitHub sign-in, and nothing else', () => {
+    const protectedHosts = new Set<string>();
+    const walk = (value: unknown): void => {
+      if (typeof value !== 'object' || value === null) return;
+      const record = value as Record<string, unknown>;
+      const host = record['external-dns.alpha.kubernetes.io/hostname'];
+      if (typeof host === 'string' && typeof record['traefik.ingress.kubernetes.io/router.middlewares'] === 'string') protectedHosts.add(host);
+      Object.values(record).forEach(walk);
+    };
+    tree.objects.forEach((o) => walk(o.object));
+    expect([...protectedHosts].sort()).toEqual(
+      ['admin', 'argocd', 'grafana', 'kargo', 'kiali'].map((name) => `${name}.clinic.example.org`),
+    );
+  });
+});
