@@ -47,6 +47,14 @@ const OPTION_VALUES: Record<string, { option: string; chart: string }[]> = {
   ],
 };
 
+/**
+ * List options whose items each render an Application of a second chart, found by the Application's name: runners
+ * renders one gha-runner-scale-set Application per set (src/components/runners/index.ts applicationName).
+ */
+const ITEM_VALUES: Record<string, { option: string; chart: string; application: (item: Plain) => string }[]> = {
+  runners: [{ option: 'sets', chart: 'gha-runner-scale-set', application: (set) => `runner-set-${String(set.name)}` }],
+};
+
 interface HelmSource {
   chart?: string;
   targetRevision?: string;
@@ -73,6 +81,14 @@ export function valuesTargets(cluster: ClusterConfig, tree: RenderedTree): Value
     };
     if (component.chart) add(enabled.common.values, [...(enabled.path ?? ['components', component.id]), 'values'], component.chart.chart);
     for (const { option, chart } of OPTION_VALUES[component.id] ?? []) add(enabled.options[option], ['components', component.id, option], chart);
+    for (const { option, chart, application } of ITEM_VALUES[component.id] ?? []) {
+      const items = enabled.options[option];
+      (Array.isArray(items) ? items : []).forEach((item, i) => {
+        const source = isPlain(item) ? owned.filter((o) => o.object.metadata.name === application(item)).flatMap((o) => helmSources(o.object)).find((s) => s.chart === chart) : undefined;
+        if (!isPlain(item) || !isPlain(item.values) || Object.keys(item.values).length === 0 || !source?.targetRevision) return;
+        targets.push({ path: ['components', component.id, option, i, 'values'], chart, version: source.targetRevision, user: item.values, rendered: source.helm?.valuesObject ?? {} });
+      });
+    }
   }
   return targets;
 }

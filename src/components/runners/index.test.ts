@@ -7,7 +7,7 @@ import { assess } from '../../health/assess.ts';
 import { declarations, renderProblems } from '../../secrets/declarations.ts';
 import { clusterWith, rejectionOf, renderWith } from '../../../test/components.ts';
 import { chartFacts, customResourceProblems } from '../../../test/upstream.ts';
-import { checkValues } from '../../validate/values.ts';
+import { checkValues, valuesTargets } from '../../validate/values.ts';
 import { UPSTREAM } from '../../../test/helpers.ts';
 import { listenerName } from './index.ts';
 
@@ -119,6 +119,15 @@ describe('runners', () => {
     const findings = await checkValues(targets, { dir: UPSTREAM, file: 'plinth.config.ts' });
     // The raw values are checked too: the typo is the only finding.
     expect(findings.map((f) => [f.path, f.hint])).toEqual([['rendered["runner-set-plain"].runnerGropu', expect.stringContaining('"runnerGroup"')]]);
+  });
+
+  it("plinth validate checks a set's raw values at the set's config path, against the runner-set chart", async () => {
+    const config = clusterWith({ ...base, runners: { sets: [acme, { name: 'gpu', githubConfigUrl: 'https://github.com/acme', values: { runnerGropu: 'gpu' } }] } });
+    const resolved = resolveCluster(config, registry);
+    const findings = await checkValues(valuesTargets(resolved.config, renderTree(resolved, registry)), { dir: UPSTREAM, file: 'plinth.config.ts' });
+    expect(findings.map((f) => [f.path, f.hint])).toEqual([
+      ['components.runners.sets[1].values.runnerGropu', 'did you mean "runnerGroup"? (components.runners.sets[1].values.runnerGroup)'],
+    ]);
   });
 
   it('delivers a GitHub App or a token with the key names the chart reads, from inputs plinth secrets declares', () => {
