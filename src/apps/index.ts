@@ -1,5 +1,6 @@
 import type { ClusterConfig } from '../config/schema.ts';
 import { stageRuns } from '../config/stages.ts';
+import { pipelineRuns } from '../core/hub.ts';
 import { IN_CLUSTER, MANAGED_BY, SYNC_WAVE, syncPolicy } from '../core/argo.ts';
 import type { K8sObject } from '../core/types.ts';
 import { AUTHORIZED_STAGE, pipelineObjects, projectName, stageApplicationName, stageBranch, stageImages } from './pipeline.ts';
@@ -51,7 +52,9 @@ export function renderApps(ctx: AppsContext): RenderedApps {
     const labels = { ...MANAGED_BY, [APP_LABEL]: app.name };
     // An environment runs the stages it lists; an app with none of them is not in its cluster.
     const stages = app.stages.filter((stage) => stageRuns(cluster, stage));
-    if (stages.length === 0) continue;
+    // A hub's Kargo promotes the stages of its spokes too (src/core/hub.ts pipelineRuns).
+    const piped = app.stages.some((stage) => pipelineRuns(cluster, stage));
+    if (stages.length === 0 && !piped) continue;
     for (const stage of stages) {
       const stageContext = { cluster, app, stage, namespace: stage, namespaceOf: ctx.namespaceOf };
       const workloadObjects = stageObjects(stageContext);
@@ -96,11 +99,12 @@ export function renderApps(ctx: AppsContext): RenderedApps {
       });
     }
     const storeAccess = stages.flatMap((stage) => storeAccessObjects({ app, stage, namespace: stage }));
-    for (const object of [...pipelineObjects({ cluster, app, argoNamespace, stagesPath: `${cluster.git.path}/${dir}/stages` }), ...storeAccess]) {
+    const pipeline = [...(piped ? pipelineObjects({ cluster, app, argoNamespace, stagesPath: `${cluster.git.path}/${dir}/stages` }) : []), ...storeAccess];
+    for (const object of pipeline) {
       const scope = object.metadata.namespace ? '' : 'cluster-';
       objects.push({ file: `${dir}/pipeline/${scope}${object.kind.toLowerCase()}-${object.metadata.name}.yaml`, owner, object });
     }
-    objects.push({
+    if (pipeline.length > 0) objects.push({
       file: `apps/${app.name}-pipeline.yaml`,
       owner: 'apps',
       object: {

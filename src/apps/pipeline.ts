@@ -1,5 +1,5 @@
 import type { AppConfig, ClusterConfig } from '../config/schema.ts';
-import { stageRuns } from '../config/stages.ts';
+import { pipelineRuns, spokeStagePath } from '../core/hub.ts';
 import { externalSecret } from '../core/conventions.ts';
 import type { K8sObject } from '../core/types.ts';
 import { GIT_CREDENTIALS_INPUT, WEBHOOK_INPUT, WEBHOOK_SECRET } from '../components/kargo/index.ts';
@@ -57,8 +57,9 @@ export function commitMessage(app: AppConfig): string {
   ].join('\n');
 }
 
-function promotionTask({ cluster, app, argoNamespace, stagesPath }: PipelineContext, namespace: string): K8sObject {
-  const stageDir = `./src/${stagesPath}/\${{ ctx.stage }}`;
+function promotionTask({ cluster, app, argoNamespace, stagesPath }: PipelineContext, namespace: string, perStage: boolean): K8sObject {
+  // With stages in other environments' trees (a hub's spokes), each Stage gives its own folder as a var.
+  const stageDir = `./src/${perStage ? '${{ vars.stagesPath }}' : stagesPath}/\${{ ctx.stage }}`;
   return {
     apiVersion: 'kargo.akuity.io/v1alpha1',
     kind: 'PromotionTask',
@@ -68,6 +69,7 @@ function promotionTask({ cluster, app, argoNamespace, stagesPath }: PipelineCont
         { name: 'repoURL', value: cluster.git.repoURL },
         { name: 'revision', value: cluster.git.revision },
         { name: 'image', value: app.image },
+        ...(perStage ? [{ name: 'stagesPath', value: stagesPath }] : []),
       ],
       steps: [
         {
@@ -169,7 +171,15 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
   const namespace = project;
   const receiver = receiverKind(cluster, app);
   // In an environment, the first of its stages takes Freight from the Warehouse; promotion modes stay the app's.
-  const here = app.stages.filter((stage) => stageRuns(cluster, stage));
+  const here = app.stages.filter((stage) => pipelineRuns(cluster, stage));
+  // A spoke's stage is rendered in the spoke's tree: its Stage overrides the task's stagesPath (a step's vars, the
+  // Stage CRD's promotionTemplate.spec.steps[].vars).
+  const elsewhere = (stage: string) => spokeStagePath(cluster, stage);
+  const perStage = here.some((stage) => elsewhere(stage) !== undefined);
+  const stageVars = (stage: string) => {
+    const tree = elsewhere(stage);
+    return tree === undefined ? {} : { vars: [{ name: 'stagesPath', value: `${tree}/${ctx.stagesPath.slice(cluster.git.path.length + 1)}` }] };
+  };
   const stages: K8sObject[] = here.map((stage, i) => ({
     apiVersion: 'kargo.akuity.io/v1alpha1',
     kind: 'Stage',
@@ -181,7 +191,7 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
           sources: i === 0 ? { direct: true } : { stages: [here[i - 1]!] },
         },
       ],
-      promotionTemplate: { spec: { steps: [{ task: { name: PROMOTION_TASK, kind: 'PromotionTask' } }] } },
+      promotionTemplate: { spec: { steps: [{ task: { name: PROMOTION_TASK, kind: 'PromotionTask' }, ...stageVars(stage) }] } },
     },
   }));
   return [
@@ -199,7 +209,7 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
       // A stage left out of promotionPolicies waits for `kargo promote` (akuity/kargo api/v1alpha1/projectconfig_types.go).
       spec: {
         promotionPolicies: [...promotionModes(app)]
-          .filter(([stage, mode]) => mode === 'auto' && stageRuns(cluster, stage))
+          .filter(([stage, mode]) => mode === 'auto' && pipelineRuns(cluster, stage))
           .map(([stage]) => ({ stageSelector: { name: stage }, autoPromotionEnabled: true })),
         ...(receiver && { webhookReceivers: [webhookReceiver(app, receiver)] }),
       },
@@ -216,7 +226,7 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
         ],
       },
     },
-    promotionTask(ctx, namespace),
+    promotionTask(ctx, namespace, perStage),
     ...stages,
     ...(receiver
       ? [

@@ -7,6 +7,7 @@ import { formatPath, suggestion, type PathSegment } from './paths.ts';
 import { toPlainData } from './plain.ts';
 import { stageRuns } from './stages.ts';
 import { presets as PRESETS } from './presets.ts';
+import { linkHubs } from './hub.ts';
 import { resolveCluster, type ResolvedCluster } from './validate.ts';
 
 export type { EnvironmentInfo };
@@ -189,7 +190,7 @@ export function resolveEnvironments(
     if (!(isPlain(override.git) && 'path' in override.git) && isPlain(merged.git))
       merged.git = { ...merged.git, path: `${typeof merged.git.path === 'string' ? merged.git.path : 'rendered'}/${name}` };
     try {
-      const cluster = resolveCluster(merged, registry, file);
+      const cluster = resolveCluster(merged, registry, file, info);
       resolved.push({ ...cluster, config: { ...cluster.config, environment: info } });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
@@ -225,7 +226,7 @@ export function resolveEnvironments(
   for (const { issue, in: where } of baseIssues.values())
     issues.push(where.length === names.length ? issue : { ...issue, message: `${issue.message} (in environment${where.length === 1 ? '' : 's'} ${where.map((w) => `"${w}"`).join(', ')})` });
   if (issues.length > 0) throw new ConfigError(issues, file);
-  return resolved;
+  return linkHubs(resolved, file);
 }
 
 function environmentIssue(issue: z.core.$ZodIssue, own: Plain, at: (...path: PathSegment[]) => string): ConfigIssue {

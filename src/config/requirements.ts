@@ -21,7 +21,8 @@ export function declarationRequirements(config: ClusterConfig): Requirement[] {
   });
   if (config.topics.length > 0) requirements.push({ component: 'redpanda', path: ['topics'], role: 'runs the queue that holds the topics' });
   if (config.caches.length > 0) requirements.push({ component: 'valkey', path: ['caches'], role: 'runs the caches' });
-  if (config.apps.length > 0) {
+  // A spoke's apps are deployed and promoted by its hub's Argo CD and Kargo, which the hub's own apps require.
+  if (config.apps.length > 0 && !config.environment?.managedBy) {
     requirements.push({ component: 'argo-cd', path: ['apps'], role: 'deploys the apps' });
     requirements.push({ component: 'kargo', path: ['apps'], role: 'promotes new images of the apps through their stages' });
   }

@@ -5,7 +5,7 @@ import { deploymentPatchIssues } from '../core/merge.ts';
 import { envContractIssues } from '../apps/env.ts';
 import { namespaceNameProblem, objectNameProblem } from '../core/names.ts';
 import type { AnyComponent, K8sObject } from '../core/types.ts';
-import { baseShape, clusterSchema, commonComponentOptions, componentsSchema, INT32_MAX, type ClusterConfig, type EnabledComponent, type Registry } from './schema.ts';
+import { baseShape, clusterSchema, commonComponentOptions, componentsSchema, INT32_MAX, type ClusterConfig, type EnabledComponent, type EnvironmentInfo, type Registry } from './schema.ts';
 import { appHosts, componentHosts, hostCollisions } from './hosts.ts';
 import { formatPath, suggestion } from './paths.ts';
 import { toPlainData } from './plain.ts';
@@ -29,7 +29,7 @@ export interface ResolvedCluster {
  * Validates a cluster definition against the registry's components and resolves their dependency graph.
  * Throws a ConfigError carrying every problem found, each with its config path.
  */
-export function resolveCluster(raw: unknown, registry: Registry, file?: string): ResolvedCluster {
+export function resolveCluster(raw: unknown, registry: Registry, file?: string, environment?: EnvironmentInfo): ResolvedCluster {
   // The API takes any value: what is not plain data (a cycle, a getter, NaN) is reported here, not met in the render.
   const plain = toPlainData(raw);
   if (!plain.ok) throw new ConfigError(plain.issues, file);
@@ -76,7 +76,8 @@ export function resolveCluster(raw: unknown, registry: Registry, file?: string):
     Object.assign(components, charts);
     registry = withUserCharts(registry, declared);
   }
-  const config = base.success ? ({ ...(base.data as Omit<ClusterConfig, 'components'>), components } as ClusterConfig) : undefined;
+  // The environment is known to the checks: a spoke's apps are deployed by its hub's Argo CD (src/config/hub.ts).
+  const config = base.success ? ({ ...(base.data as Omit<ClusterConfig, 'components'>), components, ...(environment && { environment }) } as ClusterConfig) : undefined;
   if (config) issues.push(...semanticIssues(config));
   if (config) issues.push(...workloadIssues(config, input));
   if (config) issues.push(...imageIssues(config, input));

@@ -12,6 +12,7 @@ import { APP_LABEL } from '../apps/workload.ts';
 import { describeObject, type ChartSource, type ComponentId, type HealthCheck, type K8sObject, type RenderContext, type SecretInput } from './types.ts';
 import { unscrapedMetrics, type AlertRule, type OwnedAlert, type OwnedTarget, type ScrapeTarget } from './alerts.ts';
 import { metricNames } from './promql.ts';
+import { asSpoke, ROOT_LABEL, spokeOf } from './hub.ts';
 import { withSso } from './sso.ts';
 import { withUserCharts } from '../config/charts.ts';
 
@@ -188,9 +189,11 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
     origins.set(entry, appOrigin(config, appIndex.get(app ?? object.metadata.labels?.[APP_LABEL] ?? ''), object, app ? projectName(app) : argoNamespace));
   }
   // Every Application in Plinth's project, children with the resources finalizer; the project itself beside them.
-  for (const entry of objects) entry.object = inProject(entry.object, { root: entry.owner === 'bootstrap' });
+  for (const entry of objects) entry.object = inProject(entry.object, { root: entry.owner === 'bootstrap' || entry.object.metadata.labels?.[ROOT_LABEL] === 'true' });
   keepDataNamespaces(objects.map((o) => o.object)).forEach((object, i) => (objects[i]!.object = object));
   add(`apps/appproject-${PROJECT}.yaml`, 'apps', appProject({ argoNamespace, cluster: config.name, sourceRepos: sourceRepos(objects.map((o) => o.object)) }));
+  const spoke = spokeOf(config, argoNamespace);
+  if (spoke) asSpoke(objects, spoke);
   duplicateCheck(objects, origins, config.name);
 
   const files = new Map<string, string>(writeFiles ? [[CATALOGUE_FILE, renderCatalogue(config, components)]] : []);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostname } from '../../config/schema.ts';
+import { dnsLabel, hostname } from '../../config/schema.ts';
 import {
   DEFAULT_INGRESS_CLASS,
   defaultClusterIssuer,
@@ -8,6 +8,7 @@ import {
   usesLocalCa,
 } from '../../core/conventions.ts';
 import { IGNORE_HEALTHCHECK } from '../../core/argo.ts';
+import { spokeRootApplication } from '../../core/hub.ts';
 import { defineComponent, type K8sObject } from '../../core/types.ts';
 import { argoCdAlerts, argoCdTargets } from './alerts.ts';
 
@@ -58,6 +59,48 @@ return hs
 
 export const REPO_CREDENTIALS_SECRET = 'argocd-repo-credentials';
 
+/** The secret input holding how this Argo CD logs in to another cluster it manages (hub mode). */
+export const clusterCredentialsInput = (cluster: string): string => `argocd-cluster-${cluster}`;
+/** The cluster Secret Argo CD reads for it, made by an ExternalSecret from that input. */
+export const clusterSecretName = (cluster: string): string => `cluster-${cluster}`;
+
+/**
+ * The `config` key of a cluster Secret, as Argo CD's declarative setup documents it (argo-cd v3.4.4
+ * docs/operator-manual/declarative-setup.md, "Clusters": bearerToken, tlsClientConfig.caData base64 PEM), written by
+ * the External Secrets template from the input's keys. Neither value can hold a quote: a token is base64url with dots,
+ * caData base64.
+ */
+export const CLUSTER_CONFIG_TEMPLATE = '{"bearerToken":"{{ .bearerToken }}","tlsClientConfig":{"insecure":false,"caData":"{{ .caData }}"}}';
+
+const managedCluster = z.strictObject({
+  /** Names the cluster in Argo CD (and its secret input `argocd-cluster-<name>`). */
+  name: dnsLabel,
+  /** The cluster's API server as this Argo CD reaches it; Applications name it as their destination.server. */
+  server: z.url({ protocol: /^https$/, error: 'must be the https URL of the cluster\'s API server, e.g. "https://10.0.0.10:6443"' }),
+  /**
+   * The tree of the environment on that cluster, when the config declares it (set by the environments' resolution,
+   * src/config/hub.ts): this Argo CD then runs its root Application too.
+   */
+  tree: z.strictObject({ repoURL: z.string().min(1), revision: z.string().min(1), path: z.string().min(1) }).optional(),
+});
+export type ManagedCluster = z.output<typeof managedCluster>;
+
+/** The cluster Secret of a managed cluster (label argocd.argoproj.io/secret-type: cluster; keys name, server, config). */
+function clusterSecret(managed: ManagedCluster, namespace: string): K8sObject {
+  return externalSecret({
+    name: clusterSecretName(managed.name),
+    namespace,
+    keys: [
+      { secretKey: 'bearerToken', input: clusterCredentialsInput(managed.name), key: 'bearerToken' },
+      { secretKey: 'caData', input: clusterCredentialsInput(managed.name), key: 'caData' },
+    ],
+    template: {
+      labels: { 'argocd.argoproj.io/secret-type': 'cluster' },
+      data: { name: managed.name, server: managed.server, config: CLUSTER_CONFIG_TEMPLATE },
+    },
+  });
+}
+
 const options = z.strictObject({
   /** Public host of the UI; defaults to argocd.<domain>. */
   host: hostname.optional(),
@@ -65,6 +108,11 @@ const options = z.strictObject({
   ingressClassName: z.string().default(DEFAULT_INGRESS_CLASS),
   /** Default: the issuer components["cert-manager"].issuer renders (letsencrypt-prod, or plinth-local-ca). */
   clusterIssuer: z.string().optional(),
+  /**
+   * Other clusters this Argo CD deploys to (hub mode): a cluster Secret each, its credentials the secret input
+   * `argocd-cluster-<name>`. An environment with `managedBy` is added to its hub's list by itself.
+   */
+  clusters: z.array(managedCluster).default([]),
   /** How often Argo CD polls git; the seed's team was rate-limited by GitHub. */
   reconciliation: z
     .string()
@@ -79,8 +127,11 @@ export const argoCd = defineComponent({
   needs: [],
   // Argo CD comes first (it syncs everything else), so its Ingress only requires these, not an order. With the local
   // CA no public DNS publishes the host, so external-dns is not one of them.
-  uses: (options, cluster) =>
-    options.ingress ? ['traefik', 'cert-manager', ...(cluster && usesLocalCa(cluster) ? [] : ['external-dns'])] : [],
+  uses: (options, cluster) => [
+    ...(options.ingress ? ['traefik', 'cert-manager', ...(cluster && usesLocalCa(cluster) ? [] : ['external-dns'])] : []),
+    // The credentials of each managed cluster come from the store.
+    ...(options.clusters.length > 0 ? ['external-secrets'] : []),
+  ],
   options,
   chart: ({ cluster, options }) => {
     const host = options.host ?? `argocd.${cluster.domain}`;
@@ -118,8 +169,11 @@ export const argoCd = defineComponent({
       },
     };
   },
-  resources: ({ cluster, namespace, enabled }) => {
-    const objects: K8sObject[] = [];
+  resources: ({ cluster, namespace, enabled, options }) => {
+    const objects: K8sObject[] = options.clusters.flatMap((managed) => [
+      clusterSecret(managed, namespace),
+      ...(managed.tree ? [spokeRootApplication({ cluster: cluster.name, env: managed.name, argoNamespace: namespace, ...managed.tree })] : []),
+    ]);
     if (enabled('external-secrets')) {
       objects.push(
         externalSecret({
@@ -135,13 +189,25 @@ export const argoCd = defineComponent({
     }
     return objects;
   },
-  secrets: ({ cluster }) => [
+  secrets: ({ cluster, options }) => [
     {
       name: REPO_CREDENTIALS_SECRET,
       keys: [{ key: 'token', description: 'read-only access token for the infra repository' }],
       purpose: `lets Argo CD pull ${cluster.git.repoURL} without being rate limited`,
       howToGet: 'GitHub: Settings > Developer settings > Fine-grained tokens; only the infra repository, Contents: read-only',
     },
+    ...options.clusters.map((managed) => ({
+      name: clusterCredentialsInput(managed.name),
+      keys: [
+        { key: 'bearerToken', description: `token of a ServiceAccount on ${managed.name} that Argo CD deploys as (cluster-admin there)` },
+        { key: 'caData', description: `the CA certificate of ${managed.server}, PEM, base64-encoded in one line` },
+      ],
+      purpose: `lets this Argo CD deploy ${managed.tree ? `environment ${managed.name}'s tree` : 'Applications'} to ${managed.server}`,
+      howToGet:
+        `on ${managed.name}: kubectl -n kube-system create serviceaccount argocd-manager; kubectl create clusterrolebinding argocd-manager --clusterrole cluster-admin ` +
+        '--serviceaccount kube-system:argocd-manager; then bearerToken: kubectl -n kube-system create token argocd-manager --duration 8760h, ' +
+        "caData: kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}'",
+    })),
   ],
   health: ({ namespace }) => [
     { description: 'API server and UI', apiVersion: 'apps/v1', kind: 'Deployment', name: 'argocd-server', namespace },
