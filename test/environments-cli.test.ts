@@ -32,7 +32,9 @@ describe('plinth render with environments', () => {
     const tree = await snapshotDir(join(dir, 'rendered'));
     expect(tree.get('staging/bootstrap/root.yaml')).toContain('path: rendered/staging/apps');
     expect(tree.get('production/bootstrap/root.yaml')).toContain('path: rendered/production/apps');
-    expect(tree.has('staging/README.md') && tree.has('production/README.md')).toBe(true);
+    // Each tree's catalogue page names its environment.
+    expect(tree.get('staging/README.md')).toContain('# test (staging): platform catalogue\n\nEnvironment `staging` of the config, reached through kubeconfig context `staging`; app stages here: `staging`.');
+    expect(tree.get('production/README.md')).toContain('# test (production): platform catalogue');
     expect(tree.has('staging/apps/web-staging.yaml') && !tree.has('staging/apps/web-production.yaml')).toBe(true);
 
     const again = await runCli(['render'], { cwd: dir });

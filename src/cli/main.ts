@@ -407,6 +407,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--path <prefix>', 'a path prefix to route to the Service, e.g. /api/v1 (repeatable; default /)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--middleware <name>', 'a Traefik Middleware for the routes: name, namespace/name or name@provider (repeatable, applied in order)', (value: string, previous: string[] = []) => [...previous, value])
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
+    .option('--env <name>', 'with environments: which one (required then)')
     .action(async (service, options) => {
       const result = await (await import('../commands/expose.ts')).expose({ service, ...options }, await context());
       if (globals.json) return void json(result.ingress);

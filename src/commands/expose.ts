@@ -11,6 +11,8 @@ import { UsageError } from '../errors.ts';
 import type { Context } from './context.ts';
 
 export interface ExposeOptions {
+  /** With environments: whose domain and ingress the Ingress follows (required then). */
+  env?: string;
   service: string;
   host: string;
   namespace?: string;
@@ -58,7 +60,7 @@ export async function expose(options: ExposeOptions, ctx: Context): Promise<Expo
       );
   const duplicate = paths.find((path, i) => paths.indexOf(path) !== i);
   if (duplicate) throw new UsageError(`--path "${duplicate}" is given twice`, 'give each path once');
-  const { config } = await loadCluster(ctx.cwd, options.config, ctx.registry);
+  const { config } = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
   if (options.host !== config.domain && !options.host.endsWith(`.${config.domain}`))
     throw new UsageError(
       `--host "${options.host}" is outside the cluster domain "${config.domain}", so external-dns would not publish it`,

@@ -14,8 +14,9 @@ const cell = (text: string) => text.replace(/\|/g, '\\|');
  */
 export function renderCatalogue(config: ClusterConfig, components: readonly RenderedComponent[]): string {
   const lines = [
-    `# ${config.name}: platform catalogue`,
+    `# ${config.name}${config.environment ? ` (${config.environment.name})` : ''}: platform catalogue`,
     '',
+    ...(config.environment ? [`Environment \`${config.environment.name}\` of the config, reached through kubeconfig context \`${config.environment.context}\`${config.environment.stages ? `; app stages here: ${config.environment.stages.map((s) => `\`${s}\``).join(', ')}` : ''}.`, ''] : []),
     `Cluster \`${config.name}\`, domain \`${config.domain}\`, synced by Argo CD from \`${config.git.repoURL}\` (\`${config.git.revision}\`, \`${config.git.path}/\`).`,
     '',
     '| wave | component | namespace | chart | needs | secret inputs | what it is |',
