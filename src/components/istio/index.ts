@@ -16,6 +16,7 @@ import {
   ZTUNNEL_DAEMONSET,
 } from './ambient.ts';
 import { ambientNetworkPolicies, strictMtls } from './mesh-policy.ts';
+import { meshTargets } from './monitors.ts';
 
 export { ISTIO_CHARTS, ISTIO_VERSION } from './ambient.ts';
 export const INJECTION_LABEL = 'istio-injection';
@@ -220,6 +221,9 @@ export const istio = defineComponent({
     ];
     return [...objects, ...policies.map((policy) => inWave(policy, wave))];
   },
+  // Kiali is what reads the mesh's metrics: without it the render stays as it was.
+  scrapeTargets: ({ enabled, monitoring, namespace, options }) =>
+    enabled('kiali') ? meshTargets({ namespace, mode: options.mode, meshNamespaces: meshOf(options).namespaces, labels: monitoring?.labels ?? {} }) : [],
   health: ({ argoNamespace, namespace, options }) => {
     const ambient = options.mode === 'ambient';
     const application = (name: string, description: string): HealthCheck => ({

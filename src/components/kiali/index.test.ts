@@ -112,6 +112,31 @@ describe('kiali', () => {
     ]);
   });
 
+  it("makes Prometheus scrape the mesh it draws, when a component collects alerts: istiod, and ztunnel or the sidecars", async () => {
+    const ambient = render({}, { grafana: {}, istio: { mode: 'ambient', ambientNamespaces: ['production'] } });
+    const monitors = (tree: ReturnType<typeof render>) =>
+      tree.objects.filter((o) => o.object.apiVersion === 'monitoring.coreos.com/v1' && o.owner === 'istio');
+    expect(monitors(ambient).map((o) => [o.object.kind, o.object.metadata.name, o.object.metadata.namespace, o.object.metadata.labels?.release])).toEqual([
+      ['PodMonitor', 'ztunnel', 'istio-system', 'kube-prometheus-stack'],
+      ['ServiceMonitor', 'istiod', 'istio-system', 'kube-prometheus-stack'],
+    ]);
+    expect(monitors(ambient)[0]!.object.spec).toEqual({ selector: { matchLabels: { app: 'ztunnel' } }, podMetricsEndpoints: [{ port: 'ztunnel-stats' }] });
+    const sidecar = render({}, { grafana: {}, istio: { injectNamespaces: ['production'] } });
+    expect(monitors(sidecar).map((o) => o.object.metadata.name)).toEqual(['envoy-sidecars', 'istiod']);
+    expect(monitors(sidecar)[0]!.object.spec).toEqual({
+      namespaceSelector: { matchNames: ['production'] },
+      selector: { matchExpressions: [{ key: 'security.istio.io/tlsMode', operator: 'Exists' }] },
+      podMetricsEndpoints: [{ port: 'http-envoy-prom', path: '/stats/prometheus' }],
+    });
+    expect(ambient.components.find((c) => c.id === 'istio')!.health.map((h) => h.description)).toEqual(
+      expect.arrayContaining(["ServiceMonitor: Prometheus scrapes istiod's control-plane metrics", "PodMonitor: Prometheus scrapes ztunnel's L4 traffic metrics of the ambient pods"]),
+    );
+    expect(await customResourceProblems([...monitors(ambient), ...monitors(sidecar)])).toEqual([]);
+    // Without Kiali, istio renders as before.
+    const without = renderWith(registry, { ...components({}, { grafana: {} }), kiali: undefined });
+    expect(without.objects.some((o) => o.owner === 'istio' && o.object.apiVersion === 'monitoring.coreos.com/v1')).toBe(false);
+  });
+
   it('refuses what would leave it blind or open, with the fix', () => {
     expect(issues({}, { monitoring: undefined })).toEqual([
       {
