@@ -138,6 +138,26 @@ describe('kargo', () => {
     ]);
   });
 
+  it('behind sign-in, keeps the webhook receivers open on an Ingress of their own at the same URLs', () => {
+    const open = values(render());
+    expect(open.externalWebhooksServer).toEqual({ host: 'kargo.example.org', tls: { enabled: false, terminatedUpstream: true } });
+    const gated = values(render({ sso: true }, (components) => (components.sso = { github: { org: 'acme' } })));
+    expect(gated.api.ingress.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBe('sso-sso@kubernetescrd');
+    // The chart's own Ingress for the receivers: no external-dns host, so no sign-in; the API's certificate.
+    expect(gated.externalWebhooksServer).toEqual({
+      host: 'kargo.example.org',
+      tls: { enabled: false, terminatedUpstream: true },
+      basePath: '/webhooks',
+      ingress: {
+        enabled: true,
+        ingressClassName: 'traefik',
+        annotations: { 'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure' },
+        pathType: 'Prefix',
+        tls: { enabled: true, selfSignedCert: false, secretName: 'kargo-api-ingress-cert' },
+      },
+    });
+  });
+
   it('follows the options: host, issuer, class', () => {
     const v = values(render({ host: 'deploy.example.org', clusterIssuer: 'letsencrypt-staging', ingressClassName: 'public' }));
     expect(v.api.host).toBe('deploy.example.org');

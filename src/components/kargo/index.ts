@@ -22,6 +22,9 @@ export const WEBHOOK_SECRET = 'kargo-webhook';
 export const ADMIN_SECRET = 'kargo-admin';
 export const SIGNING_KEY_SECRET = 'kargo-token-signing-key';
 export const INGRESS_TLS_SECRET = 'kargo-api-ingress-cert';
+/** Where the chart serves the external webhooks on the API's host: `<api.basePath>/webhooks` (values.yaml externalWebhooksServer.basePath). */
+const WEBHOOKS_PATH = '/webhooks';
+const behindSignIn = (cluster: { components: Record<string, { common: { sso?: unknown } }> }) => cluster.components.kargo?.common.sso !== undefined;
 
 const options = z.strictObject({
   /** Public host of the Kargo UI and API; defaults to kargo.<domain>. */
@@ -81,7 +84,25 @@ export const kargo = defineComponent({
               }
             : { ingress: { enabled: false } }),
         },
-        ...(options.ingress && { externalWebhooksServer: { host, tls: upstreamTls } }),
+        ...(options.ingress && {
+          externalWebhooksServer: {
+            host,
+            tls: upstreamTls,
+            // Registries and CI cannot sign in: behind the UI's sign-in, the receivers get an Ingress of their own on
+            // the same host and path (/webhooks, so the published URLs do not change) that the sso pass leaves open,
+            // because it publishes no host of its own. Chart: templates/external-webhooks-server/ingress.yaml.
+            ...(behindSignIn(cluster) && {
+              basePath: WEBHOOKS_PATH,
+              ingress: {
+                enabled: true,
+                ingressClassName: options.ingressClassName,
+                annotations: { 'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure' },
+                pathType: 'Prefix',
+                tls: { enabled: true, selfSignedCert: false, secretName: INGRESS_TLS_SECRET },
+              },
+            }),
+          },
+        }),
         controller: { argocd: { namespace: argoNamespace } },
       },
     };
