@@ -10,7 +10,8 @@ export const DATAPLANE_MODE_LABEL = 'istio.io/dataplane-mode';
 /**
  * Gateway API at the version Istio 1.30.3 is built against (istio/istio go.mod at 1.30.3: sigs.k8s.io/gateway-api
  * v1.5.1). config/crd/kustomization.yaml at that tag lists the standard channel (config/crd/standard/*.yaml),
- * including the ValidatingAdmissionPolicy that refuses experimental CRDs over standard ones.
+ * including the ValidatingAdmissionPolicy safe-upgrades.gateway.networking.k8s.io, which refuses experimental-channel
+ * CRDs over standard ones and Gateway API CRDs older than v1.5.0.
  */
 export const GATEWAY_API_REPO = 'https://github.com/kubernetes-sigs/gateway-api';
 export const GATEWAY_API_VERSION = 'v1.5.1';
