@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { receiverKind } from '../apps/delivery.ts';
 import { loadCluster } from '../config/load.ts';
-import { MANAGED_BY, renderTree } from '../core/render.ts';
+import { MANAGED_BY, renderTree, type RenderedTree } from '../core/render.ts';
+import type { ResolvedCluster } from '../config/validate.ts';
+import { clusterCredentialsInput } from '../components/argo-cd/index.ts';
 import type { K8sObject } from '../core/types.ts';
 import { toYaml } from '../core/yaml.ts';
 import { PlinthError, UsageError } from '../errors.ts';
@@ -71,6 +73,8 @@ const describe = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ? `${o.meta
 export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { env?: Record<string, string | undefined> }): Promise<BootstrapResult> {
   const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
   const tree = renderTree(resolved, ctx.registry);
+  const hub = resolved.config.environment?.managedBy;
+  if (hub) return prepareSpoke(resolved, tree, hub, options, ctx);
   const argo = tree.objects.find((o) => o.file === 'apps/argo-cd.yaml')?.object;
   const root = tree.objects.find((o) => o.owner === 'bootstrap')!.object;
   const project = tree.objects.find((o) => o.object.kind === 'AppProject' && o.object.apiVersion === 'argoproj.io/v1alpha1')!.object;
@@ -198,6 +202,35 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { 
     ...(resolved.config.apps.some((app) => receiverKind(resolved.config, app) !== undefined)
       ? ['once Kargo is synced, let pushes deploy in seconds: plinth webhooks prints each app\'s receiver URL and where to paste it']
       : []),
+  ];
+  return { server: cluster.server, steps, checklist, ...(restoredSecrets && { restoredSecrets }) };
+}
+
+/**
+ * A cluster its hub's Argo CD deploys (`managedBy`) installs no Argo CD of its own: bootstrap records which environment
+ * it is (the wrong-cluster guard) and restores its secret inputs; the hub's Argo CD does the rest once it has the
+ * cluster's credentials.
+ */
+async function prepareSpoke(
+  resolved: ResolvedCluster,
+  tree: RenderedTree,
+  hub: string,
+  options: BootstrapOptions,
+  ctx: LiveContext & { env?: Record<string, string | undefined> },
+): Promise<BootstrapResult> {
+  const env = resolved.config.environment!;
+  const opened = options.secretsFrom ? await openBackup(options.secretsFrom, options.identity, { cwd: ctx.cwd, env: ctx.env ?? {} }) : undefined;
+  if (opened) checkBackupEnvironment(options.secretsFrom!, opened.environment, env.name, options.fromEnv);
+  const cluster = await connectEnvironment(ctx, options, resolved.config);
+  const steps: BootstrapStep[] = [];
+  const identity = await recordIdentity(cluster, resolved.config);
+  if (identity) steps.push({ name: `ConfigMap/${IDENTITY.metadata.namespace}/${IDENTITY.metadata.name}`, status: identity });
+  const restoredSecrets = opened ? (await restoreInto(cluster, opened.contents, tree)).restored : undefined;
+  const checklist = [
+    `give the hub this cluster's credentials: the secret input ${clusterCredentialsInput(env.name)} of environment "${hub}" (plinth secrets list --env ${hub} names its keys; plinth secrets set --env ${hub} ${clusterCredentialsInput(env.name)} KEY)`,
+    `apply the hub (plinth apply --env ${hub}, or let its Argo CD sync): its Argo CD runs this environment's root from ${resolved.config.git.path}/apps against ${env.server}`,
+    ...(restoredSecrets ? [] : [`set this environment's secret inputs: plinth secrets check --env ${env.name} lists them`]),
+    `watch it converge: plinth doctor --env ${env.name}`,
   ];
   return { server: cluster.server, steps, checklist, ...(restoredSecrets && { restoredSecrets }) };
 }

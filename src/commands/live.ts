@@ -67,6 +67,13 @@ export async function readCrds(dir: string): Promise<K8sObject[]> {
 
 async function plan(options: LiveOptions, ctx: LiveContext, { forApply }: { forApply: boolean }) {
   const resolved = await loadCluster(ctx.cwd, options.config, ctx.registry, options.env);
+  const hub = resolved.config.environment?.managedBy;
+  // A spoke's tree is its hub's Argo CD's to run: its Applications live on the hub, its objects reach the spoke through them.
+  if (hub)
+    throw new UsageError(
+      `environment "${resolved.config.environment!.name}" is deployed by environment "${hub}"'s Argo CD: nothing is applied to it directly; nothing was ${forApply ? 'applied' : 'compared'}`,
+      `plinth ${forApply ? 'apply' : 'diff'} --env ${hub} (the hub's tree runs this environment's root); plinth bootstrap --env ${resolved.config.environment!.name} prepares the spoke itself`,
+    );
   const tree = renderTree(resolved, ctx.registry);
   const crds = options.crds ? await readCrds(resolve(ctx.cwd, options.crds)) : [];
   const cluster = await connectEnvironment(ctx, options, resolved.config);

@@ -129,6 +129,34 @@ describe('environments on two control planes', () => {
     }
   });
 
+  it('prepares a spoke its hub deploys: bootstrap records the environment and installs no Argo CD; apply sends you to the hub', { timeout: 120_000 }, async () => {
+    const hubDir = await tempDir('plinth-environments-hub-');
+    const hubConfig = {
+      ...config,
+      environments: {
+        staging: { context: 'staging', managedBy: 'production', server: planes.staging.server, components: { 'argo-cd': false } },
+        production: { context: 'production' },
+      },
+    };
+    await writeFile(join(hubDir, 'plinth.config.json'), JSON.stringify(hubConfig));
+    await live.staging.delete(IDENTITY);
+    const spoke = await runCli(['bootstrap', '--env', 'staging', '--kubeconfig', kubeconfig, '--json'], { cwd: hubDir });
+    expect(spoke.code, spoke.stderr).toBe(0);
+    const result = JSON.parse(spoke.stdout) as { server: string; steps: { name: string; status: string }[]; checklist: string[] };
+    expect(result.server).toBe(planes.staging.server);
+    expect(result.steps).toEqual([{ name: 'ConfigMap/kube-system/plinth-cluster', status: 'created' }]);
+    expect(result.checklist[0]).toMatch(/^give the hub this cluster's credentials: the secret input argocd-cluster-staging of environment "production"/);
+    expect(result.checklist[1]).toBe(`apply the hub (plinth apply --env production, or let its Argo CD sync): its Argo CD runs this environment's root from rendered/staging/apps against ${planes.staging.server}`);
+    expect((await identityOf('staging'))?.environment).toBe('staging');
+    expect(await live.staging.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } })).toBeDefined(); // from the earlier apply, untouched
+    expect(await live.staging.list('batch/v1', 'Job', { namespace: 'argocd' })).toEqual([]);
+
+    const apply = await runCli(['apply', '--env', 'staging', '--kubeconfig', kubeconfig, '--crds', crds], { cwd: hubDir });
+    expect(apply.code).toBe(2);
+    expect(apply.stderr).toContain('error: environment "staging" is deployed by environment "production"\'s Argo CD: nothing is applied to it directly; nothing was applied');
+    expect(apply.stderr).toContain('hint: plinth apply --env production (the hub\'s tree runs this environment\'s root)');
+  });
+
   it('keeps secret inputs per environment: each store apart, a backup restores into its own environment unless --from-env', { timeout: 120_000 }, async () => {
     const set = await plinth(['secrets', 'set', '--env', 'production', 'team-token', 'token'], 'production-value\n');
     expect(set.code, set.stderr).toBe(0);
