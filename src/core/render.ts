@@ -108,6 +108,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
       namespace: enabled.common.namespace ?? component.namespace,
       argoNamespace,
       enabled: (other) => other in config.components,
+      namespaceOf: (other) => config.components[other]?.common.namespace ?? registry[other]?.namespace ?? other,
     });
   }
   const collector = graph.order.find((id) => registry[id]!.collectAlerts);

@@ -4,6 +4,9 @@ import { resolveCluster } from '../../config/validate.ts';
 import { minimalCluster } from '../../../test/helpers.ts';
 import { registry } from '../index.ts';
 import { assess } from '../../health/assess.ts';
+import { diagnose } from '../../health/doctor.ts';
+import { snapshotOf } from '../../health/snapshot.ts';
+import { healthyWorld, withStatuses } from '../../../test/health-world.ts';
 import { declarations, renderProblems } from '../../secrets/declarations.ts';
 import { clusterWith, rejectionOf, renderWith } from '../../../test/components.ts';
 import { chartFacts, customResourceProblems } from '../../../test/upstream.ts';
@@ -218,6 +221,10 @@ describe('runners', () => {
     expect(renderIssues({ runnerNamespace: 'external-secrets', sets: [acme] })).toEqual([
       expect.objectContaining({ message: expect.stringContaining('the external-secrets component') }),
     ]);
+    // A component's default namespace that is not its id, as the registry declares it.
+    expect(renderIssues({ runnerNamespace: 'eraser-system', sets: [acme] }, (config) => (config.components.eraser = {}))).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('"eraser-system" is the namespace of the eraser component') }),
+    ]);
     const leak = { apiVersion: 'clustersecret.io/v1', kind: 'ClusterSecret', metadata: { name: 'registry-login' }, matchNamespace: ['arc-.*'], data: { valueFrom: { secretKeyRef: { name: 'registry-login', namespace: 'plinth-secrets' } } } };
     const stray = { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'dns', namespace: 'arc-runners' }, spec: {} };
     expect(
@@ -298,5 +305,21 @@ describe('runners', () => {
     expect(assess({ ...set, status: { phase: 'Pending' } }).health).toBe('Progressing');
     expect(assess(set).health).toBe('Progressing');
     expect(assess({ ...set, status: { phase: 'Outdated' } }).health).toBe('Degraded');
+  });
+
+  it('before the controller chart has synced, the sets wait on the CRDs the runners chart installs, not on anything else', () => {
+    const tree = render();
+    const now = new Date('2026-06-01T00:00:00Z');
+    const notServed = ['AutoscalingRunnerSet', 'AutoscalingListener'].map((kind) => ({ apiVersion: 'actions.github.com/v1alpha1', kind }));
+    const objects = withStatuses(healthyWorld(tree, now)).filter((o) => o.apiVersion !== 'actions.github.com/v1alpha1');
+    const checks = diagnose(tree, snapshotOf(objects, { now, notServed })).find((f) => f.id === 'runners')!.checks;
+    expect(checks.filter((c) => c.status !== 'pass').map((c) => [c.name, c.status])).toEqual([
+      ['CRDs installed', 'fail'],
+      ['runner set linux: registered with GitHub', 'skip'],
+      ['runner set linux: listener waiting for jobs', 'skip'],
+    ]);
+    expect(checks[0]!.hint).toBe('the runners chart installs these CRDs: check the Argo CD Application runners (kubectl -n argocd get application runners)');
+    const healthy = diagnose(tree, snapshotOf(withStatuses(healthyWorld(tree, now)), { now })).find((f) => f.id === 'runners')!;
+    expect(healthy.checks.filter((c) => c.status !== 'pass')).toEqual([]);
   });
 });

@@ -9,7 +9,6 @@ import { deepMerge } from '../../core/merge.ts';
 import { argoHelmRepoURL, COMPONENT_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from '../../core/render.ts';
 import { defineComponent, type HealthCheck, type K8sObject, type SecretInput } from '../../core/types.ts';
 import { ConfigError, type ConfigIssue } from '../../errors.ts';
-import { registry } from '../index.ts';
 
 /** Both ARC charts, published only as OCI at one tag (upstream charts.json: arc-controller, arc-runner-set). */
 export const ARC_CHARTS = 'oci://ghcr.io/actions/actions-runner-controller-charts';
@@ -161,7 +160,7 @@ const options = z.strictObject({
 type Options = z.output<typeof options>;
 
 export const inputOf = (set: Pick<RunnerSet, 'input' | 'auth'>): string => set.input ?? (set.auth === 'app' ? APP_INPUT : TOKEN_INPUT);
-export const namespaceOf = (set: Pick<RunnerSet, 'namespace'>, options: Pick<Options, 'runnerNamespace'>): string => set.namespace ?? options.runnerNamespace;
+export const runnerNamespaceOf = (set: Pick<RunnerSet, 'namespace'>, options: Pick<Options, 'runnerNamespace'>): string => set.namespace ?? options.runnerNamespace;
 /** The Secret the chart is given by name (githubConfigSecret as a string: a pre-defined secret in the set's namespace). */
 export const githubSecretName = (set: Pick<RunnerSet, 'name'>): string => `${set.name}-github`;
 export const applicationName = (set: Pick<RunnerSet, 'name'>): string => `runner-set-${set.name}`;
@@ -287,7 +286,7 @@ function isolation(namespace: string, sets: RunnerSet[], options: Options): K8sO
 }
 
 /** Namespaces whose Secrets runner pods must never share: every other component's, the apps' and the platform's own. */
-function platformNamespaces(cluster: ClusterConfig, argoNamespace: string, controllerNamespace: string): Map<string, string> {
+function platformNamespaces(cluster: ClusterConfig, namespaceOf: (id: string) => string, argoNamespace: string, controllerNamespace: string): Map<string, string> {
   const owners = new Map<string, string>([
     ['kube-system', 'Kubernetes'],
     ['default', 'Kubernetes'],
@@ -296,14 +295,14 @@ function platformNamespaces(cluster: ClusterConfig, argoNamespace: string, contr
     [DATABASES_NAMESPACE, 'the databases'],
     [controllerNamespace, 'the ARC controller, which holds each listener\'s GitHub credentials'],
   ]);
-  for (const [id, enabled] of Object.entries(cluster.components))
-    if (id !== 'runners' && !owners.has(enabled.common.namespace ?? id)) owners.set(enabled.common.namespace ?? (registry as Record<string, { namespace: string } | undefined>)[id]?.namespace ?? id, `the ${id} component`);
+  for (const id of Object.keys(cluster.components))
+    if (id !== 'runners' && !owners.has(namespaceOf(id))) owners.set(namespaceOf(id), `the ${id} component`);
   for (const app of cluster.apps) for (const stage of app.stages) if (!owners.has(stageNamespace(stage))) owners.set(stageNamespace(stage), `app "${app.name}" (stage ${stage})`);
   return owners;
 }
 
-function namespaceIssues(cluster: ClusterConfig, options: Options, argoNamespace: string, controllerNamespace: string): ConfigIssue[] {
-  const owners = platformNamespaces(cluster, argoNamespace, controllerNamespace);
+function namespaceIssues(cluster: ClusterConfig, options: Options, namespaceOf: (id: string) => string, argoNamespace: string, controllerNamespace: string): ConfigIssue[] {
+  const owners = platformNamespaces(cluster, namespaceOf, argoNamespace, controllerNamespace);
   const issues: ConfigIssue[] = [];
   const check = (namespace: string, path: (string | number)[]) => {
     const owner = owners.get(namespace);
@@ -371,7 +370,7 @@ function apiServerIssues(options: Options): ConfigIssue[] {
 /** The sets of each runner namespace, in the order they are first named. */
 function byNamespace(options: Options): Map<string, RunnerSet[]> {
   const groups = new Map<string, RunnerSet[]>();
-  for (const set of options.sets) groups.set(namespaceOf(set, options), [...(groups.get(namespaceOf(set, options)) ?? []), set]);
+  for (const set of options.sets) groups.set(runnerNamespaceOf(set, options), [...(groups.get(runnerNamespaceOf(set, options)) ?? []), set]);
   return groups;
 }
 
@@ -382,10 +381,10 @@ export const runners = defineComponent({
   needs: ['external-secrets'],
   options,
   chart: () => ({ repoURL: ARC_CHARTS, chart: 'gha-runner-scale-set-controller', version: ARC_VERSION, releaseName: CONTROLLER_RELEASE, values: {} }),
-  resources: ({ cluster, namespace, argoNamespace, options }) => {
+  resources: ({ cluster, namespace, argoNamespace, options, namespaceOf: componentNamespace }) => {
     const issues = [
       ...apiServerIssues(options),
-      ...namespaceIssues(cluster, options, argoNamespace, namespace),
+      ...namespaceIssues(cluster, options, (id) => componentNamespace?.(id) ?? cluster.components[id]?.common.namespace ?? id, argoNamespace, namespace),
       ...handAddedIssues(cluster, [...byNamespace(options).keys()]),
     ];
     if (issues.length > 0) throw new ConfigError(issues);
@@ -397,7 +396,7 @@ export const runners = defineComponent({
       objects.push(isolation(runnerNamespace, sets, options));
     }
     for (const set of options.sets) {
-      const setNamespace = namespaceOf(set, options);
+      const setNamespace = runnerNamespaceOf(set, options);
       const input = inputOf(set);
       objects.push(
         externalSecret({
@@ -428,7 +427,7 @@ export const runners = defineComponent({
   health: ({ namespace, argoNamespace, options }): HealthCheck[] => [
     { description: 'ARC controller', apiVersion: 'apps/v1', kind: 'Deployment', name: CONTROLLER_NAME, namespace },
     ...options.sets.flatMap((set): HealthCheck[] => {
-      const setNamespace = namespaceOf(set, options);
+      const setNamespace = runnerNamespaceOf(set, options);
       return [
         {
           description: `runner set ${set.name}: Application synced`,
