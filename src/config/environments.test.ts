@@ -142,6 +142,19 @@ describe('resolveEnvironments', () => {
     expect(issuesOf({ ...minimalCluster(), environments: { Prod: { context: 'x' } } })).toEqual([expect.objectContaining({ path: 'environments.Prod' })]);
   });
 
+  it('refuses two environments writing one tree folder', () => {
+    const config = twoClusters();
+    config.environments.staging.git = { path: 'clusters/one' };
+    config.environments.production.git = { path: 'clusters/one' };
+    expect(issuesOf(config)).toEqual([
+      expect.objectContaining({ path: 'environments.production.git.path', message: '"clusters/one" is also the tree folder of environment "staging": each would overwrite the other\'s tree' }),
+    ]);
+    config.environments.production.git = { path: 'clusters' };
+    expect(issuesOf(config)).toEqual([
+      expect.objectContaining({ path: 'environments.production.git.path', message: '"clusters" overlaps the tree folder of environment "staging" ("clusters/one"): each would overwrite the other\'s tree' }),
+    ]);
+  });
+
   it('refuses a stage that runs in no environment', () => {
     const config = twoClusters();
     config.apps[2].stages = ['staging', 'canary', 'production'];

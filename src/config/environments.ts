@@ -207,6 +207,20 @@ export function resolveEnvironments(
       }
     }
   }
+  // Two environments writing one folder would overwrite each other's tree.
+  // One inside the other alike: rendering the outer one removes the inner tree's files as no longer rendered.
+  const folders = new Map<string, string>();
+  const overlaps = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+  for (const { config } of resolved) {
+    const [folder, other] = [...folders].find(([path]) => overlaps(path, config.git.path)) ?? [];
+    if (other === undefined) folders.set(config.git.path, config.environment!.name);
+    else
+      issues.push({
+        path: formatPath(['environments', config.environment!.name, 'git', 'path']),
+        message: `"${config.git.path}" ${folder === config.git.path ? 'is also' : 'overlaps'} the tree folder of environment "${other}"${folder === config.git.path ? '' : ` ("${folder}")`}: each would overwrite the other's tree`,
+        hint: `give each environment its own folder, or leave git.path out (its tree then goes to ${config.git.path.split('/').slice(0, -1).join('/') || 'rendered'}/${config.environment!.name})`,
+      });
+  }
   // A stage no environment runs would never be deployed anywhere.
   const stagesRun = names.map((n) => (isPlain(environments[n]) ? environments[n].stages : undefined));
   if (issues.length === 0 && !stagesRun.some((s) => s === undefined)) {
