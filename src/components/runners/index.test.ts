@@ -70,7 +70,8 @@ describe('runners', () => {
           containerMode: 'dind',
           resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '4Gi' } },
           storage: { size: '30Gi', storageClass: 'runner-ssd' },
-          values: { runnerGroup: 'linux-group' },
+          runnerGroup: 'linux-group',
+          values: { listenerTemplate: { spec: { containers: [{ name: 'listener' }] } } },
         },
       ],
     });
@@ -83,6 +84,7 @@ describe('runners', () => {
       namespaceOverride: 'arc-runners',
       containerMode: { type: 'dind' },
       runnerGroup: 'linux-group',
+      listenerTemplate: { spec: { containers: [{ name: 'listener' }] } },
       template: {
         spec: {
           containers: [
@@ -277,6 +279,18 @@ describe('runners', () => {
         hint: 'give the address from `kubectl get endpoints kubernetes -n default`, e.g. apiServer: { cidr: "10.0.0.5/32", port: 6443 }',
       },
     ]);
+    expect(issuesOf({ sets: [{ ...acme, values: { githubConfigSecret: 'platform-secret', runnerScaleSetName: 'x', maxRunners: 9 } }] })).toEqual([
+      {
+        path: 'components.runners.sets[0].values.githubConfigSecret',
+        message: "\"platform-secret\" is set by Plinth from the set's auth and input: the set's name, namespace and credentials are what its isolation and doctor checks rest on",
+        hint: 'set auth and input instead',
+      },
+      {
+        path: 'components.runners.sets[0].values.runnerScaleSetName',
+        message: "\"x\" is set by Plinth from the set's name: the set's name, namespace and credentials are what its isolation and doctor checks rest on",
+        hint: 'set name instead',
+      },
+    ]);
     expect(rejectionOf(clusterWith({ 'argo-cd': {}, runners: { sets: [acme] } }), registry).map((i) => i.message)).toEqual([
       '"runners" needs "external-secrets", which is not enabled',
     ]);
@@ -297,6 +311,8 @@ describe('runners', () => {
       'AutoscalingListener/arc-systems/web-78566948-listener',
     ]);
     expect(listenerName({ name: 'web', githubConfigUrl: 'https://github.com/acme/web/' }, 'ci')).toBe('web-78566948-listener');
+    // With a runner group, as the same Go code hashes "arc-runners@gpu@https://github.com/acme".
+    expect(listenerName({ name: 'linux', githubConfigUrl: 'https://github.com/acme', runnerGroup: 'gpu' }, 'arc-runners')).toBe('linux-7f768f7c-listener');
   });
 
   it("doctor reads a set's phase: Running is healthy, Pending waits for GitHub, Outdated is degraded", () => {

@@ -72,6 +72,16 @@ const githubConfigUrl = z.string().superRefine((value, ctx) => {
     });
 });
 
+/** Runner-set chart values Plinth derives from typed options, by the option that decides them. */
+const OWNED_VALUES: Record<string, string> = {
+  githubConfigUrl: "the set's githubConfigUrl",
+  githubConfigSecret: "the set's auth and input",
+  runnerScaleSetName: "the set's name",
+  runnerGroup: "the set's runnerGroup",
+  namespaceOverride: "the set's namespace",
+  controllerServiceAccount: 'the runners component (its release "arc" in its namespace)',
+};
+
 const runnerSet = z.strictObject({
   /** The scale set's name, which workflows ask for with `runs-on`; the chart refuses more than 45 characters. */
   name: dnsLabel.max(45, { error: 'must be at most 45 characters (the gha-runner-scale-set chart refuses longer names)' }),
@@ -94,8 +104,22 @@ const runnerSet = z.strictObject({
   image: z.string().min(1).default(RUNNER_IMAGE),
   /** More ways out than DNS and the internet, each with its reason (e.g. an in-cluster registry's address). */
   egress: z.array(egressRule).default([]),
+  /** The GitHub runner group the set joins (organisation runners: which repositories may use it); GitHub's default group when unset. */
+  runnerGroup: z.string().min(1).optional(),
   /** Raw Helm values for this set's gha-runner-scale-set chart, merged last. */
-  values: z.record(z.string(), z.unknown()).default({}),
+  values: z
+    .record(z.string(), z.unknown())
+    .superRefine((values, ctx) => {
+      for (const [key, option] of Object.entries(OWNED_VALUES))
+        if (key in values)
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `is set by Plinth from ${option}: the set's name, namespace and credentials are what its isolation and doctor checks rest on`,
+            params: { hint: option.startsWith('the set') ? `set ${option.replace(/^the set's /, '')} instead` : `remove it; ${option} decides it` },
+          });
+    })
+    .default({}),
 });
 
 export type RunnerSet = z.output<typeof runnerSet>;
@@ -171,11 +195,11 @@ const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 /**
  * The AutoscalingListener the controller creates for a set in its own namespace: `<set>-<hash>-listener`, the hash of
  * "namespace@runnerGroup@url" (controllers/actions.github.com/resourcebuilder.go scaleSetListenerName, hashSuffix;
- * hash/fnv.go FNVHashString: FNV-1a 32 of the string, its decimal digits safe-encoded). Plinth sets no runner group.
+ * hash/fnv.go FNVHashString: FNV-1a 32 of the string, its decimal digits safe-encoded).
  */
-export function listenerName(set: Pick<RunnerSet, 'name' | 'githubConfigUrl'>, namespace: string): string {
+export function listenerName(set: Pick<RunnerSet, 'name' | 'githubConfigUrl' | 'runnerGroup'>, namespace: string): string {
   let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(`${namespace}@@${set.githubConfigUrl.replace(/\/$/, '')}`)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  for (const byte of new TextEncoder().encode(`${namespace}@${set.runnerGroup ?? ''}@${set.githubConfigUrl.replace(/\/$/, '')}`)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
   const encoded = [...String(hash)].map((c) => SAFE_ALPHANUMS[c.charCodeAt(0) % SAFE_ALPHANUMS.length]).join('');
   return `${set.name}-${encoded.slice(0, 8)}-listener`;
 }
@@ -202,6 +226,7 @@ function runnerValues(set: RunnerSet, namespace: string, controllerNamespace: st
   return {
     githubConfigUrl: set.githubConfigUrl,
     githubConfigSecret: githubSecretName(set),
+    ...(set.runnerGroup && { runnerGroup: set.runnerGroup }),
     minRunners: set.minRunners,
     maxRunners: set.maxRunners,
     // The chart's helm lookup of the controller Deployment finds nothing when Argo CD renders it (no cluster access).
