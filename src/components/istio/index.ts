@@ -35,7 +35,7 @@ const AMBIENT_NAMESPACES_WAVE = '3';
 /** Platform profiles every Istio chart ships (files/profile-platform-<name>.yaml in base, istiod, cni and ztunnel at 1.30.3). */
 const PLATFORMS = ['gke', 'k3d', 'k3s', 'microk8s', 'minikube', 'openshift'] as const;
 
-/** Namespaces whose pods must never get a sidecar: the control planes themselves. */
+/** Namespaces that must never be in the mesh (sidecars or ztunnel): the control planes themselves. */
 const RESERVED = ['kube-system', 'kube-public', 'kube-node-lease', 'istio-system'];
 
 const meshNamespaces = z
