@@ -98,7 +98,7 @@ describe('hub mode on a control plane', () => {
 
     const project = (await get('argoproj.io/v1alpha1', 'AppProject', 'plinth-staging', 'argocd'))!;
     expect(project.spec.destinations).toEqual([{ server: SPOKE, namespace: '*' }]);
-    const live = (await cluster.live.list('argoproj.io/v1alpha1', 'Application', 'argocd')) as (K8sObject & Record<string, any>)[];
+    const live = (await cluster.live.list('argoproj.io/v1alpha1', 'Application', { namespace: 'argocd' })) as (K8sObject & Record<string, any>)[];
     const spokes = live.filter((a) => a.spec.project === 'plinth-staging');
     expect(spokes.map((a) => a.metadata.name).sort()).toEqual(['staging-cert-manager', 'staging-external-secrets', 'staging-secret-generator', 'web-staging']);
     for (const app of spokes) expect(app.spec.destination.server, app.metadata.name).toBe(SPOKE);

@@ -1,4 +1,5 @@
 import type { Finding } from '../finding.ts';
+import { spokeStagePath } from '../../core/hub.ts';
 import { re2Problem, semverConstraintProblem } from '../../apps/images.ts';
 import { asList, asObj, configPath, didYouMean, finding, isObj, quote, str, type Index, type Item, type Obj } from './context.ts';
 
@@ -146,6 +147,8 @@ export function kargoRule(index: Index): Finding[] {
         }
         const application = index.get('argoproj.io', 'Application', namespace.value, name.value);
         const wanted = `${project}:${stage.name}`;
+        // A hub's Stage of a spoke's stage updates the Application the spoke's tree renders (src/core/hub.ts).
+        if (!application && index.cluster && spokeStagePath(index.cluster, stage.name) !== undefined) return;
         if (!application) {
           const candidates = index.ofKind('argoproj.io', 'Application').filter((x) => x.namespace === namespace.value).map((x) => x.name);
           out.push(

@@ -142,7 +142,9 @@ function containerPolicies(index: Index, kargoRepos: Set<string>): Finding[] {
       if (!skip.image) {
         const image = str(container.image);
         const problem = image ? imageProblem(image) : undefined;
-        if (image && problem && !kargoRepos.has(normalizeRepository(repositoryOf(image))))
+        // A spoke's app stages are promoted by its hub's Kargo, whose Warehouse is in the hub's tree (src/core/hub.ts).
+        const promotedByHub = where.app !== undefined && index.cluster?.environment?.managedBy !== undefined;
+        if (image && problem && !promotedByHub && !kargoRepos.has(normalizeRepository(repositoryOf(image))))
           out.push(
             finding(
               workload, `${path}/image`, 'policy/image-tag', 'error',
