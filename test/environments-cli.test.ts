@@ -19,7 +19,7 @@ async function configDir(config: unknown): Promise<string> {
   return dir;
 }
 
-describe('plinth render with environments', () => {
+describe('environments through the CLI', () => {
   it('writes one tree per environment, byte-identical run to run, and --check compares them all', async () => {
     const dir = await configDir(withEnvironments());
     const first = await runCli(['render', '--json'], { cwd: dir });
@@ -80,5 +80,28 @@ describe('plinth render with environments', () => {
     const refused = await runCli(['graph', '--env', 'staging'], { cwd: single });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('error: --env staging: the config declares no environments; it is one cluster');
+  });
+
+  /** Every command that reads the config for a cluster, with the arguments it needs to get that far. */
+  const LIVE = [
+    ['diff'], ['apply'], ['bootstrap'], ['doctor', '--no-dns'], ['onboard', 'ada'], ['secrets', 'check'], ['secrets', 'set', 'team-token', 'token'],
+    ['secrets', 'restore', '--from', 'backup.age'], ['db', 'restore', 'main'], ['promote', 'web', 'production'], ['releases', 'web'], ['webhooks'],
+  ];
+  const OFFLINE = [['secrets', 'list'], ['graph'], ['docs'], ['expose', 'web', '--host', 'x.example.org']];
+
+  it('every command that works on one cluster requires --env with environments, and refuses it without', { timeout: 120_000 }, async () => {
+    const both = await configDir(withEnvironments());
+    const single = await configDir(minimalCluster());
+    // No kubeconfig to reach: the commands stop at the config, before any connection.
+    const kubeconfig = ['--kubeconfig', join(both, 'no-such-kubeconfig')];
+    for (const command of [...LIVE.map((c) => [...c, ...kubeconfig]), ...OFFLINE]) {
+      const missing = await runCli(command, { cwd: both, input: 'x\n' });
+      expect([missing.code, missing.stderr], command.join(' ')).toEqual([2, expect.stringContaining('error: the config declares environments (staging, production): say which cluster with --env NAME')]);
+    }
+    // render and validate without --env take every environment; backup reads no config without it.
+    for (const command of [...LIVE, ...OFFLINE, ['render'], ['validate'], ['secrets', 'backup', '--to', 'out.age', '--recipient', 'age1x']]) {
+      const refused = await runCli([...command, '--env', 'staging'], { cwd: single, input: 'x\n' });
+      expect([refused.code, refused.stderr], command.join(' ')).toEqual([2, expect.stringContaining('error: --env staging: the config declares no environments; it is one cluster')]);
+    }
   });
 });
