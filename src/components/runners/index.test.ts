@@ -68,6 +68,7 @@ describe('runners', () => {
           minRunners: 1,
           maxRunners: 8,
           containerMode: 'dind',
+          privileged: 'jobs build images with docker build',
           resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '4Gi' } },
           storage: { size: '30Gi', storageClass: 'runner-ssd' },
           runnerGroup: 'linux-group',
@@ -106,6 +107,7 @@ describe('runners', () => {
       },
     });
     expect(find(tree, 'Namespace').metadata.labels).toEqual({ 'pod-security.kubernetes.io/enforce': 'privileged', 'app.kubernetes.io/managed-by': 'plinth', 'plinth.dev/component': 'runners' });
+    expect(find(tree, 'Namespace').metadata.annotations).toEqual({ 'plinth.dev/allow-privileged': 'linux: jobs build images with docker build' });
     expect(await customResourceProblems(tree.objects.filter((o) => o.owner === 'runners'))).toEqual([]);
   }, 60_000);
 
@@ -113,7 +115,7 @@ describe('runners', () => {
     const tree = render({
       apiServer: { cidr: '10.0.0.5/32' },
       sets: [
-        { ...acme, containerMode: 'dind', resources: { limits: { cpu: '2' } }, storage: {} },
+        { ...acme, containerMode: 'dind', privileged: 'docker build', resources: { limits: { cpu: '2' } }, storage: {} },
         { name: 'pods', githubConfigUrl: 'https://github.com/acme', containerMode: 'kubernetes', storage: { storageClass: 'ssd' } },
         { name: 'plain', githubConfigUrl: 'https://github.com/acme', values: { runnerGropu: 'x' } },
       ],
@@ -263,6 +265,8 @@ describe('runners', () => {
           { name: 'ent', githubConfigUrl: 'https://github.com/enterprises/acme' },
           { name: 'tok', githubConfigUrl: 'https://github.com/acme', auth: 'token', input: 'runners-github-app' },
           { name: 'pods', githubConfigUrl: 'https://github.com/acme', containerMode: 'kubernetes' },
+          { name: 'docker', githubConfigUrl: 'https://github.com/acme', containerMode: 'dind' },
+          { name: 'plain', githubConfigUrl: 'https://github.com/acme', privileged: 'just in case' },
         ],
       }).map((i) => [i.path, i.message]),
     ).toEqual([
@@ -271,6 +275,8 @@ describe('runners', () => {
       ['components.runners.sets[2].auth', 'is "app", but a GitHub App cannot register enterprise runners'],
       ['components.runners.sets[3].input', '"runners-github-app" holds a GitHub App for sets[0], not a token'],
       ['components.runners.sets[4].storage', 'is required with containerMode "kubernetes": the runner and its job pods share the work directory on that volume'],
+      ['components.runners.sets[5].privileged', 'is required with containerMode "dind": its Docker daemon runs privileged, so a job can take over the node it runs on'],
+      ['components.runners.sets[6].privileged', '"just in case" is given, but only containerMode "dind" runs a privileged container (this set: none)'],
     ]);
     expect(renderIssues({ sets: [{ ...acme, containerMode: 'kubernetes', storage: {} }] })).toEqual([
       {

@@ -26,6 +26,8 @@ export const TOKEN_INPUT = 'runners-github-token';
 export const RUNNER_SETS_WAVE = '1';
 /** Sets the Pod Security level of a runner namespace (k8s.io/pod-security-admission api/constants.go). */
 const POD_SECURITY = 'pod-security.kubernetes.io/enforce';
+/** Says on a runner namespace why its pod security level is privileged: each dind set's reason. */
+export const PRIVILEGED_REASON = 'plinth.dev/allow-privileged';
 /** The runner image the chart's values.yaml names (charts/gha-runner-scale-set/values.yaml template.spec). */
 export const RUNNER_IMAGE = 'ghcr.io/actions/actions-runner:latest';
 
@@ -97,6 +99,8 @@ const runnerSet = z.strictObject({
   maxRunners: z.int().min(0).max(1000).default(5),
   /** `dind`: a privileged Docker daemon beside the runner; `kubernetes`: each job in its own pod; unset: neither. */
   containerMode: z.enum(['dind', 'kubernetes']).optional(),
+  /** Why the set needs a privileged container: required with containerMode dind, rendered on its namespace. */
+  privileged: z.string().refine((reason) => reason.trim() !== '', { error: 'gives no reason: a privileged container must say why' }).optional(),
   /** Requests and limits of the runner container. */
   resources: resources.optional(),
   /** An ephemeral volume per runner for its work directory, on a named StorageClass; an emptyDir when unset. */
@@ -152,6 +156,20 @@ const sets = z
           params: { hint: 'give this set an input of its own' },
         });
       else if (!shared) inputs.set(input, { auth: set.auth, index: i });
+      if (set.containerMode === 'dind' && set.privileged === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'privileged'],
+          message: 'is required with containerMode "dind": its Docker daemon runs privileged, so a job can take over the node it runs on',
+          params: { hint: 'say why the set needs it, e.g. privileged: "jobs build images with docker build", or use containerMode "kubernetes"' },
+        });
+      if (set.privileged !== undefined && set.containerMode !== 'dind')
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'privileged'],
+          message: `is given, but only containerMode "dind" runs a privileged container (this set: ${set.containerMode ?? 'none'})`,
+          params: { hint: 'remove it' },
+        });
       if (set.containerMode === 'kubernetes' && !set.storage)
         ctx.addIssue({
           code: 'custom',
@@ -416,8 +434,16 @@ export const runners = defineComponent({
     const objects: K8sObject[] = [];
     for (const [runnerNamespace, sets] of byNamespace(options)) {
       // dind runs a privileged container; the other modes stay within the baseline level.
-      const level = sets.some((s) => s.containerMode === 'dind') ? 'privileged' : 'baseline';
-      objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: runnerNamespace, labels: { [POD_SECURITY]: level } } });
+      const privileged = sets.filter((s) => s.containerMode === 'dind').map((s) => `${s.name}: ${s.privileged!.trim()}`);
+      objects.push({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: runnerNamespace,
+          labels: { [POD_SECURITY]: privileged.length > 0 ? 'privileged' : 'baseline' },
+          ...(privileged.length > 0 && { annotations: { [PRIVILEGED_REASON]: privileged.join('; ') } }),
+        },
+      });
       objects.push(isolation(runnerNamespace, sets, options));
     }
     for (const set of options.sets) {
