@@ -148,6 +148,18 @@ describe('hub mode', () => {
     expect(hub.objects.some((o) => o.file.includes('cluster-staging'))).toBe(false);
   });
 
+  it("moves a multi-chart component's extra Applications to the spoke's apps/, so that they too live on the hub", () => {
+    const { spoke } = trees(hubAndSpoke((c) => (c.components.istio = {})));
+    const istiod = find(spoke, 'apps/staging-istiod.yaml');
+    expect(istiod.metadata.namespace).toBe('argocd');
+    expect(istiod.spec.destination.server).toBe(SPOKE_SERVER);
+    expect(istiod.spec.project).toBe('plinth-staging');
+    expect([...spoke.files.keys()].filter((f) => f.startsWith('manifests/istio/'))).toEqual([]);
+    // Its component keeps its chart, and no source in the now empty folder (Argo CD fails a path that does not exist).
+    const sources = find(spoke, 'apps/istio.yaml').spec.sources as { chart?: string; path?: string }[];
+    expect(sources.map((s) => s.chart ?? s.path)).toEqual(['base']);
+  });
+
   it('is byte-identical run to run', () => {
     const [a, b] = [trees(hubAndSpoke()), trees(hubAndSpoke())];
     expect([...a.hub.files]).toEqual([...b.hub.files]);

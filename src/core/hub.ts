@@ -121,6 +121,18 @@ export function asSpoke(entries: Entry[], spoke: SpokeTree): void {
     else if (nested) entry.file = `apps/${object.metadata.name}.yaml`;
     entry.object = object;
   }
+  // A component whose manifests were all Applications keeps only its chart: Argo CD fails a source path that is empty.
+  const folders = new Set(entries.filter((e) => e.file.startsWith('manifests/')).map((e) => e.file.split('/')[1]));
+  const manifests = `${spoke.path}/manifests/`;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const { object } = entries[i]!;
+    const spec = object.spec as { sources?: { path?: string }[] } | undefined;
+    if (!isApplication(object) || !spec?.sources) continue;
+    const sources = spec.sources.filter((s) => !s.path?.startsWith(manifests) || folders.has(s.path.slice(manifests.length)));
+    if (sources.length === spec.sources.length) continue;
+    if (sources.length === 0) entries.splice(i, 1);
+    else entries[i]!.object = { ...object, spec: { ...spec, sources } };
+  }
 }
 
 /** The spoke a cluster is, when its environment is managed by another's Argo CD; undefined otherwise. */
