@@ -11,6 +11,10 @@ import { promotionVerdict } from './promotions.ts';
 import { blockingApplication } from './convergence.ts';
 import { backupChecks } from './backups.ts';
 import { statusOf, worstStatus, type CheckStatus, type Health } from './status.ts';
+import { LOCAL_CA_ISSUER } from '../core/conventions.ts';
+
+/** 127.0.0.0/8 and ::1: the machine doctor runs on. */
+const isLoopback = (address: string): boolean => address === '::1' || /^127\./.test(address);
 
 export interface DoctorCheck {
   name: string;
@@ -361,6 +365,13 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
                 ? `external-dns runs and has its credentials, so look for why it skipped the name: kubectl -n ${publisher.namespace ?? 'external-dns'} logs deploy/external-dns | grep ${host}. Its domain filter must cover the host, and a new record can take its TTL to appear`
                 : `no external-dns in this config publishes it: create the record by hand${served.length ? `, pointing at ${served.join(', ')}` : ''}`,
           });
+          continue;
+        }
+        // A laptop cluster on the local CA is reached through a port mapped to this machine (k3d, kind): its hosts
+        // (*.localtest.me) resolve to the loopback address, never to the node address the Ingress reports.
+        const local = object.metadata.annotations?.['cert-manager.io/cluster-issuer'] === LOCAL_CA_ISSUER && lookup && !('error' in lookup) && lookup.addresses.every(isLoopback);
+        if (local) {
+          hostChecks.push({ ...check, message: `${check.message}; certificate ${cert.message}; ${host} resolves to ${lookup.addresses.join(', ')}, this machine, where the local cluster's ports are mapped` });
           continue;
         }
         if (lookup && served.length && !lookup.addresses.some((a) => served.includes(a))) {
