@@ -225,6 +225,9 @@ describe('runners', () => {
     expect(renderIssues({ runnerNamespace: 'external-secrets', sets: [acme] })).toEqual([
       expect.objectContaining({ message: expect.stringContaining('the external-secrets component') }),
     ]);
+    expect(renderIssues({ runnerNamespace: 'kube-public', sets: [acme] })).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('"kube-public" is the namespace of Kubernetes itself') }),
+    ]);
     // A component's default namespace that is not its id, as the registry declares it.
     expect(renderIssues({ runnerNamespace: 'eraser-system', sets: [acme] }, (config) => (config.components.eraser = {}))).toEqual([
       expect.objectContaining({ message: expect.stringContaining('"eraser-system" is the namespace of the eraser component') }),

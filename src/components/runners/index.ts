@@ -331,8 +331,7 @@ function isolation(namespace: string, sets: RunnerSet[], options: Options): K8sO
 /** Namespaces whose Secrets runner pods must never share: every other component's, the apps' and the platform's own. */
 function platformNamespaces(cluster: ClusterConfig, namespaceOf: (id: string) => string, argoNamespace: string, controllerNamespace: string): Map<string, string> {
   const owners = new Map<string, string>([
-    ['kube-system', 'Kubernetes'],
-    ['default', 'Kubernetes'],
+    ...['kube-system', 'kube-public', 'kube-node-lease', 'default'].map((ns): [string, string] => [ns, 'Kubernetes itself']),
     [argoNamespace, 'Argo CD'],
     [SECRETS_NAMESPACE, "Plinth's secret store"],
     [DATABASES_NAMESPACE, 'the databases'],
