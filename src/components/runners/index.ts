@@ -241,6 +241,9 @@ function runnerValues(set: RunnerSet, namespace: string, controllerNamespace: st
       },
     },
   };
+  // Keys as charts/gha-runner-scale-set reads them at 0.14.2: githubConfigSecret as a string names a Secret the chart does
+  // not create (templates/_helpers.tpl gha-runner-scale-set.githubsecret); controllerServiceAccount skips the lookup
+  // (managerServiceAccountName); namespaceOverride places every object (gha-runner-scale-set.namespace).
   return {
     githubConfigUrl: set.githubConfigUrl,
     githubConfigSecret: githubSecretName(set),
@@ -306,6 +309,8 @@ const selectNamespace = (name: string) => ({ namespaceSelector: { matchLabels: {
  * and they reach only DNS, public addresses, the API server when their mode needs it, and the egress a set names.
  */
 function isolation(namespace: string, sets: RunnerSet[], options: Options): K8sObject {
+  // networking.k8s.io/v1 NetworkPolicy (k8s.io/api networking/v1 types.go): Ingress in policyTypes with no ingress rules
+  // admits nothing; ipBlock except closes blocks inside cidr.
   const closed = (family: 4 | 6) => [...new Set([...PRIVATE_RANGES[family], ...options.blockedCIDRs.filter((c) => parseCidr(c)?.family === family)])];
   const extra = sets.flatMap((s) => s.egress);
   const reasons = ['jobs fetch code, actions, packages and images from GitHub and the internet', openReasons(extra)].filter(Boolean).join('; ');
