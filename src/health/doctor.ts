@@ -12,6 +12,8 @@ import { blockingApplication } from './convergence.ts';
 import { backupChecks } from './backups.ts';
 import { statusOf, worstStatus, type CheckStatus, type Health } from './status.ts';
 import { LOCAL_CA_ISSUER } from '../core/conventions.ts';
+import { IN_CLUSTER } from '../core/argo.ts';
+import { ROOT_LABEL } from '../core/hub.ts';
 
 /** 127.0.0.0/8 and ::1: the machine doctor runs on. */
 const isLoopback = (address: string): boolean => address === '::1' || /^127\./.test(address);
@@ -156,6 +158,29 @@ const refNode = (snapshot: Snapshot, apiVersion: string, kind: string, name: str
 });
 
 /** A check of one object: its health, and when it is not healthy, the chain to its root cause. */
+/**
+ * An Application of a tree another environment's Argo CD runs (hub mode: it names another cluster's API server as its
+ * destination, src/core/hub.ts) is not on this cluster: its check is the hub's to make.
+ */
+function applicationCheck(name: string, application: K8sObject, snapshot: Snapshot, knowledge: Knowledge): DoctorCheck {
+  const server = destinationOf(application);
+  if (server !== undefined && server !== IN_CLUSTER)
+    return {
+      name,
+      status: 'skip',
+      message: `Application ${application.metadata.name} deploys here from the hub's Argo CD, where it lives (destination ${server})`,
+      hint: "run plinth doctor --env on the hub environment: it checks this environment's root Application",
+    };
+  return objectCheck(name, refNode(snapshot, application.apiVersion, application.kind, application.metadata.name, application.metadata.namespace), snapshot, knowledge);
+}
+
+const destinationOf = (object: K8sObject): string | undefined =>
+  object.kind === 'Application' ? (object.spec as { destination?: { server?: string } } | undefined)?.destination?.server : undefined;
+
+/** A spoke's tree: no Argo CD of its own, and Applications that another cluster's Argo CD runs against this one. */
+const deployedByHub = (tree: RenderedTree): boolean =>
+  !tree.components.some((c) => c.id === 'argo-cd') && tree.objects.some((o) => (destinationOf(o.object) ?? IN_CLUSTER) !== IN_CLUSTER);
+
 function objectCheck(name: string, n: Node, snapshot: Snapshot, knowledge: Knowledge): DoctorCheck {
   const chain = explain(n, snapshot, knowledge);
   const [self] = chain;
@@ -297,8 +322,10 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
         checks.push(check);
       }
     }
-    if (application)
-      checks.push(objectCheck('synced by Argo CD', refNode(snapshot, application.apiVersion, application.kind, application.metadata.name, application.metadata.namespace), snapshot, knowledge));
+    if (application) checks.push(applicationCheck('synced by Argo CD', application, snapshot, knowledge));
+    // A hub's Argo CD runs the root of each spoke's tree: its health is the spoke's Applications' (src/core/hub.ts).
+    for (const root of owned.filter((o) => o.kind === 'Application' && o.metadata.labels?.[ROOT_LABEL] === 'true'))
+      checks.push(objectCheck(`Application ${root.metadata.name} (another environment's tree) Synced and Healthy`, refNode(snapshot, root.apiVersion, root.kind, root.metadata.name, root.metadata.namespace), snapshot, knowledge));
     for (const check of component.health) checks.push(healthCheck(check, snapshot, knowledge));
     if (component.id === 'cloudnative-pg') checks.push(...backupChecks(owned, snapshot));
     features.push(feature(component.id, component.description, checks));
@@ -423,7 +450,7 @@ export function diagnose(tree: RenderedTree, snapshot: Snapshot, argoNamespace =
       checks.push(check);
     });
     for (const application of objects.filter((o) => o.kind === 'Application'))
-      checks.push(objectCheck(`Application ${application.metadata.name} Synced and Healthy`, refNode(snapshot, application.apiVersion, 'Application', application.metadata.name, application.metadata.namespace), snapshot, knowledge));
+      checks.push(applicationCheck(`Application ${application.metadata.name} Synced and Healthy`, application, snapshot, knowledge));
     for (const o of objects.filter((x) => x.kind === 'Deployment' || x.kind === 'ScaledObject')) {
       const stage = o.metadata.labels?.[STAGE_LABEL] ?? o.metadata.namespace;
       const what = o.kind === 'Deployment' ? 'workload available' : 'autoscaler (KEDA) ready';
@@ -471,7 +498,9 @@ function argoCdMissing(snapshot: Snapshot, knowledge: Knowledge): string | undef
  */
 export function findRootCauses(tree: RenderedTree, snapshot: Snapshot, features: Feature[], argoNamespace = 'argocd'): { features: Feature[]; rootCauses: RootCause[] } {
   const knowledge = knowledgeOf(tree, argoNamespace);
-  const argoMissing = argoCdMissing(snapshot, knowledge);
+  // A spoke runs no Argo CD of its own: its hub's deploys it (src/core/hub.ts), so none here is no cause.
+  const spoke = deployedByHub(tree);
+  const argoMissing = spoke ? undefined : argoCdMissing(snapshot, knowledge);
   const componentIds = new Set(tree.components.map((c) => c.id));
   const keys = new Map<DoctorCheck, string>();
   const roots = new Map<string, CauseStep>();
@@ -511,7 +540,7 @@ export function findRootCauses(tree: RenderedTree, snapshot: Snapshot, features:
   const failing = (c: RootCause) => c.checks.filter((x) => x.status === 'fail').length;
   causes.sort((a, b) => Number(b.id === 'argo-cd') - Number(a.id === 'argo-cd') || failing(b) - failing(a) || b.checks.length - a.checks.length || a.id.localeCompare(b.id));
   // The child Application the root's sync waves wait on comes first: nothing after it is even applied.
-  const blocking = argoMissing ? undefined : blockingApplication(tree, snapshot, features);
+  const blocking = argoMissing || spoke ? undefined : blockingApplication(tree, snapshot, features);
   if (blocking) causes.splice(causes[0]?.id === 'argo-cd' ? 1 : 0, 0, blocking);
   const kept = new Set(causes.map((c) => c.id));
   return {
