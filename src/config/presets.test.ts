@@ -69,6 +69,10 @@ describe('the local preset', () => {
     const ingresses = tree.objects.filter((o) => o.object.kind === 'Ingress');
     expect(ingresses.length).toBeGreaterThan(0);
     for (const { object } of ingresses) expect(object.metadata.annotations?.['cert-manager.io/cluster-issuer'], object.metadata.name).toBe('plinth-local-ca');
+    // No DNS provider credential to set up for a laptop.
+    const inputs = tree.components.flatMap((c) => c.secrets.map((s) => s.name));
+    expect(inputs).toContain('argocd-repo-credentials');
+    expect(inputs).not.toContain('designate-credentials');
   });
 
   it("gives way to the environment's own overrides", () => {
