@@ -160,6 +160,24 @@ describe('hub mode', () => {
     expect(sources.map((s) => s.chart ?? s.path)).toEqual(['base']);
   });
 
+  it("renders a cluster declared by hand in components['argo-cd'].clusters: its cluster Secret, no root; it needs External Secrets", () => {
+    const config = minimalCluster();
+    config.components['argo-cd'] = { clusters: [{ name: 'lab', server: 'https://lab.example.org:6443' }] };
+    const tree = renderTree(resolveEnvironments(config, registry)[0]!, registry);
+    expect(find(tree, 'manifests/argo-cd/externalsecret-cluster-lab.yaml').spec.target.template.data.server).toBe('https://lab.example.org:6443');
+    expect(tree.objects.filter((o) => o.file.startsWith('manifests/argo-cd/application-'))).toEqual([]);
+    delete config.components['external-secrets'];
+    config.components = { 'argo-cd': { ingress: false, clusters: [{ name: 'lab', server: 'http://lab.example.org' }] } };
+    config.apps = [];
+    config.postgres = { servers: [], databases: [] };
+    config.topics = [];
+    config.caches = [];
+    const issues = issuesOf(config).map((i) => `${i.path}: ${i.message}`);
+    expect(issues).toContain('components["argo-cd"].clusters[0].server: "http://lab.example.org" must be the https URL of the cluster\'s API server, e.g. "https://10.0.0.10:6443"');
+    config.components['argo-cd'].clusters[0].server = 'https://lab.example.org';
+    expect(issuesOf(config).map((i) => `${i.path}: ${i.message}`)).toEqual(['components["argo-cd"]: "argo-cd" uses "external-secrets", which is not enabled']);
+  });
+
   it('is byte-identical run to run', () => {
     const [a, b] = [trees(hubAndSpoke()), trees(hubAndSpoke())];
     expect([...a.hub.files]).toEqual([...b.hub.files]);
