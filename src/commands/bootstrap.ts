@@ -18,9 +18,24 @@ import { checkBackupEnvironment, openBackup, restoreInto, type Written } from '.
 import { declarations } from '../secrets/declarations.ts';
 import { storeStatus } from '../secrets/status.ts';
 import { readStore } from '../secrets/store.ts';
+import type { ClusterConfig } from '../config/schema.ts';
+import { LOCAL_CA_ISSUER, usesLocalCa } from '../core/conventions.ts';
 import { connectEnvironment, IDENTITY, recordIdentity } from './environment.ts';
 
 export { DEFAULT_HELM_IMAGE };
+
+/** What the cluster's names need outside it: a delegated zone for external-dns, or nothing but the CA's trust on a laptop. */
+function dnsSteps(config: ClusterConfig): string[] {
+  if (usesLocalCa(config))
+    return [
+      `the hosts under ${config.domain} resolve to this machine: the cluster must serve ports 80 and 443 there (k3d -p "443:443@loadbalancer", kind extraPortMappings)`,
+      `trust the cluster's CA in the browser: kubectl -n ${config.components['cert-manager']?.common.namespace ?? 'cert-manager'} get secret ${LOCAL_CA_ISSUER} -o jsonpath='{.data.ca\\.crt}' | base64 -d > ${LOCAL_CA_ISSUER}.crt, then import it`,
+    ];
+  const provider = (config.components['external-dns']?.options as { provider?: string } | undefined)?.provider;
+  if (provider === undefined) return [];
+  if (provider === 'designate') return [`delegate ${config.domain} to OpenStack Designate (NS records at the parent zone), so external-dns and DNS01 work`];
+  return [`delegate ${config.domain} to ${provider === 'cloudflare' ? 'Cloudflare' : 'Route 53'} (NS records at the parent zone), so external-dns publishes its hosts`];
+}
 
 export interface BootstrapOptions extends ConnectOptions {
   config?: string;
@@ -190,7 +205,7 @@ export async function bootstrap(options: BootstrapOptions, ctx: LiveContext & { 
       }),
     ...(declared.length > 0 && store.missing === 0 ? [`all ${declared.length} secret inputs are in the store (plinth secrets check)`] : []),
     ...(declared.length > 0 && !escrow ? ['once they are set, keep an encrypted escrow apart from the cluster: plinth secrets backup --to FILE --recipient age1...'] : []),
-    `delegate ${resolved.config.domain} to OpenStack Designate (NS records at the parent zone), so external-dns and DNS01 work`,
+    ...dnsSteps(resolved.config),
     ...(host ? [`open https://${host} once the certificate is issued; the initial admin password is in secret argocd-initial-admin-secret`] : []),
     ...(resolved.config.apps.length > 0
       ? [
