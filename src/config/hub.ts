@@ -47,19 +47,31 @@ export function linkHubs(clusters: readonly ResolvedCluster[], file?: string): R
     spokesOf.set(env.managedBy, [...(spokesOf.get(env.managedBy) ?? []), spoke]);
   }
   for (const [hubName, spokes] of spokesOf) {
-    const runs = new Map<string, string>();
-    for (const cluster of [byName.get(hubName)!, ...spokes]) {
+    const hub = byName.get(hubName)!;
+    const runs = new Map<string, ResolvedCluster>();
+    for (const cluster of [hub, ...spokes]) {
       const env = cluster.config.environment!;
       const stages = stagesOf(cluster);
       stages.forEach((stage, i) => {
         const other = runs.get(stage);
-        if (other === undefined) return void runs.set(stage, env.name);
+        if (other === undefined) return void runs.set(stage, cluster);
+        const first = other.config.environment!;
         issues.push({
           path: formatPath(['environments', env.name, ...(env.stages ? ['stages', i] : [])]),
-          message: `${env.stages ? `stage "${stage}"` : `runs every stage, "${stage}" too, which`} also runs in environment "${other}": both Applications ${JSON.stringify(`<app>-${stage}`)} would live in the hub's Argo CD`,
-          hint: `give each environment its own stages: environments.${env.name}.stages`,
+          message: `${env.stages ? `stage "${stage}"` : `runs every stage, "${stage}" too, which`} also runs in environment "${first.name}": both Applications ${JSON.stringify(`<app>-${stage}`)} would live in the hub's Argo CD`,
+          hint: first.stages
+            ? `give each environment its own stages: environments.${env.name}.stages`
+            : `list the stages each environment runs: environments.${first.name}.stages and environments.${env.name}.stages`,
         });
       });
+      // The hub's Kargo promotes from the hub's repository and revision, into the spoke's folder of it.
+      const git = cluster.config.git;
+      if (cluster !== hub && stages.length > 0 && (git.repoURL !== hub.config.git.repoURL || git.revision !== hub.config.git.revision))
+        issues.push({
+          path: formatPath(['environments', env.name, 'git']),
+          message: `the hub's Kargo promotes this environment's stages from ${hub.config.git.repoURL} (${hub.config.git.revision}), but its tree is in ${git.repoURL} (${git.revision})`,
+          hint: `keep the spoke's tree in the hub's repository and revision (another git.path is fine), or run the stages elsewhere`,
+        });
     }
   }
   if (issues.length > 0) throw new ConfigError(issues, file);

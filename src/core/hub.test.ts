@@ -203,5 +203,15 @@ describe('hub mode', () => {
     expect(issuesOf(hubAndSpoke((c) => (c.environments.staging.stages = ['staging', 'production'])))).toEqual([
       expect.objectContaining({ path: 'environments.staging.stages[1]', message: expect.stringContaining('also runs in environment "production"') }),
     ]);
+    expect(issuesOf(hubAndSpoke((c) => delete c.environments.production.stages))).toEqual([
+      expect.objectContaining({ path: 'environments.staging.stages[0]', hint: 'list the stages each environment runs: environments.production.stages and environments.staging.stages' }),
+    ]);
+    expect(issuesOf(hubAndSpoke((c) => (c.environments.staging.git = { repoURL: 'https://git.example.org/staging.git' })))).toEqual([
+      {
+        path: 'environments.staging.git',
+        message: "the hub's Kargo promotes this environment's stages from https://git.example.org/infra.git (main), but its tree is in https://git.example.org/staging.git (main)",
+        hint: "keep the spoke's tree in the hub's repository and revision (another git.path is fine), or run the stages elsewhere",
+      },
+    ]);
   });
 });
