@@ -80,6 +80,22 @@ describe('cert-manager issuer', () => {
     expect(issues).toContainEqual(expect.objectContaining({ path: 'components["argo-cd"]', message: expect.stringContaining('external-dns') }));
   });
 
+  it('local-ca: with every component of the registry on, no Ingress anywhere (objects or chart values) names another issuer', () => {
+    const config = localCluster();
+    for (const id of Object.keys(registry)) if (id !== 'external-dns' && id !== 'designate-webhook') config.components[id] ??= {};
+    // The components whose options have no default (as test/integration/secrets.test.ts enables them).
+    config.components['cloudnative-pg'] = { backup: { destinationPath: 's3://pg-backups/test', endpointURL: 'https://s3.example.org' } };
+    config.components.devpod = { members: ['alice'] };
+    config.components.logging = { bucket: 'cluster-logs' };
+    config.components.runners = { sets: [{ name: 'linux', githubConfigUrl: 'https://github.com/acme' }] };
+    config.components.sso = { github: { org: 'acme' } };
+    const tree = renderTree(resolveCluster(config, registry), registry);
+    const issuers = [...tree.files.values()].flatMap((content) => [...content.matchAll(/cert-manager\.io\/cluster-issuer: (\S+)/g)].map((m) => m[1]));
+    expect(issuers.length).toBeGreaterThan(3);
+    expect(new Set(issuers)).toEqual(new Set(['plinth-local-ca']));
+    expect([...tree.files.keys()].filter((file) => tree.files.get(file)!.includes('letsencrypt'))).toEqual([]);
+  });
+
   it('refuses an unknown issuer, naming the choices', () => {
     const config = localCluster();
     config.components['cert-manager'].issuer = 'vault';
