@@ -456,6 +456,14 @@ function hostIssues(config: ClusterConfig, registry: Registry | undefined): Conf
 /** Checks of declarations against the options of the component that serves them. */
 function componentDataIssues(config: ClusterConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  // Only Let's Encrypt has an account to write to; the local CA has none.
+  const certManager = config.components['cert-manager']?.options as { issuer?: string; acmeEmail?: string } | undefined;
+  if (certManager && certManager.issuer !== 'local-ca' && certManager.acmeEmail === undefined)
+    issues.push({
+      path: formatPath(['components', 'cert-manager', 'acmeEmail']),
+      message: "is required: Let's Encrypt sends expiry notices to it and recovers the account with it",
+      hint: 'add components["cert-manager"].acmeEmail, e.g. "ops@example.org" (or issuer: "local-ca" on a cluster no public CA can reach)',
+    });
   const redpanda = config.components['redpanda'];
   if (redpanda) {
     const brokers = (redpanda.options as { brokers: number }).brokers;

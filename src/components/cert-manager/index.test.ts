@@ -96,6 +96,21 @@ describe('cert-manager issuer', () => {
     expect([...tree.files.keys()].filter((file) => tree.files.get(file)!.includes('letsencrypt'))).toEqual([]);
   });
 
+  it("needs acmeEmail only for Let's Encrypt", () => {
+    const config = localCluster();
+    delete config.components['cert-manager'].acmeEmail;
+    expect(configIssues(config)).toEqual([]);
+    config.components['cert-manager'] = { solver: 'http01' };
+    config.components['external-dns'] = {};
+    expect(configIssues(config)).toEqual([
+      {
+        path: 'components["cert-manager"].acmeEmail',
+        message: "is required: Let's Encrypt sends expiry notices to it and recovers the account with it",
+        hint: 'add components["cert-manager"].acmeEmail, e.g. "ops@example.org" (or issuer: "local-ca" on a cluster no public CA can reach)',
+      },
+    ]);
+  });
+
   it('refuses an unknown issuer, naming the choices', () => {
     const config = localCluster();
     config.components['cert-manager'].issuer = 'vault';

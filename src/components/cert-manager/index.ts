@@ -18,8 +18,8 @@ const options = z.strictObject({
    * (a laptop or lab cluster no public CA can reach; browsers trust it only once its certificate is imported).
    */
   issuer: z.enum(['letsencrypt', 'local-ca']).default('letsencrypt'),
-  /** Let's Encrypt account email: expiry notices and account recovery. */
-  acmeEmail: z.email({ error: 'must be an email address for the Let\'s Encrypt account' }),
+  /** Let's Encrypt account email: expiry notices and account recovery. Required with `issuer: 'letsencrypt'` (src/config/validate.ts). */
+  acmeEmail: z.email({ error: 'must be an email address for the Let\'s Encrypt account' }).optional(),
   /**
    * DNS01 through OpenStack Designate (the seed's setup, works for wildcards and private clusters), Cloudflare or
    * Route 53, or HTTP01 through the ingress.
