@@ -172,8 +172,9 @@ export function pipelineObjects(ctx: PipelineContext): K8sObject[] {
   const receiver = receiverKind(cluster, app);
   // In an environment, the first of its stages takes Freight from the Warehouse; promotion modes stay the app's.
   const here = app.stages.filter((stage) => pipelineRuns(cluster, stage));
-  // A spoke's stage is rendered in the spoke's tree: its Stage overrides the task's stagesPath (a step's vars, the
-  // Stage CRD's promotionTemplate.spec.steps[].vars).
+  // A spoke's stage is rendered in the spoke's tree: its Stage overrides the task's stagesPath. A task step's vars come
+  // after the task's defaults in every inflated step (akuity/kargo pkg/api/promotion.go inflateTaskSteps and
+  // promotionTaskVarsToStepVars at v1.11.2).
   const elsewhere = (stage: string) => spokeStagePath(cluster, stage);
   const perStage = here.some((stage) => elsewhere(stage) !== undefined);
   const stageVars = (stage: string) => {
