@@ -204,9 +204,9 @@ export const argoCd = defineComponent({
       ],
       purpose: `lets this Argo CD deploy ${managed.tree ? `environment ${managed.name}'s tree` : 'Applications'} to ${managed.server}`,
       howToGet:
-        `on ${managed.name}: kubectl -n kube-system create serviceaccount argocd-manager; kubectl create clusterrolebinding argocd-manager --clusterrole cluster-admin ` +
-        '--serviceaccount kube-system:argocd-manager; then bearerToken: kubectl -n kube-system create token argocd-manager --duration 8760h, ' +
-        "caData: kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}'",
+        `with kubectl's context for ${managed.name} (--context CTX): kubectl -n kube-system create serviceaccount argocd-manager; kubectl create clusterrolebinding argocd-manager ` +
+        '--clusterrole cluster-admin --serviceaccount kube-system:argocd-manager; then bearerToken: kubectl -n kube-system create token argocd-manager --duration 8760h, ' +
+        "caData: kubectl config view --raw --minify --context CTX -o jsonpath='{.clusters[0].cluster.certificate-authority-data}'",
     })),
   ],
   health: ({ namespace }) => [
