@@ -77,7 +77,7 @@ describe('keda', () => {
       { path: 'components.keda.resources.limits.memory', message: '"lots" must be a Kubernetes quantity such as "500m", "256Mi" or "20Gi"' },
     ]);
     expect(issuesOf({ scalers: [] })).toEqual([
-      { path: 'components.keda.scalers', message: 'unknown key "scalers"', hint: 'known keys: extraObjects, namespace, needs, resources, values, webhooks' },
+      { path: 'components.keda.scalers', message: 'unknown key "scalers"', hint: 'known keys: extraObjects, namespace, needs, resources, sso, values, webhooks' },
     ]);
   });
 
