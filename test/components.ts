@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { registry } from '../src/components/index.ts';
 import type { Registry } from '../src/config/schema.ts';
+import { resolveEnvironments } from '../src/config/environments.ts';
 import { resolveCluster } from '../src/config/validate.ts';
 import { ConfigError, type ConfigIssue } from '../src/errors.ts';
 import { expect } from 'vitest';
@@ -64,15 +65,20 @@ export function renderWith(reg: Registry, components: Record<string, unknown>, c
   return renderTree(resolveCluster(config, reg), reg);
 }
 
-/** The issues of a config, none when the registry accepts it. */
-export function configIssues(config: unknown, reg: Registry = registry): ConfigIssue[] {
+/** The issues `resolve` throws in its ConfigError; undefined when it accepts the config. */
+function issuesThrownBy(resolve: () => unknown): ConfigIssue[] | undefined {
   try {
-    resolveCluster(config, reg);
+    resolve();
   } catch (error) {
     if (error instanceof ConfigError) return error.issues;
     throw error;
   }
-  return [];
+  return undefined;
+}
+
+/** The issues of a config, none when the registry accepts it. */
+export function configIssues(config: unknown, reg: Registry = registry): ConfigIssue[] {
+  return issuesThrownBy(() => resolveCluster(config, reg)) ?? [];
 }
 
 /** A rendered file parsed, failing the test (naming the path) when the render has no such file. */
@@ -84,11 +90,14 @@ export function renderedFile(tree: RenderedTree, path: string): Record<string, a
 
 /** The issues of a config the registry must reject; fails the test when the config is accepted. */
 export function rejectionOf(config: unknown, reg: Registry): ConfigIssue[] {
-  try {
-    resolveCluster(config, reg);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected the config to be rejected');
+  const issues = issuesThrownBy(() => resolveCluster(config, reg));
+  if (!issues) throw new Error('expected the config to be rejected');
+  return issues;
+}
+
+/** The issues of a config with environments, resolved environment by environment; fails the test when it is accepted. */
+export function environmentsRejectionOf(config: unknown, reg: Registry = registry): ConfigIssue[] {
+  const issues = issuesThrownBy(() => resolveEnvironments(config, reg));
+  if (!issues) throw new Error('expected a ConfigError');
+  return issues;
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessByStdio, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll } from 'vitest';
@@ -78,6 +78,25 @@ export async function snapshotDir(dir: string): Promise<Map<string, string>> {
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** A config in a new directory, as `plinth` reads it there. */
+export async function configDir(config: unknown, prefix?: string): Promise<string> {
+  const dir = await tempDir(prefix);
+  await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
+  return dir;
+}
+
+/** The seed's path to a public host: Traefik, cert-manager and external-dns with Designate, its credentials from the store. */
+export function publicHostComponents(): Record<string, any> {
+  return {
+    'argo-cd': {},
+    'cert-manager': { acmeEmail: 'ops@example.org' },
+    'designate-webhook': {},
+    traefik: {},
+    'external-dns': {},
+    'external-secrets': {},
+  };
+}
+
 /** A small valid cluster definition as plain data, for tests to break one field at a time. */
 export function minimalCluster(): Record<string, any> {
   return {
@@ -85,12 +104,7 @@ export function minimalCluster(): Record<string, any> {
     domain: 'example.org',
     git: { repoURL: 'https://git.example.org/infra.git' },
     components: {
-      'argo-cd': {},
-      'cert-manager': { acmeEmail: 'ops@example.org' },
-      'designate-webhook': {},
-      traefik: {},
-      'external-dns': {},
-      'external-secrets': {},
+      ...publicHostComponents(),
       'secret-generator': {},
       clustersecret: {},
       'cloudnative-pg': {},
@@ -113,6 +127,13 @@ export function minimalCluster(): Record<string, any> {
       },
     ],
   };
+}
+
+/** The minimal cluster with its apps promoted through staging to production. */
+export function stagedCluster(): Record<string, any> {
+  const config = minimalCluster();
+  for (const app of config.apps) app.stages = ['staging', 'production'];
+  return config;
 }
 
 /**

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from '../components/index.ts';
 import { renderTree } from '../core/render.ts';
-import { ConfigError, type ConfigIssue } from '../errors.ts';
-import { minimalCluster } from '../../test/helpers.ts';
+import { environmentsRejectionOf } from '../../test/components.ts';
+import { minimalCluster, stagedCluster } from '../../test/helpers.ts';
 import { environmentsOfStage, mergeOverrides, parsePath, pickEnvironment, resolveEnvironments } from './environments.ts';
 import { resolveCluster } from './validate.ts';
 import { configSecretInputs } from '../apps/secrets.ts';
 
 /** The minimal cluster with apps in two stages, a staging and a production environment. */
 function twoClusters(): Record<string, any> {
-  const config = minimalCluster();
-  for (const app of config.apps) app.stages = ['staging', 'production'];
+  const config = stagedCluster();
   config.components.eraser = {};
   config.environments = {
     staging: {
@@ -23,16 +22,6 @@ function twoClusters(): Record<string, any> {
     production: { context: 'prod', stages: ['production'], apps: [{ name: 'api', replicas: 3 }] },
   };
   return config;
-}
-
-function issuesOf(config: unknown): ConfigIssue[] {
-  try {
-    resolveEnvironments(config, registry);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 const byName = (clusters: ReturnType<typeof resolveEnvironments>, name: string) => clusters.find((c) => c.config.environment?.name === name)!;
@@ -86,7 +75,7 @@ describe('resolveEnvironments', () => {
     config.environments.staging.components['cert-manager'] = { acmeEmial: 'x@example.org' };
     config.environments.staging.apps = [{ name: 'web', replicas: -1 }, { name: 'new', image: 'ghcr.io/example/new:1.0' }];
     config.environments.production.domain = 'Not A Host';
-    const issues = issuesOf(config);
+    const issues = environmentsRejectionOf(config);
     expect(issues).toContainEqual({ path: 'environments.staging.components["cert-manager"].acmeEmial', message: 'unknown key "acmeEmial"', hint: 'did you mean "acmeEmail"?' });
     expect(issues).toContainEqual(expect.objectContaining({ path: 'environments.staging.apps[0].replicas', message: expect.stringMatching(/at least 0/) }));
     // An app the override adds is found at its index in the override, not in the merged list.
@@ -98,7 +87,7 @@ describe('resolveEnvironments', () => {
     const config = twoClusters();
     config.environments.production.postgres = { servers: [{ name: 'main', instnces: 3 }] };
     config.environments.production.replicas = 2;
-    const issues = issuesOf(config);
+    const issues = environmentsRejectionOf(config);
     expect(issues).toContainEqual(expect.objectContaining({ path: 'environments.production.postgres.servers[0].instnces', hint: 'did you mean "instances"?' }));
     expect(issues).toContainEqual(expect.objectContaining({ path: 'environments.production.replicas', message: 'unknown key "replicas"' }));
   });
@@ -107,13 +96,13 @@ describe('resolveEnvironments', () => {
     const config = twoClusters();
     config.apps[1].database = 'missing';
     config.environments.staging.postgres = { databases: [{ name: 'missing', server: 'main' }] };
-    const issues = issuesOf(config);
+    const issues = environmentsRejectionOf(config);
     expect(issues.filter((i) => i.path === 'apps[1].database')).toEqual([
       expect.objectContaining({ message: 'database "missing" is not declared (in environment "production")' }),
     ]);
     const everywhere = twoClusters();
     everywhere.apps[0].port = 0;
-    expect(issuesOf(everywhere).filter((i) => i.path === 'apps[0].port')).toEqual([expect.objectContaining({ message: expect.not.stringMatching(/in environment/) })]);
+    expect(environmentsRejectionOf(everywhere).filter((i) => i.path === 'apps[0].port')).toEqual([expect.objectContaining({ message: expect.not.stringMatching(/in environment/) })]);
   });
 
   it('checks the environment itself: context, preset, stages, managedBy and server', () => {
@@ -122,7 +111,7 @@ describe('resolveEnvironments', () => {
     config.environments.staging.preset = 'laptop';
     config.environments.production.stages = ['prodution'];
     config.environments.production.managedBy = 'hub';
-    const issues = issuesOf(config);
+    const issues = environmentsRejectionOf(config);
     expect(issues).toContainEqual(expect.objectContaining({ path: 'environments.staging.context', message: expect.stringMatching(/is required/) }));
     expect(issues).toContainEqual({ path: 'environments.staging.preset', message: 'must be one of "local"' });
     expect(issues).toContainEqual(expect.objectContaining({ path: 'environments.production.stages[0]', message: 'stage "prodution" is not a stage of any app', hint: 'did you mean "production"?' }));
@@ -134,23 +123,23 @@ describe('resolveEnvironments', () => {
     delete hub.components.kargo;
     hub.environments.staging.managedBy = 'production';
     hub.environments.staging.server = 'http://10.0.0.2:6443';
-    expect(issuesOf(hub)).toEqual([expect.objectContaining({ path: 'environments.staging.server', message: expect.stringMatching(/https URL/) })]);
+    expect(environmentsRejectionOf(hub)).toEqual([expect.objectContaining({ path: 'environments.staging.server', message: expect.stringMatching(/https URL/) })]);
     hub.environments.staging.server = 'https://10.0.0.2:6443';
     expect(byName(resolveEnvironments(hub, registry), 'staging').config.environment).toMatchObject({ managedBy: 'production', server: 'https://10.0.0.2:6443' });
 
-    expect(issuesOf({ ...minimalCluster(), environments: {} })).toEqual([expect.objectContaining({ path: 'environments', message: 'is empty' })]);
-    expect(issuesOf({ ...minimalCluster(), environments: { Prod: { context: 'x' } } })).toEqual([expect.objectContaining({ path: 'environments.Prod' })]);
+    expect(environmentsRejectionOf({ ...minimalCluster(), environments: {} })).toEqual([expect.objectContaining({ path: 'environments', message: 'is empty' })]);
+    expect(environmentsRejectionOf({ ...minimalCluster(), environments: { Prod: { context: 'x' } } })).toEqual([expect.objectContaining({ path: 'environments.Prod' })]);
   });
 
   it('refuses two environments writing one tree folder', () => {
     const config = twoClusters();
     config.environments.staging.git = { path: 'clusters/one' };
     config.environments.production.git = { path: 'clusters/one' };
-    expect(issuesOf(config)).toEqual([
+    expect(environmentsRejectionOf(config)).toEqual([
       expect.objectContaining({ path: 'environments.production.git.path', message: '"clusters/one" is also the tree folder of environment "staging": each would overwrite the other\'s tree' }),
     ]);
     config.environments.production.git = { path: 'clusters' };
-    expect(issuesOf(config)).toEqual([
+    expect(environmentsRejectionOf(config)).toEqual([
       expect.objectContaining({ path: 'environments.production.git.path', message: '"clusters" overlaps the tree folder of environment "staging" ("clusters/one"): each would overwrite the other\'s tree' }),
     ]);
   });
@@ -158,7 +147,7 @@ describe('resolveEnvironments', () => {
   it('refuses a stage that runs in no environment', () => {
     const config = twoClusters();
     config.apps[2].stages = ['staging', 'canary', 'production'];
-    expect(issuesOf(config)).toEqual([
+    expect(environmentsRejectionOf(config)).toEqual([
       expect.objectContaining({ path: 'apps[2].stages[1]', message: expect.stringMatching(/stage "canary" runs in no environment/) }),
     ]);
   });

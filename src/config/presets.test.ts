@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from '../components/index.ts';
 import { renderTree } from '../core/render.ts';
-import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { environmentsRejectionOf } from '../../test/components.ts';
 import { minimalCluster } from '../../test/helpers.ts';
 import { resolveEnvironments } from './environments.ts';
 import { LOCAL_DOMAIN, localPreset } from './presets.ts';
@@ -21,16 +21,6 @@ function withLocal(local: Record<string, unknown> = {}): Record<string, any> {
 }
 
 const clusterOf = (config: unknown, env: string) => resolveEnvironments(config, registry).find((c) => c.config.environment?.name === env)!;
-
-function issuesOf(config: unknown): ConfigIssue[] {
-  try {
-    resolveEnvironments(config, registry);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  return [];
-}
 
 describe('the local preset', () => {
   it('turns public DNS off and certificates to the local CA, moves hosts under localtest.me, one of everything', () => {
@@ -82,7 +72,7 @@ describe('the local preset', () => {
   });
 
   it("names an environment override the preset's cluster refuses at the environment's path", () => {
-    const issues = issuesOf(withLocal({ apps: [{ name: 'web', host: 'web.example.org' }] }));
+    const issues = environmentsRejectionOf(withLocal({ apps: [{ name: 'web', host: 'web.example.org' }] }));
     expect(issues).toEqual([
       expect.objectContaining({ path: 'environments.local.apps[0].host', message: expect.stringContaining('outside the cluster domain "localtest.me"') }),
     ]);

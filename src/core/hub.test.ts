@@ -4,8 +4,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { registry } from '../components/index.ts';
 import { resolveEnvironments } from '../config/environments.ts';
-import { ConfigError, type ConfigIssue } from '../errors.ts';
-import { minimalCluster, REPO } from '../../test/helpers.ts';
+import { environmentsRejectionOf } from '../../test/components.ts';
+import { minimalCluster, REPO, stagedCluster } from '../../test/helpers.ts';
 import { customResourceProblems } from '../../test/upstream.ts';
 import { renderTree, type RenderedTree } from './render.ts';
 import { RESOURCES_FINALIZER } from './argo.ts';
@@ -14,8 +14,7 @@ const SPOKE_SERVER = 'https://staging.example.org:6443';
 
 /** The seed's apps through staging and production: production runs Argo CD and Kargo for both clusters. */
 function hubAndSpoke(change: (config: Record<string, any>) => void = () => {}): Record<string, any> {
-  const config = minimalCluster();
-  for (const app of config.apps) app.stages = ['staging', 'production'];
+  const config = stagedCluster();
   config.environments = {
     production: { context: 'prod', stages: ['production'] },
     staging: {
@@ -42,16 +41,6 @@ const find = (tree: RenderedTree, file: string) => {
   expect(found, `${file} in ${[...tree.files.keys()].filter((f) => f.startsWith(file.split('/')[0]!)).join(', ')}`).toBeDefined();
   return found!.object as Record<string, any>;
 };
-
-function issuesOf(config: unknown): ConfigIssue[] {
-  try {
-    resolveEnvironments(config, registry);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** An ExternalSecret template value rendered by Go's text/template, as external-secrets renders it (test/esotemplate). */
 async function goTemplate(template: string, data: Record<string, string>): Promise<string> {
@@ -172,10 +161,10 @@ describe('hub mode', () => {
     config.postgres = { servers: [], databases: [] };
     config.topics = [];
     config.caches = [];
-    const issues = issuesOf(config).map((i) => `${i.path}: ${i.message}`);
+    const issues = environmentsRejectionOf(config).map((i) => `${i.path}: ${i.message}`);
     expect(issues).toContain('components["argo-cd"].clusters[0].server: "http://lab.example.org" must be the https URL of the cluster\'s API server, e.g. "https://10.0.0.10:6443"');
     config.components['argo-cd'].clusters[0].server = 'https://lab.example.org';
-    expect(issuesOf(config).map((i) => `${i.path}: ${i.message}`)).toEqual(['components["argo-cd"]: "argo-cd" uses "external-secrets", which is not enabled']);
+    expect(environmentsRejectionOf(config).map((i) => `${i.path}: ${i.message}`)).toEqual(['components["argo-cd"]: "argo-cd" uses "external-secrets", which is not enabled']);
   });
 
   it('is byte-identical run to run', () => {
@@ -186,7 +175,7 @@ describe('hub mode', () => {
 
   it('refuses a hub that cannot manage the spoke, a spoke running its own Argo CD, and a stage in both', () => {
     // The hub runs Kargo for the spoke's stages as for its own: the apps need it there, and only there.
-    expect(issuesOf(hubAndSpoke((c) => (c.environments.production.components = { kargo: false })))).toEqual([
+    expect(environmentsRejectionOf(hubAndSpoke((c) => (c.environments.production.components = { kargo: false })))).toEqual([
       expect.objectContaining({ path: 'apps', message: expect.stringMatching(/"kargo".*\(in environment "production"\)$/) }),
     ]);
     const withoutApps = (c: Record<string, any>) => {
@@ -194,19 +183,19 @@ describe('hub mode', () => {
       delete c.environments.production.stages;
       delete c.environments.staging.stages;
     };
-    expect(issuesOf(hubAndSpoke((c) => (withoutApps(c), (c.environments.production.components = { 'argo-cd': false, kargo: false }))))).toEqual([
+    expect(environmentsRejectionOf(hubAndSpoke((c) => (withoutApps(c), (c.environments.production.components = { 'argo-cd': false, kargo: false }))))).toEqual([
       expect.objectContaining({ path: 'environments.staging.managedBy', message: 'environment "production" runs no Argo CD to manage this one' }),
     ]);
-    expect(issuesOf(hubAndSpoke((c) => (c.environments.staging.components = { kargo: false })))).toEqual([
+    expect(environmentsRejectionOf(hubAndSpoke((c) => (c.environments.staging.components = { kargo: false })))).toEqual([
       expect.objectContaining({ path: 'environments.staging.components["argo-cd"]', hint: expect.stringContaining('"argo-cd": false') }),
     ]);
-    expect(issuesOf(hubAndSpoke((c) => (c.environments.staging.stages = ['staging', 'production'])))).toEqual([
+    expect(environmentsRejectionOf(hubAndSpoke((c) => (c.environments.staging.stages = ['staging', 'production'])))).toEqual([
       expect.objectContaining({ path: 'environments.staging.stages[1]', message: expect.stringContaining('also runs in environment "production"') }),
     ]);
-    expect(issuesOf(hubAndSpoke((c) => delete c.environments.production.stages))).toEqual([
+    expect(environmentsRejectionOf(hubAndSpoke((c) => delete c.environments.production.stages))).toEqual([
       expect.objectContaining({ path: 'environments.staging.stages[0]', hint: 'list the stages each environment runs: environments.production.stages and environments.staging.stages' }),
     ]);
-    expect(issuesOf(hubAndSpoke((c) => (c.environments.staging.git = { repoURL: 'https://git.example.org/staging.git' })))).toEqual([
+    expect(environmentsRejectionOf(hubAndSpoke((c) => (c.environments.staging.git = { repoURL: 'https://git.example.org/staging.git' })))).toEqual([
       {
         path: 'environments.staging.git',
         message: "the hub's Kargo promotes this environment's stages from https://git.example.org/infra.git (main), but its tree is in https://git.example.org/staging.git (main)",

@@ -8,21 +8,13 @@ import { declarations, renderProblems } from '../../secrets/declarations.ts';
 import { checkValues } from '../../validate/values.ts';
 import { clusterWith, configIssues, rejectionOf, renderWith, testRegistry } from '../../../test/components.ts';
 import { chartFacts, customResourceProblems } from '../../../test/upstream.ts';
-import { UPSTREAM } from '../../../test/helpers.ts';
+import { publicHostComponents, UPSTREAM } from '../../../test/helpers.ts';
 import { DEFAULT_KNOWLEDGE, explain, nodeOf } from '../../health/causes.ts';
 import { snapshotOf } from '../../health/snapshot.ts';
 
 const MIDDLEWARES = 'traefik.ingress.kubernetes.io/router.middlewares';
 /** What a public host needs beside sso: the Ingress path of the seed (Traefik, cert-manager, external-dns with Designate). */
-const base = {
-  'argo-cd': {},
-  'cert-manager': { acmeEmail: 'ops@example.org' },
-  'designate-webhook': {},
-  traefik: {},
-  'external-dns': {},
-  'external-secrets': {},
-  'secret-generator': {},
-};
+const base = { ...publicHostComponents(), 'secret-generator': {} };
 const ssoOn = { github: { org: 'acme-corp' } };
 const render = (components: Record<string, unknown> = {}, change?: (config: Record<string, any>) => void) =>
   renderWith(registry, { ...base, sso: ssoOn, ...components }, change);
