@@ -1,22 +1,15 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { minimalCluster, runCli, snapshotDir, tempDir } from './helpers.ts';
+import { configDir, minimalCluster, runCli, snapshotDir, stagedCluster } from './helpers.ts';
 
 function withEnvironments(): Record<string, any> {
-  const config = minimalCluster();
-  for (const app of config.apps) app.stages = ['staging', 'production'];
+  const config = stagedCluster();
   config.environments = {
     staging: { context: 'staging', stages: ['staging'], apps: [{ name: 'web', replicas: 1 }] },
     production: { context: 'production', stages: ['production'] },
   };
   return config;
-}
-
-async function configDir(config: unknown): Promise<string> {
-  const dir = await tempDir('plinth-environments-cli-');
-  await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
-  return dir;
 }
 
 describe('environments through the CLI', () => {

@@ -1,25 +1,18 @@
 // The local preset and hub mode through the real CLI: trees written and validated, and a hub the config cannot
 // have refused with the environment's path and fix, writing nothing.
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { minimalCluster, runCli, snapshotDir, tempDir } from './helpers.ts';
+import { configDir, runCli, snapshotDir, stagedCluster } from './helpers.ts';
 
 function hubAndSpoke(): Record<string, any> {
-  const config = minimalCluster();
-  for (const app of config.apps) app.stages = ['staging', 'production'];
+  const config = stagedCluster();
   config.environments = {
     production: { context: 'production', stages: ['production'] },
     staging: { context: 'staging', managedBy: 'production', server: 'https://10.0.1.10:6443', stages: ['staging'], components: { 'argo-cd': false, kargo: false } },
     local: { context: 'k3d-plinth', preset: 'local', stages: ['staging'], git: { path: 'rendered/local' } },
   };
   return config;
-}
-
-async function configDir(config: unknown): Promise<string> {
-  const dir = await tempDir('plinth-hub-local-cli-');
-  await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
-  return dir;
 }
 
 describe('hub mode and the local preset through the CLI', () => {
