@@ -1,12 +1,12 @@
 import { stageHost } from '../apps/workload.ts';
+import { argoNamespaceOf, componentContext } from '../core/context.ts';
+import { HOSTNAME_ANNOTATION } from '../core/conventions.ts';
 import { deepMerge } from '../core/merge.ts';
-import type { K8sObject, RenderContext } from '../core/types.ts';
+import type { K8sObject } from '../core/types.ts';
 import { formatPath } from './paths.ts';
 import { withUserCharts } from './charts.ts';
 import type { ClusterConfig, Registry } from './schema.ts';
 
-/** The annotation every public Ingress carries (core/conventions.ts publicIngressAnnotations): external-dns publishes it. */
-const HOSTNAME_ANNOTATION = 'external-dns.alpha.kubernetes.io/hostname';
 
 export interface ClaimedHost {
   host: string;
@@ -27,18 +27,12 @@ export interface ClaimedHost {
  */
 export function componentHosts(config: ClusterConfig, registry: Registry): ClaimedHost[] {
   registry = withUserCharts(registry, config);
-  const argoNamespace = config.components['argo-cd']?.common.namespace ?? registry['argo-cd']?.namespace ?? 'argocd';
+  const argoNamespace = argoNamespaceOf(config, registry);
   const claimed: ClaimedHost[] = [];
   for (const [id, enabled] of Object.entries(config.components)) {
     const component = registry[id];
     if (!component) continue;
-    const ctx: RenderContext<unknown> = {
-      cluster: config,
-      options: component.options.parse(enabled.options),
-      namespace: enabled.common.namespace ?? component.namespace,
-      argoNamespace,
-      enabled: (other) => other in config.components,
-    };
+    const ctx = componentContext(config, registry, id, argoNamespace);
     const hasHostOption = 'host' in component.options.shape;
     const explicit = hasHostOption && typeof enabled.options.host === 'string';
     const own = new Set<string>();

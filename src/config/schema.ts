@@ -64,6 +64,24 @@ export const requestsWithinLimits =
     }
   };
 
+const chartCompute = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
+
+/** Optional requests and limits of a chart's container; a request above its limit is refused, as Kubernetes refuses `pods`. */
+export const containerResources = (pods: string) =>
+  z.strictObject({ requests: chartCompute.optional(), limits: chartCompute.optional() }).superRefine((value, ctx) => {
+    for (const key of ['cpu', 'memory'] as const) {
+      const request = value.requests?.[key];
+      const limit = value.limits?.[key];
+      if (request && limit && quantityValue(request) > quantityValue(limit))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['requests', key],
+          message: `is more than its limit ${limit}: Kubernetes would refuse ${pods}`,
+          params: { hint: `lower requests.${key} or raise limits.${key}` },
+        });
+    }
+  });
+
 const imageRepository = z.string().superRefine((value, ctx) => {
   if (/@sha256:/.test(value) || /:[^/]*$/.test(value.replace(/^[^/]+:[0-9]+\//, ''))) {
     ctx.addIssue({

@@ -22,10 +22,13 @@ export function defaultClusterIssuer(cluster: Pick<ClusterConfig, 'components'>)
   return usesLocalCa(cluster) ? LOCAL_CA_ISSUER : DEFAULT_CLUSTER_ISSUER;
 }
 
+/** What external-dns publishes: every public host is named by this annotation, wherever a component renders it. */
+export const HOSTNAME_ANNOTATION = 'external-dns.alpha.kubernetes.io/hostname';
+
 /** The annotations of the seed's example Ingress: DNS record, HTTPS entrypoint and certificate. */
 export function publicIngressAnnotations(host: string, clusterIssuer = DEFAULT_CLUSTER_ISSUER): Record<string, string> {
   return {
-    'external-dns.alpha.kubernetes.io/hostname': host,
+    [HOSTNAME_ANNOTATION]: host,
     'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure',
     'cert-manager.io/cluster-issuer': clusterIssuer,
   };

@@ -15,6 +15,7 @@ import { metricNames } from './promql.ts';
 import { asSpoke, ROOT_LABEL, spokeOf } from './hub.ts';
 import { withSso } from './sso.ts';
 import { withUserCharts } from '../config/charts.ts';
+import { argoNamespaceOf, componentContext, componentNamespaces } from './context.ts';
 
 export { describeObject };
 
@@ -87,7 +88,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
   // The config's charts are components too (src/config/charts.ts), whichever registry the caller holds.
   registry = withUserCharts(registry, config);
   const root = config.git.path;
-  const argoNamespace = config.components['argo-cd']?.common.namespace ?? registry['argo-cd']?.namespace ?? 'argocd';
+  const argoNamespace = argoNamespaceOf(config, registry);
   const objects: RenderedObject[] = [];
   const components: RenderedComponent[] = [];
   // Where in the config each object comes from, to name both sources of an object rendered twice.
@@ -100,16 +101,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
 
   const contexts = new Map<ComponentId, RenderContext<unknown>>();
   for (const id of graph.order) {
-    const component = registry[id]!;
-    const enabled = config.components[id]!;
-    contexts.set(id, {
-      cluster: config,
-      options: component.options.parse(enabled.options),
-      namespace: enabled.common.namespace ?? component.namespace,
-      argoNamespace,
-      enabled: (other) => other in config.components,
-      namespaceOf: (other) => config.components[other]?.common.namespace ?? registry[other]?.namespace ?? other,
-    });
+    contexts.set(id, componentContext(config, registry, id, argoNamespace));
   }
   const collector = graph.order.find((id) => registry[id]!.collectAlerts);
   if (collector) {
@@ -173,7 +165,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
     cluster: config,
     argoNamespace,
     wave: appWave,
-    namespaceOf: (id) => config.components[id]?.common.namespace ?? registry[id]?.namespace ?? id,
+    namespaceOf: componentNamespaces(config, registry),
   });
   const appIndex = new Map(config.apps.map((app, i) => [app.name, i]));
   for (const { file, owner, object, promoted } of apps.objects) {

@@ -5,11 +5,10 @@ import { ssoMiddlewareName, ssoNamespaceOf } from '../components/sso/index.ts';
 import type { ClusterConfig, EnabledComponent, Registry } from '../config/schema.ts';
 import { formatPath } from '../config/paths.ts';
 import type { ConfigIssue } from '../errors.ts';
+import { argoNamespaceOf, componentContext } from './context.ts';
+import { HOSTNAME_ANNOTATION } from './conventions.ts';
 import { deepMerge } from './merge.ts';
-import type { RenderContext } from './types.ts';
 
-/** What external-dns publishes (core/conventions.ts publicIngressAnnotations): a public host is wherever it is. */
-const HOSTNAME_ANNOTATION = 'external-dns.alpha.kubernetes.io/hostname';
 
 /**
  * The router.middlewares value naming the sso Middleware of a team list: `<namespace>-<name>@kubernetescrd`, as
@@ -63,7 +62,7 @@ export function ssoIssues(config: ClusterConfig, registry: Registry | undefined)
         });
     });
   };
-  const argoNamespace = config.components['argo-cd']?.common.namespace ?? registry?.['argo-cd']?.namespace ?? 'argocd';
+  const argoNamespace = argoNamespaceOf(config, registry);
   for (const [id, enabled] of Object.entries(config.components)) {
     const sso = enabled.common.sso;
     if (!sso) continue;
@@ -79,13 +78,7 @@ export function ssoIssues(config: ClusterConfig, registry: Registry | undefined)
     teamIssues(sso, path);
     const component = registry?.[id];
     if (!component) continue;
-    const ctx: RenderContext<unknown> = {
-      cluster: config,
-      options: component.options.parse(enabled.options),
-      namespace: enabled.common.namespace ?? component.namespace,
-      argoNamespace,
-      enabled: (other) => other in config.components,
-    };
+    const ctx = componentContext(config, registry, id, argoNamespace);
     const hosts = new Set<string>();
     const chart = component.chart?.(ctx);
     const reference = ssoMiddlewareReference(config, sso);

@@ -63,7 +63,7 @@ export interface RenderContext<O> {
   /** Whether another component is enabled in this cluster: for optional integrations. */
   enabled(id: ComponentId): boolean;
   /** The namespace an enabled component installs into (its configured one, else its default). */
-  namespaceOf?(id: ComponentId): string;
+  namespaceOf(id: ComponentId): string;
   /**
    * Set when a component collects alerts: the labels the cluster's Prometheus selects ServiceMonitors, PodMonitors and
    * rules by, for a component to put on what it exposes.

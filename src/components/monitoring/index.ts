@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostname, quantity, quantityValue, type ClusterConfig } from '../../config/schema.ts';
+import { containerResources, hostname, quantity, quantityValue, type ClusterConfig } from '../../config/schema.ts';
 import { chartServiceMonitor, type ScrapeTarget } from '../../core/alerts.ts';
 import { DEFAULT_INGRESS_CLASS, defaultClusterIssuer, generatedSecret, publicIngressAnnotations } from '../../core/conventions.ts';
 import { defineComponent, type HealthCheck } from '../../core/types.ts';
@@ -36,20 +36,7 @@ function retentionBytes(size: string): number {
   return Number(match[1]) * 1024 ** ' KMGTPE'.indexOf(match[2] || ' ');
 }
 
-const compute = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
-const resources = z.strictObject({ requests: compute.optional(), limits: compute.optional() }).superRefine((value, ctx) => {
-  for (const key of ['cpu', 'memory'] as const) {
-    const request = value.requests?.[key];
-    const limit = value.limits?.[key];
-    if (request && limit && quantityValue(request) > quantityValue(limit))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['requests', key],
-        message: `is more than its limit ${limit}: Kubernetes would refuse the pods`,
-        params: { hint: `lower requests.${key} or raise limits.${key}` },
-      });
-  }
-});
+const resources = containerResources('the pods');
 
 const storage = (size: string) =>
   z

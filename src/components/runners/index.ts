@@ -3,7 +3,7 @@ import { EVERYWHERE, parseCidr, PRIVATE_RANGES } from '../../apps/cidr.ts';
 import { EGRESS_INTERNET_OPT_OUT, openReasons, outboundRules } from '../../apps/network.ts';
 import { egressRule } from '../../apps/network-options.ts';
 import { formatPath } from '../../config/paths.ts';
-import { dnsLabel, quantity, quantityValue, type ClusterConfig } from '../../config/schema.ts';
+import { containerResources, dnsLabel, quantity, quantityValue, type ClusterConfig } from '../../config/schema.ts';
 import { DATABASES_NAMESPACE, externalSecret, SECRETS_NAMESPACE, stageNamespace } from '../../core/conventions.ts';
 import { deepMerge } from '../../core/merge.ts';
 import { argoHelmRepoURL, COMPONENT_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from '../../core/render.ts';
@@ -44,20 +44,7 @@ const AUTH_KEYS = {
   token: [{ secretKey: 'github_token', key: 'token', description: 'a personal access token (classic: repo or admin:org scope; fine-grained: Administration read and write)' }],
 } as const;
 
-const compute = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
-const resources = z.strictObject({ requests: compute.optional(), limits: compute.optional() }).superRefine((value, ctx) => {
-  for (const key of ['cpu', 'memory'] as const) {
-    const request = value.requests?.[key];
-    const limit = value.limits?.[key];
-    if (request && limit && quantityValue(request) > quantityValue(limit))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['requests', key],
-        message: `is more than its limit ${limit}: Kubernetes would refuse the runner pods`,
-        params: { hint: `lower requests.${key} or raise limits.${key}` },
-      });
-  }
-});
+const resources = containerResources('the runner pods');
 
 /**
  * Where runners register: an organisation (https://github.com/ORG), a repository (https://github.com/ORG/REPO) or an
@@ -428,10 +415,10 @@ export const runners = defineComponent({
   needs: ['external-secrets'],
   options,
   chart: () => ({ repoURL: ARC_CHARTS, chart: 'gha-runner-scale-set-controller', version: ARC_VERSION, releaseName: CONTROLLER_RELEASE, values: {} }),
-  resources: ({ cluster, namespace, argoNamespace, options, namespaceOf: componentNamespace }) => {
+  resources: ({ cluster, namespace, argoNamespace, options, namespaceOf }) => {
     const issues = [
       ...apiServerIssues(options),
-      ...namespaceIssues(cluster, options, (id) => componentNamespace?.(id) ?? cluster.components[id]?.common.namespace ?? id, argoNamespace, namespace),
+      ...namespaceIssues(cluster, options, namespaceOf, argoNamespace, namespace),
       ...handAddedIssues(cluster, [...byNamespace(options).keys()]),
     ];
     if (issues.length > 0) throw new ConfigError(issues);
