@@ -1,92 +1,26 @@
 // Istio in ambient mode, with Kiali, on a real API server, scheduler and kwok nodes: applied as rendered, with what
 // the istio charts would add (istiod, the istio-cni and ztunnel DaemonSets); doctor passes it, then follows what breaks.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registry } from '../../src/components/index.ts';
-import { loadCluster } from '../../src/config/load.ts';
-import { renderTree } from '../../src/core/render.ts';
-import type { K8sObject } from '../../src/core/types.ts';
-import { doctor, type DoctorResult } from '../../src/commands/doctor.ts';
-import { apply } from '../../src/commands/live.ts';
-import type { DoctorCheck } from '../../src/health/doctor.ts';
-import { KubeError } from '../../src/kube/client.ts';
-import { tempDir, UPSTREAM } from '../helpers.ts';
-import { healthyWorld, namespacesOf, worldKey, writeStatus } from '../health-world.ts';
 import { until, useControlPlane } from './live.ts';
+import { buildHealthyPlatform, checkOf as check, configDir, platformConfig, ref, runDoctor, schedulableDaemonSet as daemonSet, workloadsReady } from './world.ts';
 
 const cluster = useControlPlane();
-const crds = join(UPSTREAM, 'crds');
-const now = new Date();
-const config = {
-  name: 'meshed',
-  domain: 'example.org',
-  git: { repoURL: 'https://git.example.org/infra.git' },
-  components: {
-    'argo-cd': { ingress: false },
-    'secret-generator': {},
-    istio: { mode: 'ambient', ambientNamespaces: ['production'] },
-    kiali: { ingress: false, prometheusUrl: 'http://prometheus.monitoring.svc:9090' },
-  },
-};
+const config = platformConfig('meshed', {
+  'argo-cd': { ingress: false },
+  'secret-generator': {},
+  istio: { mode: 'ambient', ambientNamespaces: ['production'] },
+  kiali: { ingress: false, prometheusUrl: 'http://prometheus.monitoring.svc:9090' },
+});
 let dir: string;
 
-const run = () => doctor({ kubeconfig: cluster.control.kubeconfig, dns: false }, cluster.context(dir));
-const check = (result: DoctorResult, feature: string, name: string): DoctorCheck => {
-  const found = result.features.find((f) => f.id === feature)?.checks.find((c) => c.name === name);
-  if (!found) throw new Error(`no check "${name}" in ${feature}: ${JSON.stringify(result.features.find((f) => f.id === feature)?.checks.map((c) => c.name))}`);
-  return found;
-};
+const run = () => runDoctor(cluster, dir);
 const ZTUNNEL = 'ztunnel on every node: mTLS between ambient pods';
 const CNI = "CNI node agent on every node: moves ambient pods' traffic to ztunnel";
-const ref = (apiVersion: string, kind: string, name: string, namespace: string): K8sObject => ({ apiVersion, kind, metadata: { name, namespace } });
-
-/** A node agent as the istio charts run it: a DaemonSet, whose pods the real controller puts on each kwok node. */
-const daemonSet = (name: string, namespace: string, cpu = '10m'): K8sObject => ({
-  apiVersion: 'apps/v1',
-  kind: 'DaemonSet',
-  metadata: { name, namespace },
-  spec: {
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name } },
-      spec: { containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu } } }] },
-    },
-  },
-});
-
-const daemonSetsReady = () =>
-  until('every Deployment and DaemonSet ready', async () => {
-    const [deployments, daemons] = await Promise.all(['Deployment', 'DaemonSet'].map((kind) => cluster.live.list('apps/v1', kind)));
-    const waiting = deployments!.filter((d) => ((d.status as { readyReplicas?: number })?.readyReplicas ?? 0) < ((d.spec as { replicas?: number }).replicas ?? 1));
-    const daemonsWaiting = daemons!.filter((d) => {
-      const s = (d.status ?? {}) as { desiredNumberScheduled?: number; numberReady?: number };
-      return !s.desiredNumberScheduled || (s.numberReady ?? 0) < s.desiredNumberScheduled;
-    });
-    return waiting.length + daemonsWaiting.length === 0 ? true : undefined;
-  }, 120);
-
-async function buildMesh(): Promise<void> {
-  const applied = await apply({ kubeconfig: cluster.control.kubeconfig, crds }, cluster.context(dir));
-  expect(applied.failed).toEqual([]);
-  const tree = renderTree(await loadCluster(dir, undefined, registry), registry);
-  const world = healthyWorld(tree, now);
-  for (const name of namespacesOf(world.objects)) await cluster.live.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  const rendered = new Set(tree.objects.map((o) => worldKey(o.object)));
-  for (const object of world.objects.filter((o) => !rendered.has(worldKey(o)))) {
-    const fitted = object.kind === 'DaemonSet' ? daemonSet(object.metadata.name, object.metadata.namespace!) : object;
-    await until(`${worldKey(object)} applied`, () => cluster.live.apply(fitted).then(() => true, (error) => (error instanceof KubeError && error.status === 404 ? undefined : Promise.reject(error))), 30, 250);
-  }
-  for (const object of world.objects.filter((o) => world.statuses.has(worldKey(o)) && !['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind)))
-    await writeStatus(cluster.live, object, world.statuses.get(worldKey(object))!);
-  await daemonSetsReady();
-}
 
 describe('istio ambient mode and kiali on a real API server', () => {
   beforeAll(async () => {
-    dir = await tempDir();
-    await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
-    await buildMesh();
+    dir = await configDir(config);
+    await buildHealthyPlatform(cluster, dir);
   }, 400_000);
 
   it('passes the mesh: istiod, the istio-cni and ztunnel DaemonSets by their chart names, the Gateway API CRDs, the ambient namespace; and Kiali', async () => {
@@ -132,7 +66,7 @@ describe('istio ambient mode and kiali on a real API server', () => {
     await cluster.live.delete(ztunnel);
     await until('the unschedulable ztunnel gone', async () => ((await cluster.live.get(ztunnel)) ? undefined : true));
     await cluster.live.apply(daemonSet('ztunnel', 'istio-system'));
-    await daemonSetsReady();
+    await workloadsReady(cluster);
     expect(check(await run(), 'istio', ZTUNNEL).status).toBe('pass');
   });
 
@@ -146,7 +80,7 @@ describe('istio ambient mode and kiali on a real API server', () => {
     expect(missing).toMatchObject({ status: 'fail', ref: 'DaemonSet/istio-system/istio-cni-node', message: 'does not exist' });
     expect(missing.hint).toContain("the cni chart's Application installs it: kubectl -n argocd get application istio-cni");
     await cluster.live.apply(daemonSet('istio-cni-node', 'istio-system'));
-    await daemonSetsReady();
+    await workloadsReady(cluster);
     expect(check(await run(), 'istio', CNI).status).toBe('pass');
   });
 });

@@ -1,92 +1,37 @@
 // The runners component on a real API server, scheduler and kwok nodes: applied as rendered, with what the ARC charts and
 // controller would create (the controller Deployment, the AutoscalingRunnerSet, its listener); doctor passes it, then
 // follows a runner set whose GitHub App is not in the store to the missing input.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { load } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registry } from '../../src/components/index.ts';
-import { loadCluster } from '../../src/config/load.ts';
-import { renderTree } from '../../src/core/render.ts';
-import type { K8sObject } from '../../src/core/types.ts';
-import { doctor, type DoctorResult } from '../../src/commands/doctor.ts';
-import { apply } from '../../src/commands/live.ts';
-import type { DoctorCheck } from '../../src/health/doctor.ts';
-import { KubeError } from '../../src/kube/client.ts';
-import { tempDir, UPSTREAM } from '../helpers.ts';
-import { healthyStatus, healthyWorld, namespacesOf, worldKey, writeStatus } from '../health-world.ts';
-import { until, useControlPlane } from './live.ts';
+import type { DoctorResult } from '../../src/commands/doctor.ts';
+import { writeStatus } from '../health-world.ts';
+import { useControlPlane } from './live.ts';
+import { buildHealthyPlatform, checkOf, configDir, passingCheckNames, platformConfig, reapplicable, ref, runDoctor } from './world.ts';
 
 const cluster = useControlPlane();
-const crds = join(UPSTREAM, 'crds');
-const now = new Date();
-const config = {
-  name: 'ci',
-  domain: 'example.org',
-  git: { repoURL: 'https://git.example.org/infra.git' },
-  components: {
-    'argo-cd': { ingress: false },
-    'external-secrets': {},
-    runners: { sets: [{ name: 'linux', githubConfigUrl: 'https://github.com/acme', minRunners: 1 }] },
-  },
-};
+const config = platformConfig('ci', {
+  'argo-cd': { ingress: false },
+  'external-secrets': {},
+  runners: { sets: [{ name: 'linux', githubConfigUrl: 'https://github.com/acme', minRunners: 1 }] },
+});
 let dir: string;
 
-const run = () => doctor({ kubeconfig: cluster.control.kubeconfig, dns: false }, cluster.context(dir));
-const check = (result: DoctorResult, name: string): DoctorCheck => {
-  const found = result.features.find((f) => f.id === 'runners')?.checks.find((c) => c.name === name);
-  if (!found) throw new Error(`no check "${name}": ${JSON.stringify(result.features.find((f) => f.id === 'runners')?.checks.map((c) => c.name))}`);
-  return found;
-};
-const ref = (apiVersion: string, kind: string, name: string, namespace: string): K8sObject => ({ apiVersion, kind, metadata: { name, namespace } });
-/** The object as it was read, fit to apply again. */
-const reapplicable = (kept: K8sObject): K8sObject => {
-  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, ...metadata } = kept.metadata as Record<string, unknown>;
-  return { ...kept, metadata: metadata as K8sObject['metadata'] };
-};
-
-async function buildPlatform(): Promise<void> {
-  const applied = await apply({ kubeconfig: cluster.control.kubeconfig, crds }, cluster.context(dir));
-  expect(applied.failed).toEqual([]);
-  const tree = renderTree(await loadCluster(dir, undefined, registry), registry);
-  const world = healthyWorld(tree, now);
-  // Not the rendered namespaces: applying them bare would drop the labels the render gives them.
-  const renderedNamespaces = new Set(tree.objects.filter((o) => o.object.kind === 'Namespace').map((o) => o.object.metadata.name));
-  for (const name of namespacesOf(world.objects).filter((n) => !renderedNamespaces.has(n)))
-    await cluster.live.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  // The controller chart brings ARC's CRDs; apply installs only the CRDs of the kinds it applies.
-  for (const file of await readdir(join(crds, 'arc-controller')))
-    await cluster.live.apply(load(await readFile(join(crds, 'arc-controller', file), 'utf8')) as K8sObject);
-  const rendered = new Set(tree.objects.map((o) => worldKey(o.object)));
-  const fitted = new Map<string, K8sObject>();
-  for (const object of world.objects.filter((o) => !rendered.has(worldKey(o)))) {
-    // The chart renders the set from the Application's values: its URL and Secret as the controller reads them.
-    const set = object.kind === 'AutoscalingRunnerSet' && { ...object, spec: { githubConfigUrl: 'https://github.com/acme', githubConfigSecret: 'linux-github', minRunners: 1, maxRunners: 5 } };
-    if (set) fitted.set(worldKey(object), set);
-    // Until the API server serves the CRD it was just given.
-    await until(`${worldKey(object)} applied`, () => cluster.live.apply(set || object).then(() => true, (error) => (error instanceof KubeError && error.status === 404 ? undefined : Promise.reject(error))), 30, 250);
-  }
-  for (const object of world.objects.filter((o) => world.statuses.has(worldKey(o)) && !['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind)))
-    await writeStatus(cluster.live, object, (fitted.has(worldKey(object)) ? healthyStatus(fitted.get(worldKey(object))!, now) : world.statuses.get(worldKey(object)))!);
-  await until('every Deployment ready', async () => {
-    const deployments = await cluster.live.list('apps/v1', 'Deployment');
-    const waiting = deployments.filter((d) => ((d.status as { readyReplicas?: number })?.readyReplicas ?? 0) < ((d.spec as { replicas?: number }).replicas ?? 1));
-    return waiting.length === 0 ? true : undefined;
-  }, 120);
-}
+const run = () => runDoctor(cluster, dir);
+const check = (result: DoctorResult, name: string) => checkOf(result, 'runners', name);
 
 describe('runners on a real API server', () => {
   beforeAll(async () => {
-    dir = await tempDir();
-    await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
-    await buildPlatform();
+    dir = await configDir(config);
+    await buildHealthyPlatform(cluster, dir, {
+      // The controller chart brings ARC's CRDs; apply installs only the CRDs of the kinds it applies.
+      chartCrds: ['arc-controller'],
+      // The chart renders the set from the Application's values: its URL and Secret as the controller reads them.
+      fit: (o) => (o.kind === 'AutoscalingRunnerSet' ? { ...o, spec: { githubConfigUrl: 'https://github.com/acme', githubConfigSecret: 'linux-github', minRunners: 1, maxRunners: 5 } } : undefined),
+    });
   }, 400_000);
 
   it('passes the controller, the set, its GitHub App and its listener, and applies the isolation the render gives', async () => {
     const result = await run();
-    const feature = result.features.find((f) => f.id === 'runners')!;
-    expect(feature.checks.filter((c) => c.status !== 'pass')).toEqual([]);
-    expect(feature.checks.map((c) => c.name)).toEqual([
+    expect(passingCheckNames(result, 'runners')).toEqual([
       'CRDs installed',
       'synced by Argo CD',
       'ARC controller',

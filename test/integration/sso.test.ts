@@ -1,24 +1,13 @@
 // The sso component on a real API server, scheduler and kwok nodes: applied as rendered, with what the oauth2-proxy
 // chart and the operators would add; doctor passes it, then follows a host behind sign-in to the missing client secret.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registry } from '../../src/components/index.ts';
-import { loadCluster } from '../../src/config/load.ts';
-import { renderTree } from '../../src/core/render.ts';
 import { publicIngressAnnotations } from '../../src/core/conventions.ts';
 import type { K8sObject } from '../../src/core/types.ts';
-import { doctor, type DoctorResult } from '../../src/commands/doctor.ts';
-import { apply } from '../../src/commands/live.ts';
-import type { DoctorCheck } from '../../src/health/doctor.ts';
-import { KubeError } from '../../src/kube/client.ts';
-import { tempDir, UPSTREAM } from '../helpers.ts';
-import { healthyWorld, namespacesOf, worldKey, writeStatus } from '../health-world.ts';
+import { worldKey, writeStatus } from '../health-world.ts';
 import { until, useControlPlane } from './live.ts';
+import { buildHealthyPlatform, checkOf as check, configDir, passingCheckNames, platformConfig, reapplicable, ref, runDoctor } from './world.ts';
 
 const cluster = useControlPlane();
-const crds = join(UPSTREAM, 'crds');
-const now = new Date();
 const HOST = 'dashboard.example.org';
 /** An Ingress of the user's beside Traefik, behind sign-in through the component's `sso`, like any host it publishes. */
 const dashboard: K8sObject = {
@@ -31,35 +20,20 @@ const dashboard: K8sObject = {
     rules: [{ host: HOST, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'dashboard', port: { number: 80 } } } }] } }],
   },
 };
-const config = {
-  name: 'guarded',
-  domain: 'example.org',
-  git: { repoURL: 'https://git.example.org/infra.git' },
-  components: {
-    'argo-cd': { sso: true },
-    'cert-manager': { acmeEmail: 'ops@example.org' },
-    'designate-webhook': {},
-    traefik: { sso: true, extraObjects: [dashboard] },
-    'external-dns': {},
-    'external-secrets': {},
-    'secret-generator': {},
-    sso: { github: { org: 'acme-corp' } },
-  },
-};
+const config = platformConfig('guarded', {
+  'argo-cd': { sso: true },
+  'cert-manager': { acmeEmail: 'ops@example.org' },
+  'designate-webhook': {},
+  traefik: { sso: true, extraObjects: [dashboard] },
+  'external-dns': {},
+  'external-secrets': {},
+  'secret-generator': {},
+  sso: { github: { org: 'acme-corp' } },
+});
 const MIDDLEWARE_CHECK = 'forwardAuth sso (the whole organisation): component argo-cd, component traefik';
 let dir: string;
 
-const run = () => doctor({ kubeconfig: cluster.control.kubeconfig, dns: false }, cluster.context(dir));
-const check = (result: DoctorResult, feature: string, name: string): DoctorCheck => {
-  const found = result.features.find((f) => f.id === feature)?.checks.find((c) => c.name === name);
-  if (!found) throw new Error(`no check "${name}" in ${feature}: ${JSON.stringify(result.features.find((f) => f.id === feature)?.checks.map((c) => c.name))}`);
-  return found;
-};
-const ref = (apiVersion: string, kind: string, name: string, namespace: string): K8sObject => ({ apiVersion, kind, metadata: { name, namespace } });
-const reapplicable = (kept: K8sObject): K8sObject => {
-  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, ...metadata } = kept.metadata as Record<string, unknown>;
-  return { ...kept, metadata: metadata as K8sObject['metadata'] };
-};
+const run = () => runDoctor(cluster, dir);
 
 /**
  * The Deployment and Service the oauth2-proxy chart 10.7.0 renders from the component's values (templates/deployment.yaml
@@ -100,24 +74,6 @@ const proxyService: K8sObject = {
   spec: { type: 'ClusterIP', selector, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
 };
 
-async function buildPlatform(): Promise<void> {
-  const applied = await apply({ kubeconfig: cluster.control.kubeconfig, crds }, cluster.context(dir));
-  expect(applied.failed).toEqual([]);
-  const tree = renderTree(await loadCluster(dir, undefined, registry), registry);
-  const world = healthyWorld(tree, now);
-  const objects = [...world.objects.map((o) => (worldKey(o) === worldKey(proxyDeployment) ? proxyDeployment : o)), proxyService];
-  for (const name of namespacesOf(objects)) await cluster.live.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  const rendered = new Set(tree.objects.map((o) => worldKey(o.object)));
-  for (const object of objects.filter((o) => !rendered.has(worldKey(o))))
-    await until(`${worldKey(object)} applied`, () => cluster.live.apply(object).then(() => true, (error) => (error instanceof KubeError && error.status === 404 ? undefined : Promise.reject(error))), 30, 250);
-  for (const object of objects.filter((o) => world.statuses.has(worldKey(o)) && !['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind)))
-    await writeStatus(cluster.live, object, world.statuses.get(worldKey(object))!);
-  await until('every Deployment ready', async () => {
-    const deployments = await cluster.live.list('apps/v1', 'Deployment');
-    return deployments.every((d) => ((d.status as { readyReplicas?: number })?.readyReplicas ?? 0) >= ((d.spec as { replicas?: number }).replicas ?? 1)) ? true : undefined;
-  }, 120);
-}
-
 /**
  * What the kubelet reports for a pod whose Secret is missing: the container waits in CreateContainerConfigError, not
  * Ready. kwok runs every pod, so the proxy's pods get that status written; kwok leaves a pod that is not Pending alone.
@@ -151,16 +107,13 @@ async function proxyPodsCannotStart(): Promise<void> {
 
 describe('sso on a real API server', () => {
   beforeAll(async () => {
-    dir = await tempDir();
-    await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
-    await buildPlatform();
+    dir = await configDir(config);
+    await buildHealthyPlatform(cluster, dir, { fit: (o) => (worldKey(o) === worldKey(proxyDeployment) ? proxyDeployment : undefined), objects: [proxyService] });
   }, 400_000);
 
   it('passes the proxy, its generated and delivered secrets, the Middleware, and the host behind it', async () => {
     const result = await run();
-    const feature = result.features.find((f) => f.id === 'sso')!;
-    expect(feature.checks.filter((c) => c.status !== 'pass')).toEqual([]);
-    expect(feature.checks.map((c) => c.name)).toEqual([
+    expect(passingCheckNames(result, 'sso')).toEqual([
       'CRDs installed',
       'synced by Argo CD',
       'GitHub OAuth app credentials delivered',
