@@ -2,7 +2,6 @@
 // hub's tree gives the hub the spoke's cluster Secret (from its ExternalSecret's template) and the spoke's root;
 // what that root syncs (the spoke's Applications) lands on the hub, targeting the spoke's API server.
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import { registry } from '../../src/components/index.ts';
 import { loadEnvironments } from '../../src/config/load.ts';
 import { renderTree } from '../../src/core/render.ts';
 import type { K8sObject } from '../../src/core/types.ts';
-import { REPO, runCli, tempDir, UPSTREAM } from '../helpers.ts';
+import { configDir, REPO, runCli, UPSTREAM } from '../helpers.ts';
 import { useControlPlane } from './live.ts';
 
 const cluster = useControlPlane();
@@ -46,8 +45,7 @@ async function goTemplate(template: string, data: Record<string, string>): Promi
 }
 
 beforeAll(async () => {
-  dir = await tempDir('plinth-hub-');
-  await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
+  dir = await configDir(config, 'plinth-hub-');
 });
 
 describe('hub mode on a control plane', () => {

@@ -1,14 +1,13 @@
 // The local preset on a real API server: `plinth bootstrap --env local` installs Argo CD with the laptop's values
 // (hosts under localtest.me, the local CA issuer) and the root of the local tree, records the environment, and asks
 // for nothing a laptop cannot have (a DNS provider credential, a delegated zone).
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../../src/commands/bootstrap.ts';
 import { IDENTITY } from '../../src/commands/environment.ts';
 import { readCrds } from '../../src/commands/live.ts';
-import { tempDir, UPSTREAM } from '../helpers.ts';
+import { configDir, publicHostComponents, UPSTREAM } from '../helpers.ts';
 import { useControlPlane } from './live.ts';
 
 const cluster = useControlPlane();
@@ -16,14 +15,7 @@ const config = {
   name: 'seed',
   domain: 'example.org',
   git: { repoURL: 'https://github.com/example/infra.git' },
-  components: {
-    'argo-cd': {},
-    'cert-manager': { acmeEmail: 'ops@example.org' },
-    'designate-webhook': {},
-    traefik: {},
-    'external-dns': {},
-    'external-secrets': {},
-  },
+  components: publicHostComponents(),
   environments: {
     production: { context: 'production' },
     // The control plane's kubeconfig names its one context "plinth".
@@ -33,8 +25,7 @@ const config = {
 let dir: string;
 
 beforeAll(async () => {
-  dir = await tempDir('plinth-local-');
-  await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config));
+  dir = await configDir(config, 'plinth-local-');
 });
 
 describe('the local preset on a control plane', () => {
