@@ -4,7 +4,7 @@ import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, UPSTREAM } from './helpers.ts';
+import { configDir, greeterChart, runCli, tempDir, UPSTREAM } from './helpers.ts';
 
 /** The CRD of a team's own operator: not one of the pinned charts, so only a folder the team adds makes it known. */
 const GREETING_CRD = `apiVersion: apiextensions.k8s.io/v1
@@ -42,12 +42,7 @@ const config = (charts: Record<string, unknown>[]) => ({
 });
 
 const greeter = {
-  name: 'greeter',
-  repo: 'oci://ghcr.io/example/charts',
-  chart: 'greeter-operator',
-  version: '1.4.0',
-  namespace: 'greetings',
-  needs: ['argo-cd'],
+  ...greeterChart(),
   crds: 'greeter',
   values: { replicaCount: 2 },
   health: [{ kind: 'Deployment', name: 'greeter-operator' }],
@@ -71,11 +66,7 @@ beforeAll(async () => {
   await writeFile(join(schemas, 'crds', 'greeter', 'greetings.yaml'), GREETING_CRD);
 });
 
-async function configDir(charts: Record<string, unknown>[]): Promise<string> {
-  const dir = await tempDir('plinth-charts-');
-  await writeFile(join(dir, 'plinth.config.json'), JSON.stringify(config(charts)));
-  return dir;
-}
+const chartsDir = (charts: Record<string, unknown>[]) => configDir(config(charts), 'plinth-charts-');
 
 const validate = async (dir: string, schemasDir: string) => {
   const result = await runCli(['validate', '-c', 'plinth.config.json', '--json'], { cwd: dir, env: { PLINTH_SCHEMAS_DIR: schemasDir, PLINTH_CACHE_DIR: join(dir, '.cache') } });
@@ -84,7 +75,7 @@ const validate = async (dir: string, schemasDir: string) => {
 
 describe('plinth render and validate with charts', () => {
   it('renders each chart as an Application in its wave, with its custom resources in its own manifests', async () => {
-    const dir = await configDir([greeter, kiali]);
+    const dir = await chartsDir([greeter, kiali]);
     const rendered = await runCli(['render', '-c', 'plinth.config.json', '--out', 'rendered'], { cwd: dir });
     expect(rendered.stderr).toBe('');
     expect(rendered.code).toBe(0);
@@ -103,7 +94,7 @@ describe('plinth render and validate with charts', () => {
   });
 
   it('validates the chart\'s custom resources against the CRDs of its crds folder, and checks the values it has a values.yaml for', async () => {
-    const dir = await configDir([greeter, kiali]);
+    const dir = await chartsDir([greeter, kiali]);
     const clean = await validate(dir, schemas);
     expect(clean.findings.filter((f) => f.severity !== 'info')).toEqual([
       expect.objectContaining({ rule: 'values/unknown-key', severity: 'warning', path: 'charts[1].values.replicaCont', hint: 'did you mean "replicaCount"? (charts[1].values.replicaCount)' }),
@@ -112,7 +103,7 @@ describe('plinth render and validate with charts', () => {
     expect(clean.findings.find((f) => f.rule === 'values/unchecked')?.message).toContain('charts[0].values (greeter-operator 1.4.0)');
     expect(clean.code).toBe(0);
 
-    const typo = await validate(await configDir([{ ...greeter, extraObjects: [greeting({ mesage: 'hello', replicas: 0 })] }]), schemas);
+    const typo = await validate(await chartsDir([{ ...greeter, extraObjects: [greeting({ mesage: 'hello', replicas: 0 })] }]), schemas);
     expect(typo.code).toBe(1);
     expect(typo.findings.filter((f) => f.severity === 'error').map((f) => [f.file, f.path, f.message])).toEqual([
       ['rendered/manifests/greeter/greeting-hello.yaml', '/spec/mesage', 'unknown field "mesage"'],
@@ -122,7 +113,7 @@ describe('plinth render and validate with charts', () => {
   });
 
   it('says which crds folder is missing when the schemas directory lacks it, beside the kinds it leaves unknown', async () => {
-    const missing = await validate(await configDir([greeter]), withoutFolder);
+    const missing = await validate(await chartsDir([greeter]), withoutFolder);
     expect(missing.code).toBe(1);
     expect(missing.findings.find((f) => f.rule === 'charts/crds-missing')).toMatchObject({
       file: 'plinth.config.json',
@@ -134,7 +125,7 @@ describe('plinth render and validate with charts', () => {
   });
 
   it('refuses a chart config error with its path and writes nothing', async () => {
-    const dir = await configDir([{ ...greeter, needs: ['argo-cdd'] }, { ...kiali, name: 'argo-cd' }]);
+    const dir = await chartsDir([{ ...greeter, needs: ['argo-cdd'] }, { ...kiali, name: 'argo-cd' }]);
     const result = await runCli(['render', '-c', 'plinth.config.json', '--out', 'rendered'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('charts[1].name: "argo-cd" is the name of a Plinth component');

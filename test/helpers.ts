@@ -129,6 +129,16 @@ export function minimalCluster(): Record<string, any> {
   };
 }
 
+/** A team's own operator chart, not one of the pinned ones, as `charts` declares it. */
+export const greeterChart = () => ({
+  name: 'greeter',
+  repo: 'oci://ghcr.io/example/charts',
+  chart: 'greeter-operator',
+  version: '1.4.0',
+  namespace: 'greetings',
+  needs: ['argo-cd'],
+});
+
 /** The minimal cluster with its apps promoted through staging to production. */
 export function stagedCluster(): Record<string, any> {
   const config = minimalCluster();

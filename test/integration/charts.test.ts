@@ -4,6 +4,7 @@ import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorResult } from '../../src/commands/doctor.ts';
+import { greeterChart } from '../helpers.ts';
 import { useControlPlane } from './live.ts';
 import { buildHealthyPlatform, configDir, platformConfig, runDoctor, UPSTREAM_CRDS } from './world.ts';
 
@@ -25,12 +26,7 @@ const GREETING_CRD = {
 const config = platformConfig('charted', { 'argo-cd': { ingress: false } }, {
   charts: [
     {
-      name: 'greeter',
-      repo: 'oci://ghcr.io/example/charts',
-      chart: 'greeter-operator',
-      version: '1.4.0',
-      namespace: 'greetings',
-      needs: ['argo-cd'],
+      ...greeterChart(),
       health: [{ kind: 'Deployment', name: 'greeter-operator' }, { kind: 'DaemonSet', name: 'greeter-agent' }],
       extraObjects: [{ apiVersion: 'demo.example.org/v1', kind: 'Greeting', metadata: { name: 'hello', namespace: 'greetings' }, spec: { message: 'hello' } }],
     },
