@@ -6,14 +6,14 @@ import { load } from 'js-yaml';
 import { expect } from 'vitest';
 import { registry } from '../../src/components/index.ts';
 import { loadCluster } from '../../src/config/load.ts';
-import { renderTree, type RenderedTree } from '../../src/core/render.ts';
+import { renderTree } from '../../src/core/render.ts';
 import type { K8sObject } from '../../src/core/types.ts';
 import { doctor, type DoctorResult } from '../../src/commands/doctor.ts';
 import { apply } from '../../src/commands/live.ts';
 import type { DoctorCheck } from '../../src/health/doctor.ts';
 import { KubeError } from '../../src/kube/client.ts';
 import { UPSTREAM } from '../helpers.ts';
-import { healthyStatus, healthyWorld, namespacesOf, worldKey, writeStatus, type World } from '../health-world.ts';
+import { healthyStatus, healthyWorld, namespacesOf, worldKey, writeStatus } from '../health-world.ts';
 import { until, type LiveTest } from './live.ts';
 
 export { configDir } from '../helpers.ts';
@@ -96,7 +96,7 @@ export interface PlatformOptions {
  * the real controller schedules them on the kwok nodes) and the statuses controllers write; resolves once every
  * workload is ready.
  */
-export async function buildHealthyPlatform(cluster: LiveTest, dir: string, options: PlatformOptions = {}): Promise<{ tree: RenderedTree; world: World }> {
+export async function buildHealthyPlatform(cluster: LiveTest, dir: string, options: PlatformOptions = {}): Promise<void> {
   const crds = options.crds ?? UPSTREAM_CRDS;
   const now = new Date();
   const applied = await apply({ kubeconfig: cluster.control.kubeconfig, crds }, cluster.context(dir));
@@ -125,5 +125,4 @@ export async function buildHealthyPlatform(cluster: LiveTest, dir: string, optio
     await writeStatus(cluster.live, fit, (fit === object ? world.statuses.get(worldKey(object)) : healthyStatus(fit, now))!);
   }
   await workloadsReady(cluster);
-  return { tree, world };
 }
