@@ -4,6 +4,8 @@ import type { K8sObject } from './types.ts';
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'plinth' } as const;
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+/** Which component an object (and its Application) belongs to. */
+export const COMPONENT_LABEL = 'plinth.dev/component';
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 
 /**
@@ -43,6 +45,43 @@ export const syncPolicy = (syncOptions: string[] = ['CreateNamespace=true', 'Ser
   syncOptions,
   retry: RETRY,
 });
+
+/**
+ * An Application of one more release a component installs beside its own chart (istiod, a runner scale set, the
+ * Gateway API CRDs), under the component's label and in a sync wave of its own within the component's sync.
+ */
+export function extraApplication(input: {
+  name: string;
+  component: string;
+  argoNamespace: string;
+  namespace: string;
+  wave: string;
+  sources: Record<string, unknown>[];
+  /** What the release's objects get at runtime that its chart cannot know. */
+  ignoreDifferences?: unknown[];
+  syncOptions?: string[];
+  /** false for what must outlive its removal from the tree (CRDs whose deletion deletes every object of their kinds). */
+  prune?: boolean;
+}): K8sObject {
+  const policy = syncPolicy(input.syncOptions);
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: {
+      name: input.name,
+      namespace: input.argoNamespace,
+      labels: { ...MANAGED_BY, [COMPONENT_LABEL]: input.component },
+      annotations: { [SYNC_WAVE]: input.wave },
+    },
+    spec: {
+      project: PROJECT,
+      destination: { server: IN_CLUSTER, namespace: input.namespace },
+      sources: input.sources,
+      ...(input.ignoreDifferences && { ignoreDifferences: input.ignoreDifferences }),
+      syncPolicy: { ...policy, automated: { ...policy.automated, prune: input.prune ?? true } },
+    },
+  };
+}
 
 const isApplication = (object: K8sObject) => object.apiVersion === 'argoproj.io/v1alpha1' && object.kind === 'Application';
 

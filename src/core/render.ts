@@ -5,7 +5,7 @@ import { compareStrings } from './compare.ts';
 import { deepMerge } from './merge.ts';
 import { CATALOGUE_FILE, renderCatalogue } from './catalogue.ts';
 import { HEADER, toYaml } from './yaml.ts';
-import { appProject, IN_CLUSTER, inProject, keepData, keepDataNamespaces, MANAGED_BY, PROJECT, SYNC_WAVE, sourceRepos, syncPolicy } from './argo.ts';
+import { appProject, COMPONENT_LABEL, IN_CLUSTER, inProject, keepData, keepDataNamespaces, MANAGED_BY, PROJECT, SYNC_WAVE, sourceRepos, syncPolicy } from './argo.ts';
 import { projectName, renderApps, stageApplicationName } from '../apps/index.ts';
 import { formatPath } from '../config/paths.ts';
 import { APP_LABEL } from '../apps/workload.ts';
@@ -19,8 +19,7 @@ import { argoNamespaceOf, componentContext, componentNamespaces } from './contex
 
 export { describeObject };
 
-export const COMPONENT_LABEL = 'plinth.dev/component';
-export { IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './argo.ts';
+export { COMPONENT_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from './argo.ts';
 
 /** API groups served by Kubernetes itself; anything else comes from a CRD that may not exist yet at dry-run. */
 export const BUILT_IN_GROUPS = new Set([

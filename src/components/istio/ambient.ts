@@ -1,4 +1,4 @@
-import { COMPONENT_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from '../../core/render.ts';
+import { extraApplication } from '../../core/argo.ts';
 import type { K8sObject } from '../../core/types.ts';
 
 export const ISTIO_CHARTS = 'https://istio-release.storage.googleapis.com/charts';
@@ -36,34 +36,16 @@ export function chartApplication(input: {
   /** What the chart's objects get at runtime that the chart cannot know. */
   ignoreDifferences?: unknown[];
 }): K8sObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Application',
-    metadata: {
-      name: input.name,
-      namespace: input.argoNamespace,
-      labels: { ...MANAGED_BY, [COMPONENT_LABEL]: 'istio' },
-      annotations: { [SYNC_WAVE]: input.wave },
-    },
-    spec: {
-      project: 'default',
-      destination: { server: IN_CLUSTER, namespace: input.namespace },
-      sources: [
-        {
-          repoURL: ISTIO_CHARTS,
-          chart: input.chart,
-          targetRevision: ISTIO_VERSION,
-          helm: { releaseName: input.name, valuesObject: input.values },
-        },
-      ],
-      ...(input.ignoreDifferences && { ignoreDifferences: input.ignoreDifferences }),
-      syncPolicy: {
-        automated: { prune: true, selfHeal: true },
-        syncOptions: ['CreateNamespace=true', 'ServerSideApply=true', ...(input.ignoreDifferences ? ['RespectIgnoreDifferences=true'] : [])],
-        retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
-      },
-    },
-  };
+  return extraApplication({
+    name: input.name,
+    component: 'istio',
+    argoNamespace: input.argoNamespace,
+    namespace: input.namespace,
+    wave: input.wave,
+    sources: [{ repoURL: ISTIO_CHARTS, chart: input.chart, targetRevision: ISTIO_VERSION, helm: { releaseName: input.name, valuesObject: input.values } }],
+    ...(input.ignoreDifferences && { ignoreDifferences: input.ignoreDifferences }),
+    syncOptions: ['CreateNamespace=true', 'ServerSideApply=true', ...(input.ignoreDifferences ? ['RespectIgnoreDifferences=true'] : [])],
+  });
 }
 
 /**
@@ -74,31 +56,21 @@ export function chartApplication(input: {
  * because the HTTPRoute CRD is larger than the 256 KiB a client-side last-applied annotation may hold.
  */
 export function gatewayApiApplication(input: { wave: string; namespace: string; argoNamespace: string }): K8sObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Application',
-    metadata: {
-      name: 'gateway-api-crds',
-      namespace: input.argoNamespace,
-      labels: { ...MANAGED_BY, [COMPONENT_LABEL]: 'istio' },
-      annotations: { [SYNC_WAVE]: input.wave },
-    },
-    spec: {
-      project: 'default',
-      destination: { server: IN_CLUSTER, namespace: input.namespace },
-      sources: [
-        {
-          repoURL: GATEWAY_API_REPO,
-          targetRevision: GATEWAY_API_VERSION,
-          path: GATEWAY_API_PATH,
-          kustomize: { commonAnnotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } },
-        },
-      ],
-      syncPolicy: {
-        automated: { prune: false, selfHeal: true },
-        syncOptions: ['ServerSideApply=true'],
-        retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+  return extraApplication({
+    name: 'gateway-api-crds',
+    component: 'istio',
+    argoNamespace: input.argoNamespace,
+    namespace: input.namespace,
+    wave: input.wave,
+    sources: [
+      {
+        repoURL: GATEWAY_API_REPO,
+        targetRevision: GATEWAY_API_VERSION,
+        path: GATEWAY_API_PATH,
+        kustomize: { commonAnnotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } },
       },
-    },
-  };
+    ],
+    syncOptions: ['ServerSideApply=true'],
+    prune: false,
+  });
 }

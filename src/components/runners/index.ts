@@ -6,7 +6,8 @@ import { formatPath } from '../../config/paths.ts';
 import { containerResources, dnsLabel, quantity, quantityValue, type ClusterConfig } from '../../config/schema.ts';
 import { DATABASES_NAMESPACE, externalSecret, SECRETS_NAMESPACE, stageNamespace } from '../../core/conventions.ts';
 import { deepMerge } from '../../core/merge.ts';
-import { argoHelmRepoURL, COMPONENT_LABEL, IN_CLUSTER, MANAGED_BY, SYNC_WAVE } from '../../core/render.ts';
+import { extraApplication } from '../../core/argo.ts';
+import { argoHelmRepoURL } from '../../core/render.ts';
 import { defineComponent, type HealthCheck, type K8sObject, type SecretInput } from '../../core/types.ts';
 import { ConfigError, type ConfigIssue } from '../../errors.ts';
 
@@ -260,33 +261,22 @@ function runnerValues(set: RunnerSet, namespace: string, controllerNamespace: st
 }
 
 function runnerSetApplication(set: RunnerSet, input: { namespace: string; controllerNamespace: string; argoNamespace: string }): K8sObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Application',
-    metadata: {
-      name: applicationName(set),
-      namespace: input.argoNamespace,
-      labels: { ...MANAGED_BY, [COMPONENT_LABEL]: 'runners' },
-      annotations: { [SYNC_WAVE]: RUNNER_SETS_WAVE },
-    },
-    spec: {
-      project: 'default',
-      destination: { server: IN_CLUSTER, namespace: input.namespace },
-      sources: [
-        {
-          repoURL: argoHelmRepoURL(ARC_CHARTS),
-          chart: 'gha-runner-scale-set',
-          targetRevision: ARC_VERSION,
-          helm: { releaseName: set.name, valuesObject: deepMerge(runnerValues(set, input.namespace, input.controllerNamespace), set.values) },
-        },
-      ],
-      syncPolicy: {
-        automated: { prune: true, selfHeal: true },
-        syncOptions: ['ServerSideApply=true'],
-        retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+  return extraApplication({
+    name: applicationName(set),
+    component: 'runners',
+    argoNamespace: input.argoNamespace,
+    namespace: input.namespace,
+    wave: RUNNER_SETS_WAVE,
+    sources: [
+      {
+        repoURL: argoHelmRepoURL(ARC_CHARTS),
+        chart: 'gha-runner-scale-set',
+        targetRevision: ARC_VERSION,
+        helm: { releaseName: set.name, valuesObject: deepMerge(runnerValues(set, input.namespace, input.controllerNamespace), set.values) },
       },
-    },
-  };
+    ],
+    syncOptions: ['ServerSideApply=true'],
+  });
 }
 
 const selectNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
