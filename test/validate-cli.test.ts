@@ -3,7 +3,7 @@ import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, UPSTREAM } from './helpers.ts';
+import { REPO, runCli, tempDir, UPSTREAM } from './helpers.ts';
 
 const env = (cache: string) => ({ PLINTH_SCHEMAS_DIR: UPSTREAM, PLINTH_CACHE_DIR: cache });
 
@@ -272,6 +272,16 @@ describe('plinth schemas pull', () => {
     await writeFile(cert, 'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: apps}\nspec: {secretName: s, issuerRef: {name: i}, dnsName: [a]}\n');
     const checked = JSON.parse((await runCli(['validate', cert, '--schemas', out, '--json'], { env: { PLINTH_CACHE_DIR: cache } })).stdout);
     expect(checked.findings.filter((f: any) => f.rule === 'schema').map((f: any) => f.path)).toEqual(['/spec/dnsName']);
+  });
+
+  it('pulls the CRDs of every kind the render of every extra holds, so validate knows each of them', async () => {
+    const out = await tempDir();
+    const pulled = await runCli(['schemas', 'pull', '--from', base, '--out', out, '--json'], { env: { PLINTH_CACHE_DIR: cache } });
+    expect(pulled.code, pulled.stderr).toBe(0);
+    const checked = await runCli(['validate', '-c', join(REPO, 'examples', 'platform-extras.config.ts'), '--schemas', out, '--json'], { env: { PLINTH_CACHE_DIR: cache } });
+    const findings = JSON.parse(checked.stdout).findings as { rule: string; object?: string }[];
+    expect(findings.filter((f) => f.rule === 'schema/unknown-kind')).toEqual([]);
+    expect(checked.code, checked.stdout.slice(0, 2000)).toBe(0);
   });
 
   it('refuses a file that differs from the pinned release, keeping what is there', async () => {
