@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, runCli, tempDir, UPSTREAM } from './helpers.ts';
+import { CRD_SOURCES } from '../src/validate/schema/crd-sources.ts';
 
 const env = (cache: string) => ({ PLINTH_SCHEMAS_DIR: UPSTREAM, PLINTH_CACHE_DIR: cache });
 
@@ -309,7 +310,7 @@ describe('plinth schemas pull', () => {
     const result = await runCli(['schemas', 'pull', '--from', unreachable, '--out', await tempDir()], { env: { PLINTH_CACHE_DIR: cache } });
     const seconds = (Date.now() - started) / 1000;
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(new RegExp(`error: cannot reach 127\\.0\\.0\\.1:${port}: ECONNREFUSED \\(${unreachable}/[^)]+\\.yaml\\); stopped before trying the other 133 CRD files`));
+    expect(result.stderr).toMatch(new RegExp(`error: cannot reach 127\\.0\\.0\\.1:${port}: ECONNREFUSED \\(${unreachable}/[^)]+\\.yaml\\); stopped before trying the other ${CRD_SOURCES.length - 1} CRD files`));
     expect(result.stderr).toContain(`hint: check that the mirror ${unreachable} is up and reachable from here, or set PLINTH_SCHEMAS_DIR`);
     // One error, not one per file.
     expect(result.stderr.match(/ECONNREFUSED/g)).toHaveLength(1);
