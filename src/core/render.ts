@@ -103,11 +103,12 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
     contexts.set(id, componentContext(config, registry, id, argoNamespace));
   }
   const collector = graph.order.find((id) => registry[id]!.collectAlerts);
-  if (collector) {
-    const labels = registry[collector]!.monitoringLabels?.(contexts.get(collector)!) ?? {};
+  const labeller = collector ?? graph.order.find((id) => registry[id]!.monitoringLabels);
+  if (labeller) {
+    const labels = registry[labeller]!.monitoringLabels?.(contexts.get(labeller)!) ?? {};
     for (const ctx of contexts.values()) ctx.monitoring = { labels };
   }
-  const monitoring = monitoringOf(graph.order, registry, contexts);
+  const monitoring = monitoringOf(graph.order, registry, contexts, { alerts: collector !== undefined, targets: labeller !== undefined });
 
   for (const id of graph.order) {
     const component = registry[id]!;
@@ -383,9 +384,9 @@ function targetCheck(check: HealthCheck, target: ScrapeTarget, alerts: OwnedAler
  * (none: no rules, and no ServiceMonitor that would need Prometheus's CRDs). A rule reading a metric that no rendered
  * target provides could never fire, so it stops the render.
  */
-function monitoringOf(order: ComponentId[], registry: Registry, contexts: Map<ComponentId, RenderContext<unknown>>) {
-  if (!order.some((id) => registry[id]!.collectAlerts)) return { alerts: [] as OwnedAlert[], targets: [] as OwnedTarget[] };
-  const alerts = order.flatMap((id) => (registry[id]!.alerts?.(contexts.get(id)!) ?? []).map((rule) => ({ component: id, rule })));
+function monitoringOf(order: ComponentId[], registry: Registry, contexts: Map<ComponentId, RenderContext<unknown>>, wanted: { alerts: boolean; targets: boolean }) {
+  if (!wanted.targets) return { alerts: [] as OwnedAlert[], targets: [] as OwnedTarget[] };
+  const alerts: OwnedAlert[] = wanted.alerts ? order.flatMap((id) => (registry[id]!.alerts?.(contexts.get(id)!) ?? []).map((rule) => ({ component: id, rule }))) : [];
   const targets = order.flatMap((id) => (registry[id]!.scrapeTargets?.(contexts.get(id)!) ?? []).map((target) => ({ component: id, target })));
   const unscraped = unscrapedMetrics(alerts, targets);
   if (unscraped.length > 0)

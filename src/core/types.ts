@@ -99,7 +99,10 @@ export interface Component<S extends AnyZodObject = AnyZodObject, O = z.output<S
   scrapeTargets?: (ctx: RenderContext<O>) => ScrapeTarget[];
   /** The objects that deliver every enabled component's alerts (rule groups, contact points, routes). */
   collectAlerts?: (ctx: RenderContext<O>, alerts: OwnedAlert[]) => K8sObject[];
-  /** With collectAlerts: the labels the cluster's Prometheus selects monitors by. */
+  /**
+   * The labels the cluster's Prometheus selects monitors by: from the component that collects alerts, else from the
+   * component that runs Prometheus; with either, every component's scrape targets render.
+   */
   monitoringLabels?: (ctx: RenderContext<O>) => Record<string, string>;
 }
 

@@ -112,7 +112,7 @@ describe('kiali', () => {
     ]);
   });
 
-  it("makes Prometheus scrape the mesh it draws, when a component collects alerts: istiod, and ztunnel or the sidecars", async () => {
+  it("makes Prometheus scrape the mesh it draws: istiod, and ztunnel or the sidecars, with or without a component collecting alerts", async () => {
     const ambient = render({}, { grafana: {}, istio: { mode: 'ambient', ambientNamespaces: ['production'] } });
     const monitors = (tree: ReturnType<typeof render>) =>
       tree.objects.filter((o) => o.object.apiVersion === 'monitoring.coreos.com/v1' && o.owner === 'istio');
@@ -132,6 +132,10 @@ describe('kiali', () => {
       expect.arrayContaining(["ServiceMonitor: Prometheus scrapes istiod's control-plane metrics", "PodMonitor: Prometheus scrapes ztunnel's L4 traffic metrics of the ambient pods"]),
     );
     expect(await customResourceProblems([...monitors(ambient), ...monitors(sidecar)])).toEqual([]);
+    // The monitoring component's Prometheus scrapes them when nothing collects alerts too, or Kiali's graph stays empty.
+    const alone = render({}, { istio: { mode: 'ambient', ambientNamespaces: ['production'] } });
+    expect(alone.components.some((c) => c.id === 'grafana')).toBe(false);
+    expect(monitors(alone).map((o) => o.object.metadata.name)).toEqual(['ztunnel', 'istiod']);
     // Without Kiali, istio renders as before.
     const without = renderWith(registry, { ...components({}, { grafana: {} }), kiali: undefined });
     expect(without.objects.some((o) => o.owner === 'istio' && o.object.apiVersion === 'monitoring.coreos.com/v1')).toBe(false);

@@ -80,8 +80,12 @@ describe('monitoring', () => {
           tls: [{ secretName: 'grafana-tls', hosts: ['grafana.example.org'] }],
         },
       },
-      'prometheus-node-exporter': {},
-      'kube-state-metrics': {},
+      // Its Prometheus scrapes its own exporters even when no component collects alerts.
+      kubelet: { enabled: true, serviceMonitor: { enabled: true } },
+      kubeStateMetrics: { enabled: true },
+      nodeExporter: { enabled: true },
+      'prometheus-node-exporter': { prometheus: { monitor: { enabled: true } } },
+      'kube-state-metrics': { prometheus: { monitor: { enabled: true } } },
     });
     const secret = find(tree, 'StringSecret', 'grafana-admin');
     expect(secret.metadata.namespace).toBe('monitoring');
@@ -115,8 +119,8 @@ describe('monitoring', () => {
     });
     expect(v.grafana.ingress.hosts).toEqual(['metrics.example.org']);
     expect(v.grafana.resources).toEqual({ requests: { cpu: '100m' } });
-    expect(v['prometheus-node-exporter']).toEqual({ resources: { limits: { memory: '64Mi' } } });
-    expect(v['kube-state-metrics']).toEqual({ resources: { requests: { memory: '128Mi' } } });
+    expect(v['prometheus-node-exporter']).toEqual({ resources: { limits: { memory: '64Mi' } }, prometheus: { monitor: { enabled: true } } });
+    expect(v['kube-state-metrics']).toEqual({ resources: { requests: { memory: '128Mi' } }, prometheus: { monitor: { enabled: true } } });
     expect(component(tree, 'monitoring').health.map((h) => `${h.kind}/${h.name}`)).toContain('StatefulSet/alertmanager-kube-prometheus-stack-alertmanager');
   });
 

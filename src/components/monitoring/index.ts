@@ -236,6 +236,8 @@ export const monitoring = defineComponent({
         ]
       : [],
   scrapeTargets: ({ namespace }) => stackTargets(namespace),
+  // Its Prometheus scrapes what components expose even when nothing collects alerts (Kiali reads the mesh's metrics).
+  monitoringLabels: ({ namespace }) => stackNames(namespace).scrapeLabels,
   health: ({ namespace, options }) => {
     const checks: HealthCheck[] = [
       // templates/prometheus-operator/deployment.yaml: `<fullname>-operator`.
