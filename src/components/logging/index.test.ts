@@ -36,6 +36,19 @@ describe('logging', () => {
     expect(await customResourceProblems(tree.objects.filter((o) => o.owner === 'logging'))).toEqual([]);
   }, 60_000);
 
+  it('optionally ships to Loki in the cluster as well, with Kubernetes labels, and doctor checks that output too', async () => {
+    const tree = render({ bucket: 'cluster-logs', loki: { url: 'http://loki-gateway.loki.svc', tenant: 'platform' } });
+    const outputs = tree.objects.filter((o) => o.object.kind === 'ClusterOutput').map((o) => o.object);
+    expect(outputs.map((o) => o.metadata.name).sort()).toEqual(['loki', 's3']);
+    expect(outputs.find((o) => o.metadata.name === 'loki')!.spec).toEqual({ loki: { url: 'http://loki-gateway.loki.svc', configure_kubernetes_labels: true, tenant: 'platform' } });
+    expect(find(tree, 'ClusterFlow').spec.globalOutputRefs).toEqual(['s3', 'loki']);
+    expect(tree.components.find((c) => c.id === 'logging')!.health.filter((h) => h.kind === 'ClusterOutput').map((h) => h.name)).toEqual(['s3', 'loki']);
+    expect(await customResourceProblems(tree.objects.filter((o) => o.owner === 'logging'))).toEqual([]);
+    expect(rejectionOf(clusterWith({ 'external-secrets': {}, logging: { bucket: 'cluster-logs', loki: { url: 'loki-gateway:3100' } } }), registry).map((i) => i.path)).toEqual([
+      'components.logging.loki.url',
+    ]);
+  }, 60_000);
+
   it('the CRD check catches a wrong output field (it can fail)', async () => {
     const tree = render();
     const output = structuredClone(tree.objects.find((o) => o.object.kind === 'ClusterOutput')!);

@@ -8,6 +8,7 @@ export const LOGS_BUCKET_CREDENTIALS = 'logging-s3';
 /** The Logging resource; the operator names fluentd's StatefulSet and fluent-bit's DaemonSet after it. */
 export const LOGGING_NAME = 'plinth';
 export const LOGS_OUTPUT = 's3';
+export const LOKI_OUTPUT = 'loki';
 const LOGGING_API = 'logging.banzaicloud.io/v1beta1';
 
 const options = z.strictObject({
@@ -20,6 +21,17 @@ const options = z.strictObject({
   path: z.string().min(1).default('logs/${tag}/%Y/%m/%d/'),
   /** Namespaces whose containers' logs are not shipped. */
   excludeNamespaces: z.array(dnsLabel).default([]),
+  /**
+   * An in-cluster destination beside the bucket, to search recent logs: a Loki push endpoint such as
+   * "http://loki-gateway.loki.svc". The bucket stays the record; Loki's own retention decides how long it keeps them.
+   */
+  loki: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of Loki (its gateway or distributor), e.g. "http://loki-gateway.loki.svc"' }),
+      /** X-Scope-OrgID, for a Loki with multi-tenancy on. */
+      tenant: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 type Options = z.output<typeof options>;
@@ -68,13 +80,24 @@ export const logging = defineComponent({
     { apiVersion: LOGGING_API, kind: 'Logging', metadata: { name: LOGGING_NAME }, spec: { controlNamespace: namespace, fluentd: {} } },
     { apiVersion: LOGGING_API, kind: 'FluentbitAgent', metadata: { name: LOGGING_NAME }, spec: {} },
     s3Output(namespace, options),
+    // fluentd's loki output (ClusterOutput spec.loki in the 6.7.0 CRD): Kubernetes metadata as Loki labels.
+    ...(options.loki
+      ? [
+          {
+            apiVersion: LOGGING_API,
+            kind: 'ClusterOutput',
+            metadata: { name: LOKI_OUTPUT, namespace },
+            spec: { loki: { url: options.loki.url, configure_kubernetes_labels: true, ...(options.loki.tenant && { tenant: options.loki.tenant }) } },
+          },
+        ]
+      : []),
     {
       apiVersion: LOGGING_API,
       kind: 'ClusterFlow',
       metadata: { name: 'all-containers', namespace },
       spec: {
         match: [...(options.excludeNamespaces.length > 0 ? [{ exclude: { namespaces: options.excludeNamespaces } }] : []), { select: {} }],
-        globalOutputRefs: [LOGS_OUTPUT],
+        globalOutputRefs: [LOGS_OUTPUT, ...(options.loki ? [LOKI_OUTPUT] : [])],
       },
     },
     externalSecret({
@@ -94,13 +117,14 @@ export const logging = defineComponent({
       howToGet: 'OpenStack: `openstack ec2 credentials create` prints `access` and `secret`; create the bucket with its lifecycle (retention) rules first',
     },
   ],
-  health: ({ namespace }): HealthCheck[] => [
+  health: ({ namespace, options }): HealthCheck[] => [
     // Release "logging-operator" holds the chart's name, so the chart's fullname is the release name (templates/_helpers.tpl).
     { description: 'operator', apiVersion: 'apps/v1', kind: 'Deployment', name: 'logging-operator', namespace },
     // <Logging>-fluentd and <FluentbitAgent>-fluentbit (pkg/resources/fluentd/meta.go, pkg/resources/fluentbit/fluentbit.go at 6.7.0).
     { description: 'fluentd, which writes to the bucket', apiVersion: 'apps/v1', kind: 'StatefulSet', name: `${LOGGING_NAME}-fluentd`, namespace },
     { description: "fluent-bit on every node, reading the containers' logs", apiVersion: 'apps/v1', kind: 'DaemonSet', name: `${LOGGING_NAME}-fluentbit`, namespace },
     { description: 'the bucket output (its status lists the problems fluentd found)', apiVersion: LOGGING_API, kind: 'ClusterOutput', name: LOGS_OUTPUT, namespace },
+    ...(options.loki ? [{ description: `the in-cluster output to Loki at ${options.loki.url}`, apiVersion: LOGGING_API, kind: 'ClusterOutput', name: LOKI_OUTPUT, namespace }] : []),
     {
       description: 'bucket credentials delivered',
       apiVersion: 'external-secrets.io/v1',
