@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, UsageError, type ConfigIssue } from '../errors.ts';
 import { dnsLabel, type ClusterConfig, type EnvironmentInfo, type Registry } from './schema.ts';
-
-export { stageRuns };
 import { formatPath, suggestion, type PathSegment } from './paths.ts';
 import { toPlainData } from './plain.ts';
 import { stageRuns } from './stages.ts';
@@ -10,6 +8,7 @@ import { presets as PRESETS } from './presets.ts';
 import { linkHubs } from './hub.ts';
 import { resolveCluster, type ResolvedCluster } from './validate.ts';
 
+export { stageRuns };
 export type { EnvironmentInfo };
 
 type Plain = Record<string, unknown>;

@@ -3,7 +3,7 @@
  * The spoke's Applications live beside the hub's, in the hub's Argo CD namespace, and name the spoke's API server as
  * their destination; the hub knows the server from a cluster Secret (src/components/argo-cd).
  */
-import { IN_CLUSTER, MANAGED_BY, PROJECT, syncPolicy } from './argo.ts';
+import { COMPONENT_LABEL, IN_CLUSTER, MANAGED_BY, PROJECT, syncPolicy } from './argo.ts';
 import type { K8sObject } from './types.ts';
 import type { ClusterConfig } from '../config/schema.ts';
 import { stageRuns } from '../config/stages.ts';
@@ -46,7 +46,7 @@ export function spokeRootApplication(spoke: Omit<SpokeTree, 'server'>): K8sObjec
     metadata: {
       name: spokeRootName(spoke.cluster, spoke.env),
       namespace: spoke.argoNamespace,
-      labels: { ...MANAGED_BY, 'plinth.dev/component': 'bootstrap', [ROOT_LABEL]: 'true' },
+      labels: { ...MANAGED_BY, [COMPONENT_LABEL]: 'bootstrap', [ROOT_LABEL]: 'true' },
     },
     spec: {
       // In the hub's project: the spoke's own project is one of the objects it syncs.
