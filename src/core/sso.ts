@@ -9,7 +9,6 @@ import { argoNamespaceOf, componentContext } from './context.ts';
 import { HOSTNAME_ANNOTATION } from './conventions.ts';
 import { deepMerge } from './merge.ts';
 
-
 /**
  * The router.middlewares value naming the sso Middleware of a team list: `<namespace>-<name>@kubernetescrd`, as
  * Traefik's CRD provider names it (see apps/network.ts middlewareAnnotationValue).
