@@ -239,7 +239,7 @@ export function resolveEnvironments(
   for (const { issue, in: where } of baseIssues.values())
     issues.push(where.length === names.length ? issue : { ...issue, message: `${issue.message} (in environment${where.length === 1 ? '' : 's'} ${where.map((w) => `"${w}"`).join(', ')})` });
   if (issues.length > 0) throw new ConfigError(issues, file);
-  return linkHubs(resolved, file);
+  return linkHubs(resolved, registry, file);
 }
 
 function environmentIssue(issue: z.core.$ZodIssue, own: Plain, at: (...path: PathSegment[]) => string): ConfigIssue {

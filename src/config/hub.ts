@@ -1,17 +1,16 @@
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import type { HubLink, HubStages } from '../core/hub.ts';
 import type { ManagedCluster } from '../components/argo-cd/index.ts';
+import { argoNamespaceOf } from '../core/context.ts';
 import { formatPath } from './paths.ts';
+import type { Registry } from './schema.ts';
 import type { ResolvedCluster } from './validate.ts';
 
 const ARGO_CD = 'argo-cd';
-const DEFAULT_ARGO_NAMESPACE = 'argocd';
 
 /** The app stages an environment runs: those it lists, or every stage of its apps. */
 const stagesOf = (cluster: ResolvedCluster): string[] =>
   cluster.config.environment?.stages ?? [...new Set(cluster.config.apps.flatMap((app) => app.stages))];
-
-const argoNamespaceOf = (cluster: ResolvedCluster): string => cluster.config.components[ARGO_CD]?.common.namespace ?? DEFAULT_ARGO_NAMESPACE;
 
 /**
  * Hub mode across the resolved environments: each environment with `managedBy` becomes a cluster of its hub's
@@ -20,7 +19,7 @@ const argoNamespaceOf = (cluster: ResolvedCluster): string => cluster.config.com
  * without Argo CD or External Secrets, a spoke that runs an Argo CD of its own, and a stage two environments of one
  * hub both run (their Applications would share a name on the hub).
  */
-export function linkHubs(clusters: readonly ResolvedCluster[], file?: string): ResolvedCluster[] {
+export function linkHubs(clusters: readonly ResolvedCluster[], registry: Registry, file?: string): ResolvedCluster[] {
   const byName = new Map(clusters.flatMap((c) => (c.config.environment ? [[c.config.environment.name, c] as const] : [])));
   const issues: ConfigIssue[] = [];
   const spokesOf = new Map<string, ResolvedCluster[]>();
@@ -97,7 +96,7 @@ export function linkHubs(clusters: readonly ResolvedCluster[], file?: string): R
     }
     const hub = env.managedBy ? byName.get(env.managedBy) : undefined;
     if (!hub) return cluster;
-    const environment: typeof env & HubLink = { ...env, hubArgoNamespace: argoNamespaceOf(hub) };
+    const environment: typeof env & HubLink = { ...env, hubArgoNamespace: argoNamespaceOf(hub.config, registry) };
     return { ...cluster, config: { ...cluster.config, environment } };
   });
 }
