@@ -111,7 +111,7 @@ async function validateOne(options: ValidateOptions, ctx: ValidateContext, loade
       (enabled.common.extraObjects ?? []).map((object, i) => ({ object, path: ['components', id, 'extraObjects', i] })),
     );
     findings.push(...(await checkValues([...valuesTargets(resolved.config, tree), ...applicationTargets(extraApplications)], { dir, file: source })));
-    const { chartCrdFindings } = await import('../config/charts.ts');
+    const { chartCrdFindings } = await import('../validate/chart-crds.ts');
     findings.push(...(await chartCrdFindings(resolved.config, dir, source)));
   }
   if (paths.length) {
