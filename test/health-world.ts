@@ -52,6 +52,8 @@ export function healthyStatus(object: K8sObject, now: Date): Record<string, unkn
       const n = spec.replicas ?? 1;
       return { observedGeneration: 1, replicas: n, updatedReplicas: n, readyReplicas: n, availableReplicas: n, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }] };
     }
+    case 'apps/DaemonSet':
+      return { observedGeneration: 1, desiredNumberScheduled: 1, currentNumberScheduled: 1, updatedNumberScheduled: 1, numberReady: 1, numberAvailable: 1, numberMisscheduled: 0 };
     case 'apps/StatefulSet': {
       const n = spec.replicas ?? 1;
       return { observedGeneration: 1, replicas: n, readyReplicas: n, currentReplicas: n, updatedReplicas: n, currentRevision: `${object.metadata.name}-1`, updateRevision: `${object.metadata.name}-1` };

@@ -77,6 +77,11 @@ const daemonSet: Assessor = (object, status) => {
   if (generationBehind(object, status)) return is('Progressing', 'the controller has not seen the latest spec yet');
   const desired = status.desiredNumberScheduled ?? 0;
   const ready = status.numberReady ?? 0;
+  // Every DaemonSet Plinth checks is a per-node agent (fluent-bit, node-exporter, ztunnel, istio-cni): on no node, it does nothing.
+  if (desired === 0)
+    return status.observedGeneration === undefined
+      ? is('Progressing', 'not scheduled yet')
+      : is('Degraded', 'runs on no node: no node matches its node selector and affinity, or tolerates the nodes\' taints');
   if ((status.updatedNumberScheduled ?? 0) < desired) return is('Progressing', `${status.updatedNumberScheduled ?? 0}/${desired} nodes updated`);
   if (ready < desired) return is('Progressing', `${ready}/${desired} nodes ready`);
   return ok(`${ready}/${desired} nodes ready`);
