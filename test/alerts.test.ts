@@ -27,6 +27,7 @@ function everyRule(): { rules: AlertRule[]; grafanaQueries: Map<string, string> 
   config.components.grafana = {};
   config.components['cloudnative-pg'] = { backup: { destinationPath: 's3://backups/test', endpointURL: 'https://s3.example.org' } };
   config.components['barman-cloud'] = {};
+  config.components.logging = { bucket: 'cluster-logs' };
   const tree = renderTree(resolveCluster(config, registry), registry);
   const rules = tree.components.flatMap((c) => c.alerts);
   const grafanaQueries = new Map<string, string>();
@@ -60,6 +61,7 @@ describe('alert rules', () => {
       'plinth-certificate-not-ready',
       'plinth-externalsecret-not-synced',
       'plinth-keda-scaler-errors',
+      'plinth-logging-output-errors',
       'plinth-node-cpu',
       'plinth-node-disk',
       'plinth-node-memory',

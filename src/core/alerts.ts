@@ -72,6 +72,8 @@ export interface ScrapeTarget {
   values?: Record<string, unknown>;
   /** The ServiceMonitor or PodMonitor doctor expects on a live cluster. */
   check?: HealthCheck;
+  /** Who creates that monitor when neither the chart's values nor `objects` do: an operator, from a resource of the component. */
+  createdBy?: string;
   external?: true;
 }
 

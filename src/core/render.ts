@@ -372,7 +372,9 @@ function rootApplication(cluster: string, argoNamespace: string, git: GitSource,
 function targetCheck(check: HealthCheck, target: ScrapeTarget, alerts: OwnedAlert[]): HealthCheck {
   const provided = new Set(target.metrics);
   const rules = alerts.filter(({ rule }) => metricNames(rule.query).some((m) => provided.has(m))).map(({ rule }) => rule.uid);
-  const how = target.objects?.length ? 'Argo CD syncs it from this component\'s manifests' : "the component's chart renders it from its values once the cluster serves the Prometheus Operator's CRDs";
+  const how =
+    target.createdBy ??
+    (target.objects?.length ? 'Argo CD syncs it from this component\'s manifests' : "the component's chart renders it from its values once the cluster serves the Prometheus Operator's CRDs");
   return {
     ...check,
     hint: `without it ${rules.length > 0 ? `the rules ${rules.join(', ')} never fire` : 'Prometheus gets none of these metrics'}: ${how}; sync the Application and check that Prometheus selects the labels in components.grafana.scrapeLabels`,
@@ -380,9 +382,9 @@ function targetCheck(check: HealthCheck, target: ScrapeTarget, alerts: OwnedAler
 }
 
 /**
- * The alerts of every enabled component and what Prometheus must scrape for them, when a component collects alerts
- * (none: no rules, and no ServiceMonitor that would need Prometheus's CRDs). A rule reading a metric that no rendered
- * target provides could never fire, so it stops the render.
+ * What Prometheus must scrape, when the cluster has a Prometheus Plinth knows the labels of, and the alerts of every
+ * enabled component, when a component collects them (neither: no rules, and no ServiceMonitor that would need
+ * Prometheus's CRDs). A rule reading a metric that no rendered target provides could never fire, so it stops the render.
  */
 function monitoringOf(order: ComponentId[], registry: Registry, contexts: Map<ComponentId, RenderContext<unknown>>, wanted: { alerts: boolean; targets: boolean }) {
   if (!wanted.targets) return { alerts: [] as OwnedAlert[], targets: [] as OwnedTarget[] };

@@ -49,6 +49,19 @@ describe('logging', () => {
     ]);
   }, 60_000);
 
+  it('with a Prometheus to scrape it, has the operator make fluentd\'s ServiceMonitor, which its alert reads and doctor checks', async () => {
+    const tree = renderWith(registry, { ...base, 'secret-generator': {}, logging: { bucket: 'cluster-logs' }, grafana: {} });
+    expect(find(tree, 'Logging').spec.fluentd).toEqual({ metrics: { enabled: true, serviceMonitor: true, serviceMonitorConfig: { additionalLabels: { release: 'magnum' } } } });
+    const logging = tree.components.find((c) => c.id === 'logging')!;
+    expect(logging.alerts.map((a) => a.uid)).toEqual(['plinth-logging-output-errors']);
+    const monitor = logging.health.find((h) => h.kind === 'ServiceMonitor')!;
+    expect(monitor).toMatchObject({ name: 'plinth-fluentd-metrics', namespace: 'logging' });
+    expect(monitor.hint).toContain('the rules plinth-logging-output-errors never fire: logging-operator creates it from Logging/plinth');
+    expect(await customResourceProblems(tree.objects.filter((o) => o.owner === 'logging'))).toEqual([]);
+    // Without one, fluentd exports nothing and the Logging stays as it was.
+    expect(find(render(), 'Logging').spec.fluentd).toEqual({});
+  }, 60_000);
+
   it('the CRD check catches a wrong output field (it can fail)', async () => {
     const tree = render();
     const output = structuredClone(tree.objects.find((o) => o.object.kind === 'ClusterOutput')!);

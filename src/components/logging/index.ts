@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { dnsLabel } from '../../config/schema.ts';
 import { externalSecret } from '../../core/conventions.ts';
 import { defineComponent, type HealthCheck, type K8sObject } from '../../core/types.ts';
+import { loggingAlerts, loggingTargets } from './alerts.ts';
 
 /** The secret input with the bucket's S3 keys, and the Secret it becomes in the logging namespace. */
 export const LOGS_BUCKET_CREDENTIALS = 'logging-s3';
@@ -75,9 +76,18 @@ export const logging = defineComponent({
     releaseName: 'logging-operator',
     values: {},
   }),
-  resources: ({ namespace, options }) => [
+  resources: ({ namespace, options, monitoring }) => [
     // Cluster-scoped: the pipeline's control namespace holds fluentd, the outputs and the cluster flows.
-    { apiVersion: LOGGING_API, kind: 'Logging', metadata: { name: LOGGING_NAME }, spec: { controlNamespace: namespace, fluentd: {} } },
+    {
+      apiVersion: LOGGING_API,
+      kind: 'Logging',
+      metadata: { name: LOGGING_NAME },
+      spec: {
+        controlNamespace: namespace,
+        // With a Prometheus to scrape it, the operator makes fluentd's ServiceMonitor (alerts.ts loggingTargets).
+        fluentd: monitoring ? { metrics: { enabled: true, serviceMonitor: true, serviceMonitorConfig: { additionalLabels: monitoring.labels } } } : {},
+      },
+    },
     { apiVersion: LOGGING_API, kind: 'FluentbitAgent', metadata: { name: LOGGING_NAME }, spec: {} },
     s3Output(namespace, options),
     // fluentd's loki output (ClusterOutput spec.loki in the 6.7.0 CRD): Kubernetes metadata as Loki labels.
@@ -117,6 +127,8 @@ export const logging = defineComponent({
       howToGet: 'OpenStack: `openstack ec2 credentials create` prints `access` and `secret`; create the bucket with its lifecycle (retention) rules first',
     },
   ],
+  alerts: loggingAlerts,
+  scrapeTargets: ({ namespace }) => loggingTargets(namespace, LOGGING_NAME),
   health: ({ namespace, options }): HealthCheck[] => [
     // Release "logging-operator" holds the chart's name, so the chart's fullname is the release name (templates/_helpers.tpl).
     { description: 'operator', apiVersion: 'apps/v1', kind: 'Deployment', name: 'logging-operator', namespace },
