@@ -3,6 +3,8 @@ import type { AlertRule, ScrapeTarget } from '../../core/alerts.ts';
 /**
  * fluentd's output metrics, from the prometheus_output_monitor logging-operator configures once the Logging's
  * fluentd metrics are on; its own default rules read the same names (pkg/resources/fluentd/prometheusrules.go at 6.7.0).
+ * One gauge per output from fluentd's start (gauge_all, default true), labelled plugin_id and type
+ * (fluent-plugin-prometheus lib/fluent/plugin/in_prometheus_output_monitor.rb).
  */
 const ERRORS = 'fluentd_output_status_num_errors';
 const RETRIES = 'fluentd_output_status_retry_count';
