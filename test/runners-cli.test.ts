@@ -34,8 +34,12 @@ describe('plinth with runners', () => {
   it('renders and validates a clean config, and secrets list shows the GitHub App input with 0 render problems', async () => {
     const dir = await configDir([{ name: 'linux', githubConfigUrl: 'https://github.com/acme', containerMode: 'dind', privileged: 'docker build', storage: { size: '30Gi' } }]);
     expect((await runCli(['render', '--out', 'rendered'], { cwd: dir, env })).code).toBe(0);
-    const validated = await runCli(['validate', '--output', 'json'], { cwd: dir, env });
+    const validated = await runCli(['validate', '--output', 'json', '--strict'], { cwd: dir, env });
     expect(validated.code, validated.stdout.slice(0, 2000)).toBe(0);
+    // The privileged runner namespace is an opt-out validate shows with its reason, never an unknown annotation.
+    expect((JSON.parse(validated.stdout) as { optOuts: { object: string; policy: string; reason: string }[] }).optOuts).toContainEqual(
+      expect.objectContaining({ object: 'Namespace/arc-runners', policy: 'policy/privileged', reason: 'linux: docker build' }),
+    );
     const listed = JSON.parse((await runCli(['secrets', 'list', '--json'], { cwd: dir, env })).stdout) as { inputs: { name: string; keys: { key: string }[] }[]; problems: unknown[] };
     expect(listed.problems).toEqual([]);
     expect(listed.inputs.find((i) => i.name === 'runners-github-app')?.keys.map((k) => k.key)).toEqual(['appId', 'installationId', 'privateKey']);

@@ -316,6 +316,30 @@ describe('policy/rbac-wildcard', () => {
   });
 });
 
+describe('policy/privileged', () => {
+  const namespace = (name: string, level: string, annotations?: Record<string, string>) =>
+    obj('v1', 'Namespace', name, undefined, {}, annotations, { 'pod-security.kubernetes.io/enforce': level });
+
+  it('fails a namespace that admits privileged pods without a reason, and passes one with it or a stricter level', () => {
+    const findings = only(run([
+      namespace('ci', 'privileged'),
+      namespace('builds', 'privileged', { 'plinth.dev/allow-privileged': 'docker builds need a Docker daemon' }),
+      namespace('runners', 'baseline'),
+      namespace('blank', 'privileged', { 'plinth.dev/allow-privileged': ' ' }),
+    ]), 'policy/privileged');
+    expect(findings.map((f) => [f.object, f.severity, f.path])).toEqual([
+      ['Namespace/ci', 'error', '/metadata/labels/pod-security.kubernetes.io~1enforce'],
+      // A blank reason opts out of nothing: reported as such, and the policy still applies.
+      ['Namespace/blank', 'error', '/metadata/annotations/plinth.dev~1allow-privileged'],
+      ['Namespace/blank', 'error', '/metadata/labels/pod-security.kubernetes.io~1enforce'],
+    ]);
+    expect(findings[0]!.hint).toContain('plinth.dev/allow-privileged: "<what needs it>"');
+    expect(optOuts([{ file: 'ns.yaml', document: 1, object: namespace('builds', 'privileged', { 'plinth.dev/allow-privileged': 'docker builds need a Docker daemon' }) }])).toEqual([
+      { file: 'ns.yaml', document: 1, object: 'Namespace/builds', policy: 'policy/privileged', reason: 'docker builds need a Docker daemon' },
+    ]);
+  });
+});
+
 describe('optOuts', () => {
   it('lists each opt-out that has a reason, with its object and file, so none passes unseen', () => {
     const subjects = [

@@ -27,6 +27,7 @@ export const POLICIES = [
   { name: 'cluster-admin-binding', severity: 'error', summary: 'no RoleBinding or ClusterRoleBinding grants the cluster-admin ClusterRole or binds the system:masters group' },
   { name: 'rbac-wildcard', severity: 'error', summary: 'no Role or ClusterRole rule has "*" in its verbs, resources or apiGroups' },
   { name: 'egress-internet', severity: 'warning', summary: 'no NetworkPolicy lets pods out to every address (an ipBlock of 0.0.0.0/0 or ::/0) without saying why' },
+  { name: 'privileged', severity: 'error', summary: 'no Namespace admits privileged pods (Pod Security level privileged) without saying why' },
 ] as const satisfies readonly Policy[];
 
 export type PolicyName = (typeof POLICIES)[number]['name'];
@@ -454,6 +455,26 @@ function egressInternetPolicy(index: Index): Finding[] {
   return out;
 }
 
+/** The label Pod Security admission enforces a namespace's level by (k8s.io/pod-security-admission api/constants.go). */
+const POD_SECURITY_ENFORCE = 'pod-security.kubernetes.io/enforce';
+
+/**
+ * `policy/privileged`: a namespace enforcing the privileged level admits pods that can take over their node (a Docker
+ * daemon for CI builds, say), so its reason belongs beside it: `plinth.dev/allow-privileged`.
+ */
+function privilegedNamespacePolicy(index: Index): Finding[] {
+  return index
+    .ofKind('', 'Namespace')
+    .filter((namespace) => namespace.labels[POD_SECURITY_ENFORCE] === 'privileged' && !optedOut(namespace, 'privileged'))
+    .map((namespace) =>
+      finding(
+        namespace, pointer('metadata', 'labels', POD_SECURITY_ENFORCE), 'policy/privileged', 'error',
+        `Namespace ${quote(namespace.name)} admits privileged pods, which can take over the node they run on, and says nowhere why`,
+        `enforce "baseline" or "restricted", or say why with ${OPT_OUT_PREFIX}privileged: "<what needs it>" (a runner set's privileged option renders it)`,
+      ),
+    );
+}
+
 /** An object's opt-out of a policy, with the reason it gives: shown in the validate output, never silent. */
 export interface OptOut {
   file: string;
@@ -491,5 +512,6 @@ export function policyRules(index: Index): Finding[] {
     ...clusterAdminBindingPolicy(index),
     ...rbacWildcardPolicy(index),
     ...egressInternetPolicy(index),
+    ...privilegedNamespacePolicy(index),
   ];
 }
