@@ -18,6 +18,18 @@ describe('the catalogue page', () => {
     expect(page).toContain("| 1 | `cert-manager` | `cert-manager` | [cert-manager](https://charts.jetstack.io) `v1.21.1` | `argo-cd` | - |");
   });
 
+  it('lists what a component relaxes because its options say so, with the reason, and nothing when none does', () => {
+    const runners = clusterWith({
+      'argo-cd': {},
+      'external-secrets': {},
+      runners: { sets: [{ name: 'build', githubConfigUrl: 'https://github.com/acme', containerMode: 'dind', privileged: 'docker builds need a daemon' }] },
+    });
+    const relaxed = renderTree(resolveCluster(runners, registry), registry).files.get('README.md')!;
+    expect(relaxed).toContain('| `runners` | `Namespace/arc-runners` | `policy/privileged` | build: docker builds need a daemon |');
+    expect(relaxed).toContain('| `runners` | `NetworkPolicy/arc-runners/runners-isolation` | `policy/egress-internet` | jobs fetch code, actions, packages and images from GitHub and the internet |');
+    expect(page).not.toContain('Relaxations of the components');
+  });
+
   it('draws the dependency graph by wave as Mermaid', () => {
     const mermaid = page.slice(page.indexOf('```mermaid'), page.indexOf('```', page.indexOf('```mermaid') + 3));
     expect(mermaid.split('\n').slice(1)).toEqual([

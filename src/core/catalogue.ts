@@ -1,7 +1,9 @@
 import type { ClusterConfig } from '../config/schema.ts';
 import { relaxations } from '../apps/security.ts';
 import { sharedData } from '../apps/stage-data.ts';
+import { OPT_OUT_PREFIX } from '../validate/finding.ts';
 import type { RenderedComponent } from './render.ts';
+import { describeObject, type K8sObject } from './types.ts';
 import { MARKDOWN_HEADER } from './yaml.ts';
 
 export const CATALOGUE_FILE = 'README.md';
@@ -12,7 +14,11 @@ const cell = (text: string) => text.replace(/\|/g, '\\|');
  * The cluster's own documentation page, rendered with the tree so it cannot drift from what runs:
  * every component with its pinned chart, sync wave and secret inputs, and the dependency graph.
  */
-export function renderCatalogue(config: ClusterConfig, components: readonly RenderedComponent[]): string {
+export function renderCatalogue(
+  config: ClusterConfig,
+  components: readonly RenderedComponent[],
+  objects: readonly { owner: string; object: K8sObject }[] = [],
+): string {
   const lines = [
     `# ${config.name}${config.environment ? ` (${config.environment.name})` : ''}: platform catalogue`,
     '',
@@ -83,6 +89,27 @@ export function renderCatalogue(config: ClusterConfig, components: readonly Rend
           egress.map((e) => `${e.to === 'internet' ? 'internet' : `\`${e.to}\``} ${e.ports.map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(', ')}: ${cell(e.reason)}`).join('<br>') || '-';
         return `| \`${app.name}\` | ${relaxedCell} | ${egressCell} |`;
       }),
+    );
+  }
+  // A component's own opt-outs of the platform policies (runners' privileged namespace, their way out to the internet).
+  const ids = new Set(components.map((c) => c.id));
+  const componentOptOuts = objects
+    .filter((o) => ids.has(o.owner))
+    .flatMap(({ owner, object }) =>
+      Object.entries(object.metadata.annotations ?? {})
+        .filter(([annotation, reason]) => annotation.startsWith(OPT_OUT_PREFIX) && reason.trim() !== '')
+        .map(([annotation, reason]) => `| \`${owner}\` | \`${describeObject(object)}\` | \`policy/${annotation.slice(OPT_OUT_PREFIX.length)}\` | ${cell(reason.trim())} |`),
+    );
+  if (componentOptOuts.length > 0) {
+    lines.push(
+      '',
+      '### Relaxations of the components',
+      '',
+      'Where a component opts out of a platform policy because its options say so, and why (`plinth validate` lists the same).',
+      '',
+      '| component | object | policy | why |',
+      '|---|---|---|---|',
+      ...componentOptOuts,
     );
   }
   const shared = sharedData(config);

@@ -189,7 +189,7 @@ export function renderTree(resolved: ResolvedCluster, registry: Registry, option
   if (spoke) asSpoke(objects, spoke);
   duplicateCheck(objects, origins, config.name);
 
-  const files = new Map<string, string>(writeFiles ? [[CATALOGUE_FILE, renderCatalogue(config, components)]] : []);
+  const files = new Map<string, string>(writeFiles ? [[CATALOGUE_FILE, renderCatalogue(config, components, objects)]] : []);
   if (writeFiles) for (const { file, content } of apps.kustomizations) files.set(file, HEADER + toYaml(content));
   const owners = new Map<string, RenderedObject>();
   for (const entry of objects.sort((a, b) => compareStrings(a.file, b.file))) {
