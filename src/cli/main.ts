@@ -61,6 +61,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
   };
   const context = async (): Promise<Context> => ({ ...baseContext(), registry: (await import('../components/index.ts')).registry });
 
+  /** --env on every command that works on one cluster. */
+  const ENV = ['--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context'] as const;
+
   const program = new Command()
     .name('plinth')
     .description('One typed file -> a whole, working Kubernetes platform, synced by Argo CD.')
@@ -180,7 +183,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
       .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
       .option('--context <name>', 'kubeconfig context to use')
-      .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
+      .option(...ENV)
       .option('--crds <dir>', 'apply the CRD manifests in this directory first (for a cluster without the charts)')
       .option('--prune', 'delete objects labelled managed-by plinth that are no longer rendered')
       .option('--allow-data-loss', 'with --prune, also delete PVCs, database clusters and namespaces holding PVCs');
@@ -220,7 +223,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--timeout <seconds>', 'how long to wait for the Argo CD install', (v) => Number(v))
     .option('--secrets-from <file>', 'restore the secret inputs from this escrow (plinth secrets backup) before anything syncs')
     .option('--identity <file>', 'age secret key for --secrets-from (default: $PLINTH_AGE_IDENTITY)')
-    .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
+    .option(...ENV)
     .option('--from-env <name>', 'restore --secrets-from although it is a backup of this other environment')
     .action(async (options) => {
       const result = await (await import('../commands/bootstrap.ts')).bootstrap(options, { ...(await liveContext()), env: io.env });
@@ -251,7 +254,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const withCluster = (name: string) =>
       withKubeconfig(name)
         .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
-        .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context');
+        .option(...ENV);
     const secretsContext = async (): Promise<SecretsContext> => {
       const { readSecret } = await import('../secrets/prompt.ts');
       return { ...(await liveContext()), env: io.env, readSecret: (label) => readSecret(process.stdin, io.stderr, label) };
@@ -264,7 +267,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       .command('list')
       .description('the secret inputs of the config: keys, purpose, how to get them, which ExternalSecrets read them (offline)')
       .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
-      .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
+      .option(...ENV)
       .action(async (options) => {
         const result = await (await secrets()).list(options, await context());
         if (globals.json) json(result);
@@ -343,7 +346,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         .option(...CONFIG)
         .option(...KUBECONFIG)
         .option(...CONTEXT)
-        .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
+        .option(...ENV)
     .action(async (name, options) => {
       const result = await (await import('../commands/access.ts')).onboard(name, options, await liveContext());
       // The token stays in the kubeconfig file: it is never printed, in text or JSON.
@@ -462,7 +465,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
-    .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
+    .option(...ENV)
     .action(async (server, options) => {
       const result = await (await import('../commands/db.ts')).dbRestore(server, options, await liveContext());
       if (globals.json) return void json(result);
@@ -505,7 +508,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
-    .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
+    .option(...ENV)
     .action(async (app, stage, options) => {
       const result = await (await import('../commands/promote.ts')).promote(app, stage, options, await liveContext());
       if (globals.json) json(result);
@@ -520,7 +523,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
-    .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
+    .option(...ENV)
     .action(async (app, options) => {
       const result = await (await import('../commands/releases.ts')).releases(app, options, await liveContext());
       if (globals.json) json(result);
@@ -534,7 +537,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
-    .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
+    .option(...ENV)
     .action(async (options) => {
       const result = await (await import('../commands/webhooks.ts')).webhooks(options, await liveContext());
       if (globals.json) json(result);
@@ -548,7 +551,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('-c, --config <file>', 'cluster definition (default: ./plinth.config.ts)')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
-    .option('--env <name>', 'with environments: which one (required then); its kubeconfig context unless --context')
+    .option(...ENV)
     .option('--watch [seconds]', 're-run every N seconds (default 10) and redraw, until interrupted')
     .option('--report <file>', 'also write a self-contained HTML report to this file')
     .option('--dns-server <ip[:port]>', "look the public hosts up at this name server (e.g. the zone's own) instead of the system's resolver")
