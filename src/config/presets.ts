@@ -4,6 +4,8 @@
  * of its lists (apps, servers, topics) the way an override does.
  */
 
+import { deepMerge } from '../core/merge.ts';
+
 type Plain = Record<string, unknown>;
 
 /** Hosts of a laptop cluster: every name under localtest.me resolves to 127.0.0.1 in public DNS, with nothing to publish. */
@@ -33,13 +35,6 @@ function localHosts(options: unknown, domain: string | undefined): Plain | undef
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
-
-/** Deep-merges b onto a, objects only: the preset's own pieces for one component. */
-const merge = (a: Plain | undefined, b: Plain | undefined): Plain => {
-  const out: Plain = { ...a };
-  for (const [key, value] of Object.entries(b ?? {})) out[key] = isPlain(out[key]) && isPlain(value) ? merge(out[key] as Plain, value) : value;
-  return out;
-};
 
 /**
  * Per component, the smallest footprint that still works on one laptop node: one replica or broker each, small
@@ -79,7 +74,7 @@ export function localPreset(base: Readonly<Plain>): Plain {
   const overrides: Plain = {};
   for (const [id, options] of Object.entries(components)) {
     if (options === false || options === undefined) continue;
-    const own = merge(smallComponent(id, options), localHosts(options, domain));
+    const own = deepMerge(smallComponent(id, options) ?? {}, localHosts(options, domain) ?? {});
     if (id === 'cert-manager') own.issuer = 'local-ca';
     if (Object.keys(own).length > 0) overrides[id] = own;
   }
